@@ -1,0 +1,66 @@
+// swift-tools-version: 6.2
+// sshrst: who sent the reset? Passive SSH/TCP reset attribution from pcap and live capture.
+import PackageDescription
+
+/// Decoding targets see attacker-controlled bytes: no `unsafe` may appear there.
+let strict: [SwiftSetting] = [
+    .strictMemorySafety(),
+    .treatWarning("StrictMemorySafety", as: .error),
+]
+
+let package = Package(
+    name: "sshrst",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sshrst", targets: ["SSHRSTCLI"]),
+        .library(name: "SSHRST", targets: ["SSHRST"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
+        .target(name: "SSHRSTWire", swiftSettings: strict),
+        // Flow table, TCP half-connections, Zeek conn_state/history; stdlib only.
+        .target(name: "SSHRSTFlow", dependencies: ["SSHRSTWire"], swiftSettings: strict),
+        // Passive RFC 4253 decoder (identification, binary packets, KEXINIT); stdlib only.
+        .target(name: "SSHRSTTransport", swiftSettings: strict),
+        // Evidence rules and verdicts; pure functions of plain values; stdlib only.
+        .target(name: "SSHRSTAttribution", swiftSettings: strict),
+        // The only target that imports CPcap or writes `unsafe`.
+        .target(name: "SSHRSTCapture", dependencies: ["CPcap"]),
+        // Record model and renderers (JSON Lines, text, Zeek).
+        .target(name: "SSHRSTReport", dependencies: ["SSHRSTAttribution"]),
+        // The engine: one straight line from frame to record.
+        .target(
+            name: "SSHRST",
+            dependencies: [
+                "SSHRSTWire", "SSHRSTFlow", "SSHRSTTransport", "SSHRSTAttribution",
+                "SSHRSTCapture", "SSHRSTReport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "SSHRSTCLI",
+            dependencies: [
+                "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SSHRSTWireTests", dependencies: ["SSHRSTWire"]),
+        .testTarget(name: "SSHRSTFlowTests", dependencies: ["SSHRSTFlow", "SSHRSTWire"]),
+        .testTarget(name: "SSHRSTTransportTests", dependencies: ["SSHRSTTransport"]),
+        .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution"]),
+        .testTarget(
+            name: "SSHRSTTests",
+            dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture"]
+        ),
+    ]
+)
