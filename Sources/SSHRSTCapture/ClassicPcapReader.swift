@@ -1,0 +1,179 @@
+import SSHRSTWire
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads classic pcap (libpcap's own format) through a bounded window: the
+/// file is read in chunks into one reused buffer and records are handed out
+/// in place, so the only copy is the kernel's `read(2)`. pcapng and anything
+/// else goes through libpcap (`PcapOfflineReader`).
+///
+/// File format (pcap-savefile(5)): a 24-byte header (magic a1b2c3d4 for
+/// microseconds or a1b23c4d for nanoseconds, either byte order; version;
+/// thiszone; sigfigs; snaplen; link type), then records of a 16-byte header
+/// (seconds, sub-seconds, captured length, original length) and the bytes.
+public final class ClassicPcapReader {
+    /// Records larger than this are corrupt (libpcap's MAXIMUM_SNAPLEN is 262144).
+    public static let maximumRecordLength = 262_144
+    static let windowSize = 4 << 20
+
+    public let source: String
+    public let linkType: LinkType
+    public let snaplen: Int
+    public let nanosecond: Bool
+    let swapped: Bool
+    let descriptor: Int32
+    var buffer: [UInt8]
+    var start = 0
+    var end = 0
+    var endOfFile = false
+    public private(set) var bytesRead: Int = 0
+    public let fileSize: Int?
+
+    /// Returns nil when the file does not start with a classic pcap magic
+    /// (the caller then tries libpcap). Throws for open errors and short headers.
+    public static func open(path: String) throws(CaptureError) -> ClassicPcapReader? {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw CaptureError(.open, source: path, "cannot open: \(reason)")
+        }
+        var header = [UInt8](repeating: 0, count: 24)
+        let got = header.withUnsafeMutableBytes { raw in unsafe readFully(fd, raw.baseAddress, 24) }
+        guard got >= 4 else {
+            close(fd)
+            if got == 0 { throw CaptureError(.notACapture, source: path, "empty file, not a capture") }
+            throw CaptureError(.truncatedHeader, source: path, "truncated file header (\(got) of 24 bytes)")
+        }
+        let magicLE = UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
+        let swapped: Bool
+        let nano: Bool
+        switch magicLE {
+        case 0xa1b2_c3d4: swapped = false; nano = false
+        case 0xa1b2_3c4d: swapped = false; nano = true
+        case 0xd4c3_b2a1: swapped = true; nano = false
+        case 0x4d3c_b2a1: swapped = true; nano = true
+        default:
+            close(fd)
+            return nil
+        }
+        guard got == 24 else {
+            close(fd)
+            throw CaptureError(.truncatedHeader, source: path, "truncated pcap file header (\(got) of 24 bytes)")
+        }
+        func u32(_ i: Int) -> UInt32 {
+            let v = UInt32(header[i]) | UInt32(header[i + 1]) << 8 | UInt32(header[i + 2]) << 16 | UInt32(header[i + 3]) << 24
+            return swapped ? v.byteSwapped : v
+        }
+        let link = Int32(truncatingIfNeeded: u32(20) & 0x03ff_ffff)  // upper bits: FCS length flags
+        let linkType = LinkType(dlt: link)
+        guard linkType.isSupported else {
+            close(fd)
+            throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(link)")
+        }
+        var size: Int? = nil
+        var st = stat()
+        if unsafe fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { size = Int(st.st_size) }
+        return ClassicPcapReader(
+            source: path, descriptor: fd, linkType: linkType, snaplen: Int(u32(16)),
+            nanosecond: nano, swapped: swapped, fileSize: size)
+    }
+
+    init(source: String, descriptor: Int32, linkType: LinkType, snaplen: Int, nanosecond: Bool, swapped: Bool, fileSize: Int?) {
+        self.source = source
+        self.descriptor = descriptor
+        self.linkType = linkType
+        self.snaplen = snaplen
+        self.nanosecond = nanosecond
+        self.swapped = swapped
+        self.fileSize = fileSize
+        self.buffer = [UInt8](repeating: 0, count: ClassicPcapReader.windowSize)
+        self.bytesRead = 24
+    }
+
+    deinit { close(descriptor) }
+
+    static func readFully(_ fd: Int32, _ base: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        guard let base = unsafe base else { return 0 }
+        var total = 0
+        while total < count {
+            let n = unsafe read(fd, base + total, count - total)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+        }
+        return total
+    }
+
+    /// Ensures `need` bytes are buffered from `start`; false at end of file.
+    func fill(_ need: Int) -> Bool {
+        if end - start >= need { return true }
+        if endOfFile { return false }
+        if start > 0 {
+            let remaining = end - start
+            if remaining > 0 {
+                unsafe buffer.withUnsafeMutableBytes { raw in
+                    guard let base = unsafe raw.baseAddress else { return }
+                    unsafe memmove(base, base + start, remaining)
+                }
+            }
+            start = 0
+            end = remaining
+        }
+        while end - start < need && !endOfFile {
+            let capacity = buffer.count - end
+            let got = unsafe buffer.withUnsafeMutableBytes { raw in
+                unsafe ClassicPcapReader.readFully(descriptor, raw.baseAddress.map { unsafe $0 + end }, capacity)
+            }
+            if got < capacity { endOfFile = true }
+            end += got
+        }
+        return end - start >= need
+    }
+
+    @inline(__always)
+    func word(_ i: Int) -> UInt32 {
+        let b = buffer
+        let v = UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+        return swapped ? v.byteSwapped : v
+    }
+
+    /// Calls `body` for every record in order until the end of the file or
+    /// `.stop`. Throws on a truncated or corrupt record after delivering
+    /// every record before it.
+    public func forEach(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
+        while true {
+            guard fill(16) else {
+                if end - start > 0 {
+                    throw CaptureError(.truncatedRecord, source: source,
+                        "truncated record header at byte \(bytesRead) (\(end - start) of 16 bytes): file cut short")
+                }
+                return
+            }
+            let seconds = Int64(word(start))
+            let fraction = Int64(word(start + 4))
+            let captured = Int(word(start + 8))
+            let original = Int(word(start + 12))
+            guard captured <= ClassicPcapReader.maximumRecordLength else {
+                throw CaptureError(.corruptRecord, source: source,
+                    "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
+            }
+            guard fill(16 + captured) else {
+                throw CaptureError(.truncatedRecord, source: source,
+                    "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
+            }
+            let time = seconds &* 1_000_000_000 &+ (nanosecond ? fraction : fraction &* 1000)
+            let frame = Frame(time: time, capturedLength: captured, wireLength: max(original, captured), linkType: linkType)
+            let recordStart = start + 16
+            let control = buffer.withUnsafeBufferPointer { all in
+                let bytes = unsafe UnsafeBufferPointer(rebasing: all[recordStart..<(recordStart + captured)])
+                return body(frame, unsafe bytes.span)
+            }
+            start += 16 + captured
+            bytesRead += 16 + captured
+            if control == .stop { return }
+        }
+    }
+}

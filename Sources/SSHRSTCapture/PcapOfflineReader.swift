@@ -1,0 +1,94 @@
+import CPcap
+import SSHRSTWire
+
+/// Reads any capture libpcap understands (pcapng above all, and classic
+/// pcap from standard input) with nanosecond timestamps.
+///
+/// Calls `pcap_open_offline_with_tstamp_precision`, `pcap_next_ex`,
+/// `pcap_datalink`, `pcap_close`.
+public final class PcapOfflineReader {
+    public let source: String
+    public let linkType: LinkType
+    let handle: OpaquePointer
+    public private(set) var filterInstalled = false
+
+    public init(path: String) throws(CaptureError) {
+        source = path
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let opened = unsafe errbuf.withUnsafeMutableBufferPointer { buf in
+            unsafe pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), buf.baseAddress)
+        }
+        guard let handle = unsafe opened else {
+            let text = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw PcapOfflineReader.classify(path: path, text)
+        }
+        self.handle = unsafe handle
+        let dlt = unsafe pcap_datalink(handle)
+        linkType = LinkType(dlt: dlt)
+        guard linkType.isSupported else {
+            unsafe pcap_close(handle)
+            throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(dlt)")
+        }
+    }
+
+    deinit { unsafe pcap_close(handle) }
+
+    static func classify(path: String, _ text: String) -> CaptureError {
+        let lower = text.lowercased()
+        if lower.contains("no such file") || lower.contains("permission denied") || lower.contains("is a directory") {
+            return CaptureError(.open, source: path, "cannot open: \(text)")
+        }
+        if lower.contains("unknown file format") || lower.contains("bad dump file format") {
+            return CaptureError(.notACapture, source: path, "not a pcap or pcapng capture (\(text))")
+        }
+        if lower.contains("truncated") {
+            return CaptureError(.truncatedHeader, source: path, "truncated file header (\(text))")
+        }
+        return CaptureError(.open, source: path, text)
+    }
+
+    /// Installs a BPF filter compiled by libpcap (`pcap_compile`, `pcap_setfilter`).
+    public func setFilter(_ expression: String) throws(CaptureError) {
+        try PcapFilter.install(expression, on: handle, source: source)
+        filterInstalled = true
+    }
+
+    public func forEach(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
+        var header = unsafe UnsafeMutablePointer<pcap_pkthdr>(bitPattern: 0)
+        var data = unsafe UnsafePointer<UInt8>(bitPattern: 0)
+        while true {
+            let rc = unsafe pcap_next_ex(handle, &header, &data)
+            if rc == -2 { return }  // PCAP_ERROR_BREAK: end of file
+            if rc == 0 { continue }
+            if rc < 0 {
+                let text = String(cString: unsafe pcap_geterr(handle))
+                let kind: CaptureError.Kind =
+                    text.contains("truncated") ? .truncatedRecord : (text.contains("invalid") || text.contains("bigger") ? .corruptRecord : .read)
+                throw CaptureError(kind, source: source, text)
+            }
+            guard let h = unsafe header, let d = unsafe data else { continue }
+            let captured = Int(unsafe h.pointee.caplen)
+            let time = Int64(unsafe h.pointee.ts.tv_sec) &* 1_000_000_000 &+ Int64(unsafe h.pointee.ts.tv_usec)
+            let frame = Frame(time: time, capturedLength: captured, wireLength: Int(unsafe h.pointee.len), linkType: linkType)
+            let bytes = unsafe UnsafeBufferPointer(start: d, count: captured)
+            if body(frame, unsafe bytes.span) == .stop { return }
+        }
+    }
+}
+
+/// BPF filter compilation shared by offline and live handles.
+enum PcapFilter {
+    static func install(_ expression: String, on handle: OpaquePointer, source: String) throws(CaptureError) {
+        var program = bpf_program()
+        let compiled = unsafe pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN)
+        guard compiled == 0 else {
+            let text = String(cString: unsafe pcap_geterr(handle))
+            throw CaptureError(.filter, source: source, "invalid filter expression '\(expression)': \(text)")
+        }
+        defer { unsafe pcap_freecode(&program) }
+        guard unsafe pcap_setfilter(handle, &program) == 0 else {
+            let text = String(cString: unsafe pcap_geterr(handle))
+            throw CaptureError(.filter, source: source, "cannot install filter: \(text)")
+        }
+    }
+}

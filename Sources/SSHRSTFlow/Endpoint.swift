@@ -1,0 +1,85 @@
+import SSHRSTWire
+
+/// Zeek's TCP endpoint states (src/analyzer/protocol/tcp/TCP_Endpoint.h).
+public enum EndpointState: UInt8, Sendable {
+    case inactive, synSent, synAckSent, partial, established, closed, reset
+}
+
+/// Wrap-around sequence arithmetic (RFC 9293 §3.4): the signed distance
+/// from `b` to `a`, correct while they are less than 2^31 apart.
+@inlinable
+public func seqDelta(_ a: UInt32, _ b: UInt32) -> Int32 {
+    Int32(bitPattern: a &- b)
+}
+
+/// One direction of a TCP connection: Zeek's endpoint state plus the
+/// measurements attribution needs (TTL baseline, IP ID trend, sequence space).
+public struct Endpoint: Sendable {
+    public var state: EndpointState = .inactive
+    public var previousState: EndpointState = .inactive
+
+    // Sequence space.
+    public var isn: UInt32? = nil
+    public var startSeq: UInt32 = 0
+    /// One past the highest sequence number sent (SND.NXT as observed).
+    public var lastSeq: UInt32 = 0
+    public var hasSeq = false
+    /// Highest ACK number sent (this side's RCV.NXT).
+    public var lastAck: UInt32? = nil
+    public var window: UInt32 = 0
+    public var windowScale: UInt8? = nil
+
+    // Zeek history bookkeeping.
+    var histLastSYN: UInt32 = 0
+    var histLastFIN: UInt32 = 0
+    var histLastRST: UInt32 = 0
+    public var retransmissions: UInt32 = 0
+    var retransmissionThreshold: UInt32 = 1
+    public var zeroWindows: UInt32 = 0
+    var zeroWindowThreshold: UInt32 = 1
+
+    // Counters.
+    public var packets = 0
+    public var payloadBytes = 0
+    public var synCount = 0
+    public var finCount = 0
+    public var rstCount = 0
+    public var firstTime: Int64 = 0
+    public var lastTime: Int64 = 0
+
+    // TTL and IP ID baseline over non-RST packets.
+    public var ttlFirst: UInt8? = nil
+    public var ttlMin: UInt8 = 255
+    public var ttlMax: UInt8 = 0
+    public var ttlLast: UInt8 = 0
+    public var ipIDLast: UInt16? = nil
+    public var ipIDZeroCount = 0
+    public var ipIDPairs = 0
+    public var ipIDSmallStepPairs = 0
+    public var dontFragmentCount = 0
+    /// Non-RST packets counted in the TTL/IP ID baseline.
+    public var baselinePackets = 0
+    public var lastNonRSTTime: Int64 = 0
+
+    public init() {}
+
+    /// Records the IP facts of a non-RST packet.
+    @inlinable
+    public mutating func observeBaseline(_ ip: IPInfo, at time: Int64) {
+        baselinePackets &+= 1
+        lastNonRSTTime = time
+        if ttlFirst == nil { ttlFirst = ip.ttl }
+        ttlMin = min(ttlMin, ip.ttl)
+        ttlMax = max(ttlMax, ip.ttl)
+        ttlLast = ip.ttl
+        if ip.dontFragment { dontFragmentCount &+= 1 }
+        guard !ip.isIPv6 else { return }
+        if ip.ipID == 0 { ipIDZeroCount &+= 1 }
+        if let last = ipIDLast {
+            ipIDPairs &+= 1
+            let step = ip.ipID &- last
+            if step >= 1 && step <= 32 { ipIDSmallStepPairs &+= 1 }
+        }
+        ipIDLast = ip.ipID
+    }
+}

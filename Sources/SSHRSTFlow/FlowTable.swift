@@ -1,0 +1,123 @@
+/// A bounded flow table: key -> slot, records stored in one array, an
+/// intrusive least-recently-used list for oldest-idle eviction.
+///
+/// Invariant: `index[key] == slot` iff `slots[slot].key == key` and the slot
+/// is live; `count <= capacity`. Growth happens only while the table fills
+/// up to `capacity`; after that slots are reused.
+public struct FlowTable<Record> {
+    public struct Slot {
+        public var key: FlowKey
+        public var record: Record
+        public var lastTime: Int64
+        /// Bumped each time the slot is reused, so queued references can tell.
+        public var generation: UInt32
+        var previous: Int32
+        var next: Int32
+        var live: Bool
+    }
+
+    public let capacity: Int
+    public private(set) var slots: [Slot] = []
+    @usableFromInline var index: [FlowKey: Int32]
+    var free: [Int32] = []
+    /// Most recently used slot, and least recently used.
+    var head: Int32 = -1
+    var tail: Int32 = -1
+    public private(set) var count = 0
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        index = Dictionary(minimumCapacity: min(self.capacity, 1 << 16))
+    }
+
+    @inlinable
+    public func find(_ key: FlowKey) -> Int? {
+        guard let slot = index[key] else { return nil }
+        return Int(slot)
+    }
+
+    public subscript(slot: Int) -> Record {
+        get { slots[slot].record }
+        _modify { yield &slots[slot].record }
+    }
+
+    public func key(at slot: Int) -> FlowKey { slots[slot].key }
+    public func generation(at slot: Int) -> UInt32 { slots[slot].generation }
+    public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < slots.count && slots[slot].live }
+    public func lastTime(at slot: Int) -> Int64 { slots[slot].lastTime }
+
+    /// The least recently used live slot, if any.
+    public var oldest: Int? { tail >= 0 ? Int(tail) : nil }
+
+    /// Marks `slot` used at `time` (moves it to the front of the LRU list).
+    public mutating func touch(_ slot: Int, at time: Int64) {
+        slots[slot].lastTime = time
+        let s = Int32(truncatingIfNeeded: slot)
+        guard head != s else { return }
+        unlink(s)
+        pushFront(s)
+    }
+
+    /// Inserts a new record. The caller must have made room (count < capacity).
+    public mutating func insert(_ key: FlowKey, _ record: Record, at time: Int64) -> Int {
+        let s: Int32
+        if let reused = free.popLast() {
+            s = reused
+            slots[Int(s)].key = key
+            slots[Int(s)].record = record
+            slots[Int(s)].lastTime = time
+            slots[Int(s)].generation &+= 1
+            slots[Int(s)].live = true
+        } else {
+            s = Int32(truncatingIfNeeded: slots.count)
+            slots.append(Slot(key: key, record: record, lastTime: time, generation: 0, previous: -1, next: -1, live: true))
+        }
+        index[key] = s
+        pushFront(s)
+        count += 1
+        return Int(s)
+    }
+
+    /// Removes the record in `slot` and returns it.
+    @discardableResult
+    public mutating func remove(_ slot: Int, placeholder: Record) -> Record {
+        let s = Int32(truncatingIfNeeded: slot)
+        unlink(s)
+        index[slots[slot].key] = nil
+        slots[slot].live = false
+        let record = slots[slot].record
+        slots[slot].record = placeholder
+        free.append(s)
+        count -= 1
+        return record
+    }
+
+    /// Live slots, least recently used first.
+    public func liveSlotsOldestFirst() -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(count)
+        var s = tail
+        while s >= 0 {
+            result.append(Int(s))
+            s = slots[Int(s)].previous
+        }
+        return result
+    }
+
+    mutating func unlink(_ s: Int32) {
+        let previous = slots[Int(s)].previous
+        let next = slots[Int(s)].next
+        if previous >= 0 { slots[Int(previous)].next = next } else if head == s { head = next }
+        if next >= 0 { slots[Int(next)].previous = previous } else if tail == s { tail = previous }
+        slots[Int(s)].previous = -1
+        slots[Int(s)].next = -1
+    }
+
+    mutating func pushFront(_ s: Int32) {
+        slots[Int(s)].previous = -1
+        slots[Int(s)].next = head
+        if head >= 0 { slots[Int(head)].previous = s }
+        head = s
+        if tail < 0 { tail = s }
+    }
+}

@@ -1,0 +1,289 @@
+import SSHRSTWire
+
+/// Which endpoint sent a packet: the originator (Zeek's orig) or the responder.
+public enum Direction: UInt8, Sendable {
+    case originator = 0, responder = 1
+    public var other: Direction { self == .originator ? .responder : .originator }
+}
+
+/// A TCP connection as Zeek sees it: two endpoints, the history string and
+/// the state machine of zeek/src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc,
+/// from which `connState` derives Zeek's conn_state exactly as
+/// scripts/base/protocols/conn/main.zeek does.
+public struct TCPConnection: Sendable {
+    public var originator = Endpoint()
+    public var responder = Endpoint()
+    /// Zeek history letters; bounded (`maximumHistory`), extra letters dropped.
+    public var history: [UInt8] = []
+    /// Zeek's hist_seen bits: one per once-only letter, responder bits << 16.
+    var historySeen: UInt32 = 0
+    public var flipped = false
+    public static let maximumHistory = 32
+
+    public init() { history.reserveCapacity(TCPConnection.maximumHistory) }
+
+    public subscript(direction: Direction) -> Endpoint {
+        get { direction == .originator ? originator : responder }
+        set {
+            if direction == .originator { originator = newValue } else { responder = newValue }
+        }
+    }
+
+    /// Zeek's history mask bits (Conn.h HIST_*).
+    enum HistoryBit {
+        static let syn: UInt32 = 0x1
+        static let fin: UInt32 = 0x2
+        static let rst: UInt32 = 0x4
+        static let finRst: UInt32 = 0x8
+        static let ack: UInt32 = 0x10
+        static let data: UInt32 = 0x20
+        static let multiFlag: UInt32 = 0x40
+    }
+
+    mutating func addHistory(_ letter: UInt8, _ direction: Direction) {
+        guard history.count < TCPConnection.maximumHistory else { return }
+        history.append(direction == .originator ? letter : letter | 0x20)
+    }
+
+    /// Zeek's CheckHistory: adds the letter the first time, returns whether it had been seen.
+    mutating func checkHistory(_ mask: UInt32, _ letter: UInt8, _ direction: Direction) -> Bool {
+        let bit = direction == .originator ? mask : mask &<< 16
+        if historySeen & bit == 0 {
+            historySeen |= bit
+            addHistory(letter, direction)
+            return false
+        }
+        return true
+    }
+
+    /// Marks the connection as flipped (Zeek's '^').
+    public mutating func markFlipped() {
+        flipped = true
+        if history.count < TCPConnection.maximumHistory { history.insert(UInt8(ascii: "^"), at: 0) }
+    }
+
+    /// Applies one segment from `direction`. `payloadLength` is the TCP
+    /// payload length by the IP length fields.
+    public mutating func apply(_ segment: TCPSegment, from direction: Direction, payloadLength: Int, at time: Int64) {
+        let flags = segment.tcp.flags
+        let seq = segment.tcp.seq
+        var endpoint = self[direction]
+        if endpoint.packets == 0 { endpoint.firstTime = time }
+        endpoint.packets &+= 1
+        endpoint.lastTime = time
+        endpoint.payloadBytes &+= payloadLength
+        if flags.contains(.syn) { endpoint.synCount &+= 1 }
+        if flags.contains(.fin) { endpoint.finCount &+= 1 }
+        if flags.contains(.rst) {
+            endpoint.rstCount &+= 1
+        } else {
+            endpoint.observeBaseline(segment.ip, at: time)
+        }
+        if flags.contains(.ack) {
+            if let last = endpoint.lastAck {
+                if seqDelta(segment.tcp.ack, last) > 0 { endpoint.lastAck = segment.tcp.ack }
+            } else {
+                endpoint.lastAck = segment.tcp.ack
+            }
+        }
+        if flags.contains(.syn) {
+            if endpoint.isn == nil || endpoint.state == .inactive || endpoint.state == .synSent {
+                endpoint.isn = seq
+            }
+            if let scale = segment.tcp.windowScale { endpoint.windowScale = scale }
+        }
+        // RFC 7323 §2.2: the window field of a SYN is never scaled.
+        let shift = flags.contains(.syn) ? 0 : Int(endpoint.windowScale ?? 0)
+        if !flags.contains(.rst) { endpoint.window = UInt32(segment.tcp.window) &<< UInt32(shift) }
+        self[direction] = endpoint
+
+        updateHistory(flags: flags, seq: seq, length: payloadLength, direction: direction)
+        let delta = updateLastSeq(direction, segment: segment, payloadLength: payloadLength)
+        if segment.tcp.window == 0 && !flags.contains(.syn) && !flags.contains(.fin) && !flags.contains(.rst) {
+            var e = self[direction]
+            e.zeroWindows &+= 1
+            let hit = e.zeroWindows == e.zeroWindowThreshold
+            if hit { e.zeroWindowThreshold = e.zeroWindowThreshold &* 10 }
+            self[direction] = e
+            if hit { addHistory(UInt8(ascii: "W"), direction) }
+        }
+        updateState(direction, flags: flags, seq: seq, ack: segment.tcp.ack, length: payloadLength, delta: delta)
+    }
+
+    /// Zeek's update_history (TCPSessionAdapter.cc).
+    mutating func updateHistory(flags: TCPFlags, seq: UInt32, length: Int, direction: Direction) {
+        let syn = flags.contains(.syn)
+        let fin = flags.contains(.fin)
+        let rst = flags.contains(.rst)
+        let bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0)
+        if bits > 1 {
+            if fin && rst {
+                _ = checkHistory(HistoryBit.finRst, UInt8(ascii: "I"), direction)
+            } else {
+                _ = checkHistory(HistoryBit.multiFlag, UInt8(ascii: "Q"), direction)
+            }
+        } else if bits == 1 {
+            if syn {
+                let letter = flags.contains(.ack) ? UInt8(ascii: "H") : UInt8(ascii: "S")
+                if checkHistory(HistoryBit.syn, letter, direction) && seq != self[direction].histLastSYN {
+                    addHistory(letter, direction)
+                }
+                self[direction].histLastSYN = seq
+            }
+            if fin {
+                let end = seq &+ UInt32(truncatingIfNeeded: length)
+                if checkHistory(HistoryBit.fin, UInt8(ascii: "F"), direction) && end != self[direction].histLastFIN {
+                    addHistory(UInt8(ascii: "F"), direction)
+                }
+                self[direction].histLastFIN = end
+            }
+            if rst {
+                if checkHistory(HistoryBit.rst, UInt8(ascii: "R"), direction) && seq != self[direction].histLastRST {
+                    addHistory(UInt8(ascii: "R"), direction)
+                }
+                self[direction].histLastRST = seq
+            }
+        } else if length > 0 {
+            _ = checkHistory(HistoryBit.data, UInt8(ascii: "D"), direction)
+        } else if flags.contains(.ack) {
+            _ = checkHistory(HistoryBit.ack, UInt8(ascii: "A"), direction)
+        }
+    }
+
+    /// Zeek's update_last_seq: advances SND.NXT, counts retransmissions ('T').
+    mutating func updateLastSeq(_ direction: Direction, segment: TCPSegment, payloadLength: Int) -> Int32 {
+        let flags = segment.tcp.flags
+        var e = self[direction]
+        let seqLength = UInt32(truncatingIfNeeded: payloadLength)
+            &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
+        let onePast = segment.tcp.seq &+ seqLength
+        if !e.hasSeq {
+            e.hasSeq = true
+            e.startSeq = segment.tcp.seq
+            e.lastSeq = onePast
+            self[direction] = e
+            return 1
+        }
+        let delta = seqDelta(onePast, e.lastSeq)
+        let tooLarge: Int32 = 1_048_576  // Zeek's TOO_LARGE_SEQ_DELTA
+        if (flags.contains(.syn) || flags.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
+            // A RST or SYN far outside the sequence space is not trusted.
+        } else if flags.contains(.fin) && e.lastSeq == e.startSeq &+ 1 {
+            e.lastSeq = onePast
+        } else if e.state == .reset {
+            // Nothing after a RST is trusted.
+        } else if delta > 0 {
+            e.lastSeq = onePast
+        } else if payloadLength > 0 {
+            e.retransmissions &+= 1
+            if e.retransmissions == e.retransmissionThreshold {
+                e.retransmissionThreshold = e.retransmissionThreshold &* 10
+                self[direction] = e
+                addHistory(UInt8(ascii: "T"), direction)
+                return delta
+            }
+        }
+        self[direction] = e
+        return delta
+    }
+
+    mutating func setState(_ direction: Direction, _ state: EndpointState) {
+        var e = self[direction]
+        e.previousState = e.state
+        e.state = state
+        self[direction] = e
+    }
+
+    /// Zeek's UpdateStateMachine and its per-state helpers.
+    mutating func updateState(_ direction: Direction, flags: TCPFlags, seq: UInt32, ack: UInt32, length: Int, delta: Int32) {
+        let peer = direction.other
+        switch self[direction].state {
+        case .inactive:
+            if flags.contains(.syn) {
+                if direction == .originator {
+                    setState(direction, flags.contains(.ack) ? .synAckSent : .synSent)
+                } else {
+                    if !flags.contains(.ack), self[peer].state == .synAckSent {
+                        setState(peer, .established)
+                    }
+                    if self[peer].state == .synSent { setState(peer, .established) }
+                    setState(direction, .established)
+                }
+            }
+            if flags.contains(.fin) { setState(direction, .closed) }
+            if flags.contains(.rst) { setState(direction, .reset) }
+            if self[direction].state == .inactive {
+                if direction == .responder && length == 0 && self[.originator].state == .synSent {
+                    // An eccentric stack acking the SYN before its SYN-ACK: no state change.
+                } else {
+                    setState(direction, .partial)
+                }
+            }
+        case .synSent, .synAckSent:
+            if flags.contains(.fin) { setState(direction, .closed) }
+            if flags.contains(.rst) { setState(direction, .reset) }
+        case .established, .partial:
+            if flags.contains(.syn), self[direction].state == .partial, self[peer].state == .inactive,
+                !flags.contains(.ack)
+            {
+                setState(direction, .synSent)
+            }
+            if flags.contains(.fin) && !flags.contains(.rst) {
+                setState(direction, .closed)
+                if self[peer].state == .reset && self[peer].previousState == .closed {
+                    setState(peer, .closed)
+                }
+            }
+            if flags.contains(.rst) { setState(direction, .reset) }
+        case .closed:
+            if flags.contains(.rst) && self[peer].state != .closed { setState(direction, .reset) }
+        case .reset:
+            break
+        }
+    }
+
+    /// Zeek's conn_state (scripts/base/protocols/conn/main.zeek).
+    public var connState: String {
+        let os = originator.state
+        let rs = responder.state
+        let originatorInactive = os == .inactive || os == .partial
+        let responderInactive = rs == .inactive || rs == .partial
+        if rs == .reset {
+            if os == .synSent || os == .synAckSent
+                || (os == .reset && originator.payloadBytes == 0 && responder.payloadBytes == 0)
+            {
+                return "REJ"
+            }
+            return originatorInactive ? "RSTRH" : "RSTR"
+        }
+        if os == .reset {
+            if responderInactive {
+                return historyMatchesRSTOS0 ? "RSTOS0" : "OTH"
+            }
+            return "RSTO"
+        }
+        if rs == .closed && os == .closed { return "SF" }
+        if os == .closed { return responderInactive ? "SH" : "S2" }
+        if rs == .closed { return originatorInactive ? "SHR" : "S3" }
+        if os == .synSent && rs == .inactive { return "S0" }
+        if os == .established && rs == .established { return "S1" }
+        return "OTH"
+    }
+
+    /// `/\^?S[^HAFGIQ]*R.*/` over the history.
+    var historyMatchesRSTOS0: Bool {
+        var i = 0
+        if history.first == UInt8(ascii: "^") { i = 1 }
+        guard i < history.count, history[i] == UInt8(ascii: "S") else { return false }
+        i += 1
+        while i < history.count {
+            let c = history[i]
+            if c == UInt8(ascii: "R") { return true }
+            if "HAFGIQ".utf8.contains(c) { return false }
+            i += 1
+        }
+        return false
+    }
+
+    public var historyText: String { String(decoding: history, as: UTF8.self) }
+}

@@ -1,0 +1,236 @@
+// Dissector: (link type, frame bytes) -> one decoded value. Nothing is
+// allocated; payloads travel as ranges into the frame.
+
+/// A TCP segment with its IP facts.
+public struct TCPSegment: Sendable, Equatable {
+    public var ip: IPInfo
+    public var tcp: TCPHeader
+    /// Captured payload bytes within the frame.
+    public var payload: Range<Int>
+    /// Payload length by the IP length fields (may exceed the captured part).
+    public var payloadWireLength: Int
+    /// The snap length cut the payload short.
+    public var truncatedBySnaplen: Bool
+    /// How many GRE layers were unwrapped to reach this segment.
+    public var tunnelDepth: Int
+}
+
+/// An ICMP or ICMPv6 error that quotes a TCP header (RFC 792, RFC 4443 §3).
+public struct ICMPError: Sendable, Equatable {
+    public var ip: IPInfo
+    public var type: UInt8
+    public var code: UInt8
+    /// The quoted datagram's addresses and ports: the packet that drew the error.
+    public var quotedSource: IPAddress
+    public var quotedDestination: IPAddress
+    public var quotedSourcePort: UInt16
+    public var quotedDestinationPort: UInt16
+    public var quotedSeq: UInt32?
+
+    /// Stable snake_case name of the error, as in the flow record's `icmp[].name`.
+    public var name: String {
+        if ip.isIPv6 {
+            switch (type, code) {
+            case (1, 0): return "no_route"
+            case (1, 1): return "admin_prohibited"
+            case (1, 3): return "host_unreachable"
+            case (1, 4): return "port_unreachable"
+            case (1, 5), (1, 6): return "admin_prohibited"
+            case (1, _): return "destination_unreachable"
+            case (3, _): return "time_exceeded"
+            default: return "icmpv6_\(type)_\(code)"
+            }
+        }
+        switch (type, code) {
+        case (3, 0): return "net_unreachable"
+        case (3, 1): return "host_unreachable"
+        case (3, 2): return "protocol_unreachable"
+        case (3, 3): return "port_unreachable"
+        case (3, 9), (3, 10), (3, 13): return "admin_prohibited"
+        case (3, _): return "destination_unreachable"
+        case (11, _): return "time_exceeded"
+        default: return "icmp_\(type)_\(code)"
+        }
+    }
+
+    /// Destination unreachable (any code) or administratively prohibited: the
+    /// kind of error that refuses a connection attempt.
+    public var isUnreachable: Bool {
+        ip.isIPv6 ? type == 1 : type == 3
+    }
+}
+
+/// Why a frame was not decoded into a TCP segment or ICMP error. Counted.
+public enum SkipReason: UInt8, Sendable, CaseIterable {
+    case notIP, fragment, udp, otherTransport, icmpOther, greUnsupported, tunnelTooDeep
+
+    public var name: String {
+        switch self {
+        case .notIP: "not_ip"
+        case .fragment: "ip_fragment"
+        case .udp: "udp"
+        case .otherTransport: "other_transport"
+        case .icmpOther: "icmp_not_error"
+        case .greUnsupported: "gre_unsupported"
+        case .tunnelTooDeep: "tunnel_too_deep"
+        }
+    }
+}
+
+public enum Dissection: Sendable, Equatable {
+    case tcp(TCPSegment)
+    case icmpError(ICMPError)
+    case skipped(SkipReason)
+}
+
+public enum Dissector {
+    /// 802.1Q/802.1ad tags walked before giving up (QinQ is 2).
+    static let maximumVLANTags = 4
+    /// GRE layers unwrapped (RFC 2784); more is a tunnel loop or an attack.
+    static let maximumTunnelDepth = 3
+
+    /// Decodes one frame. Throws when a header is truncated or invalid.
+    public static func dissect(_ linkType: LinkType, _ bytes: Span<UInt8>) throws(WireError) -> Dissection {
+        let etherType: UInt16
+        let offset: Int
+        switch linkType {
+        case .ethernet:
+            guard var type = bytes.be16(at: 12) else { throw WireError(.link, .truncated) }
+            var at = 14
+            var tags = 0
+            // IEEE 802.1Q (0x8100), 802.1ad (0x88a8), and the old QinQ 0x9100.
+            while type == 0x8100 || type == 0x88a8 || type == 0x9100 {
+                guard tags < maximumVLANTags else { throw WireError(.vlan, .unsupported) }
+                guard let inner = bytes.be16(at: at &+ 2) else { throw WireError(.vlan, .truncated) }
+                type = inner
+                at &+= 4
+                tags &+= 1
+            }
+            etherType = type
+            offset = at
+        case .linuxSLL:
+            guard let type = bytes.be16(at: 14) else { throw WireError(.link, .truncated) }
+            etherType = type
+            offset = 16
+        case .linuxSLL2:
+            guard let type = bytes.be16(at: 0), bytes.count >= 20 else { throw WireError(.link, .truncated) }
+            etherType = type
+            offset = 20
+        case .null:
+            guard let family = bytes.le32(at: 0), let familyBE = bytes.be32(at: 0) else {
+                throw WireError(.link, .truncated)
+            }
+            // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS).
+            let value = family < 0x10000 ? family : familyBE
+            switch value {
+            case 2: etherType = 0x0800
+            case 10, 24, 28, 30: etherType = 0x86dd
+            default: return .skipped(.notIP)
+            }
+            offset = 4
+        case .raw:
+            guard let first = bytes.u8(at: 0) else { throw WireError(.link, .truncated) }
+            switch first >> 4 {
+            case 4: etherType = 0x0800
+            case 6: etherType = 0x86dd
+            default: throw WireError(.link, .invalid)
+            }
+            offset = 0
+        case .unsupported:
+            throw WireError(.link, .unsupported)
+        }
+        switch etherType {
+        case 0x0800: return try dissectIP(bytes, at: offset, v6: false, depth: 0)
+        case 0x86dd: return try dissectIP(bytes, at: offset, v6: true, depth: 0)
+        default: return .skipped(.notIP)
+        }
+    }
+
+    static func dissectIP(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int) throws(WireError) -> Dissection {
+        let ip = v6 ? try IPv6.parse(bytes, at: offset) : try IPv4.parse(bytes, at: offset)
+        if ip.isFragment { return .skipped(.fragment) }
+        switch ip.proto {
+        case 6:
+            return .tcp(try tcpSegment(bytes, ip: ip, depth: depth))
+        case 1 where !v6, 58 where v6:
+            return try icmp(bytes, ip: ip)
+        case 17:
+            return .skipped(.udp)
+        case 47:
+            return try gre(bytes, ip: ip, depth: depth)
+        case 4 where depth < maximumTunnelDepth:  // IPv4-in-IP (RFC 2003)
+            return try dissectIP(bytes, at: ip.payloadOffset, v6: false, depth: depth &+ 1)
+        case 41 where depth < maximumTunnelDepth:  // IPv6-in-IP (RFC 4213)
+            return try dissectIP(bytes, at: ip.payloadOffset, v6: true, depth: depth &+ 1)
+        default:
+            return .skipped(.otherTransport)
+        }
+    }
+
+    static func tcpSegment(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int) throws(WireError) -> TCPSegment {
+        guard ip.payloadOffset <= bytes.count else { throw WireError(.tcp, .truncated) }
+        let header = try TCPHeader.parse(bytes, at: ip.payloadOffset)
+        let payloadStart = ip.payloadOffset &+ header.headerLength
+        let capturedEnd = min(ip.datagramEnd, bytes.count)
+        let payloadEnd = max(payloadStart, capturedEnd)
+        let wireLength = max(0, ip.datagramEnd &- payloadStart)
+        return TCPSegment(
+            ip: ip, tcp: header, payload: payloadStart..<payloadEnd, payloadWireLength: wireLength,
+            truncatedBySnaplen: ip.datagramEnd > bytes.count, tunnelDepth: depth)
+    }
+
+    /// RFC 2784/2890 GRE: flags (C, K, S) add 4 bytes each; protocol type
+    /// 0x0800/0x86dd carries IP, 0x6558 carries Ethernet (transparent bridging).
+    static func gre(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int) throws(WireError) -> Dissection {
+        guard depth < maximumTunnelDepth else { return .skipped(.tunnelTooDeep) }
+        let at = ip.payloadOffset
+        guard let flags = bytes.be16(at: at), let proto = bytes.be16(at: at &+ 2) else {
+            throw WireError(.gre, .truncated)
+        }
+        guard flags & 0x0007 == 0 else { return .skipped(.greUnsupported) }  // version 0 only
+        var inner = at &+ 4
+        if flags & 0x8000 != 0 { inner &+= 4 }
+        if flags & 0x2000 != 0 { inner &+= 4 }
+        if flags & 0x1000 != 0 { inner &+= 4 }
+        switch proto {
+        case 0x0800: return try dissectIP(bytes, at: inner, v6: false, depth: depth &+ 1)
+        case 0x86dd: return try dissectIP(bytes, at: inner, v6: true, depth: depth &+ 1)
+        case 0x6558:
+            guard let type = bytes.be16(at: inner &+ 12) else { throw WireError(.gre, .truncated) }
+            if type == 0x0800 { return try dissectIP(bytes, at: inner &+ 14, v6: false, depth: depth &+ 1) }
+            if type == 0x86dd { return try dissectIP(bytes, at: inner &+ 14, v6: true, depth: depth &+ 1) }
+            return .skipped(.notIP)
+        default:
+            return .skipped(.greUnsupported)
+        }
+    }
+
+    /// RFC 792 / RFC 4443: destination unreachable and time exceeded quote
+    /// the offending datagram's IP header and at least 8 bytes of TCP, which
+    /// hold the ports and the sequence number.
+    static func icmp(_ bytes: Span<UInt8>, ip: IPInfo) throws(WireError) -> Dissection {
+        let layer: WireLayer = ip.isIPv6 ? .icmpv6 : .icmp
+        let at = ip.payloadOffset
+        guard let type = bytes.u8(at: at), let code = bytes.u8(at: at &+ 1) else {
+            throw WireError(layer, .truncated)
+        }
+        let isError = ip.isIPv6 ? (type == 1 || type == 3) : (type == 3 || type == 11)
+        guard isError else { return .skipped(.icmpOther) }
+        let quotedAt = at &+ 8
+        let quoted: IPInfo
+        do {
+            quoted = ip.isIPv6 ? try IPv6.parse(bytes, at: quotedAt) : try IPv4.parse(bytes, at: quotedAt)
+        } catch {
+            throw WireError(layer, .truncated)
+        }
+        guard quoted.proto == 6 else { return .skipped(.icmpOther) }
+        guard let sourcePort = bytes.be16(at: quoted.payloadOffset),
+            let destinationPort = bytes.be16(at: quoted.payloadOffset &+ 2)
+        else { throw WireError(layer, .truncated) }
+        return .icmpError(
+            ICMPError(
+                ip: ip, type: type, code: code, quotedSource: quoted.source,
+                quotedDestination: quoted.destination, quotedSourcePort: sourcePort,
+                quotedDestinationPort: destinationPort, quotedSeq: bytes.be32(at: quoted.payloadOffset &+ 4)))
+    }
+}

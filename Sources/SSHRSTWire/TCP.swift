@@ -1,0 +1,109 @@
+// RFC 9293 §3.1 TCP header:
+//  0                   1                   2                   3
+//  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+// |          Source Port          |       Destination Port        |
+// |                        Sequence Number                        |
+// |                    Acknowledgment Number                      |
+// |  Data |       |C|E|U|A|P|R|S|F|                               |
+// | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+// |           Checksum            |         Urgent Pointer        |
+// |                    Options                    |    Padding    |
+
+/// TCP control bits (RFC 9293 §3.1).
+public struct TCPFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let fin = TCPFlags(rawValue: 0x01)
+    public static let syn = TCPFlags(rawValue: 0x02)
+    public static let rst = TCPFlags(rawValue: 0x04)
+    public static let psh = TCPFlags(rawValue: 0x08)
+    public static let ack = TCPFlags(rawValue: 0x10)
+    public static let urg = TCPFlags(rawValue: 0x20)
+    public static let ece = TCPFlags(rawValue: 0x40)
+    public static let cwr = TCPFlags(rawValue: 0x80)
+
+    /// tcpdump's notation: S, F, R, P, U, E, W, and "." for ACK.
+    public var tcpdumpText: String {
+        var s = ""
+        if contains(.syn) { s += "S" }
+        if contains(.fin) { s += "F" }
+        if contains(.rst) { s += "R" }
+        if contains(.psh) { s += "P" }
+        if contains(.urg) { s += "U" }
+        if contains(.ece) { s += "E" }
+        if contains(.cwr) { s += "W" }
+        if contains(.ack) { s += "." }
+        return s.isEmpty ? "none" : s
+    }
+}
+
+/// The fixed TCP header fields sshrst uses, copied out of the frame.
+public struct TCPHeader: Sendable, Equatable {
+    enum Offset {
+        static let sourcePort = 0
+        static let destinationPort = 2
+        static let seq = 4
+        static let ack = 8
+        static let dataOffset = 12
+        static let flags = 13
+        static let window = 14
+    }
+    public static let minimumLength = 20
+
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var seq: UInt32
+    public var ack: UInt32
+    public var flags: TCPFlags
+    public var window: UInt16
+    /// Header length in bytes, options included (20...60).
+    public var headerLength: Int
+    /// Window scale shift from a SYN's option (RFC 7323 §2.2), if present.
+    public var windowScale: UInt8?
+    /// The option list ran past the header or had an impossible length.
+    public var optionsMalformed: Bool
+
+    /// Parses the header at the start of `bytes`.
+    ///
+    /// Fails with `.truncated` when fewer than `headerLength` bytes are
+    /// present and `.invalid` when the data offset is below 5.
+    public static func parse(_ bytes: Span<UInt8>, at base: Int = 0) throws(WireError) -> TCPHeader {
+        guard let sourcePort = bytes.be16(at: base &+ Offset.sourcePort),
+            let destinationPort = bytes.be16(at: base &+ Offset.destinationPort),
+            let seq = bytes.be32(at: base &+ Offset.seq),
+            let ack = bytes.be32(at: base &+ Offset.ack),
+            let offsetByte = bytes.u8(at: base &+ Offset.dataOffset),
+            let flagByte = bytes.u8(at: base &+ Offset.flags),
+            let window = bytes.be16(at: base &+ Offset.window),
+            base >= 0, bytes.count >= minimumLength
+        else { throw WireError(.tcp, .truncated) }
+        let headerLength = Int(offsetByte >> 4) &* 4
+        guard headerLength >= minimumLength else { throw WireError(.tcp, .invalid) }
+        guard headerLength <= bytes.count &- base else { throw WireError(.tcp, .truncated) }
+        var header = TCPHeader(
+            sourcePort: sourcePort, destinationPort: destinationPort, seq: seq, ack: ack,
+            flags: TCPFlags(rawValue: flagByte), window: window, headerLength: headerLength,
+            windowScale: nil, optionsMalformed: false)
+        header.parseOptions(bytes, base: base, end: headerLength)
+        return header
+    }
+
+    /// RFC 9293 §3.1 options: kind 0 ends the list, kind 1 is a one-byte
+    /// NOP, every other kind carries a length byte that counts itself.
+    mutating func parseOptions(_ bytes: Span<UInt8>, base: Int, end: Int) {
+        var i = TCPHeader.minimumLength
+        while i < end {
+            guard let kind = bytes.u8(at: base &+ i) else { optionsMalformed = true; return }
+            if kind == 0 { return }
+            if kind == 1 { i &+= 1; continue }
+            guard let length = bytes.u8(at: base &+ i &+ 1), length >= 2, Int(length) <= end &- i else {
+                optionsMalformed = true
+                return
+            }
+            if kind == 3, length == 3, let shift = bytes.u8(at: base &+ i &+ 2) {
+                windowScale = min(shift, 14)  // RFC 7323 §2.3: values above 14 are treated as 14
+            }
+            i &+= Int(length)
+        }
+    }
+}
