@@ -1,0 +1,208 @@
+// RFC 4253 §7.1 Algorithm Negotiation:
+//
+//   byte         SSH_MSG_KEXINIT (20)
+//   byte[16]     cookie (random bytes)
+//   name-list    kex_algorithms
+//   name-list    server_host_key_algorithms
+//   name-list    encryption_algorithms_client_to_server
+//   name-list    encryption_algorithms_server_to_client
+//   name-list    mac_algorithms_client_to_server
+//   name-list    mac_algorithms_server_to_client
+//   name-list    compression_algorithms_client_to_server
+//   name-list    compression_algorithms_server_to_client
+//   name-list    languages_client_to_server
+//   name-list    languages_server_to_client
+//   boolean      first_kex_packet_follows
+//   uint32       0 (reserved for future extension)
+
+/// A decoded SSH_MSG_KEXINIT.
+///
+/// Name arrays keep the wire order and keep empty entries (`"a,,b"` gives `["a", "", "b"]`, and raises
+/// `name_list_malformed`); an empty name-list is `[]`. Bytes that are not printable US-ASCII are shown as `\xNN`.
+/// At most `TransportLimits.maxNamesPerList` names are kept per list; `rawNameLists` is always whole.
+public struct KexInit: Sendable, Equatable {
+    public var cookie: [UInt8]
+    public var kexAlgorithms: [String]
+    public var serverHostKeyAlgorithms: [String]
+    public var encryptionClientToServer: [String]
+    public var encryptionServerToClient: [String]
+    public var macClientToServer: [String]
+    public var macServerToClient: [String]
+    public var compressionClientToServer: [String]
+    public var compressionServerToClient: [String]
+    public var languagesClientToServer: [String]
+    public var languagesServerToClient: [String]
+    public var firstKexPacketFollows: Bool
+    /// The 10 name-lists as comma-joined text exactly as on the wire (hassh needs the original text).
+    public var rawNameLists: [String]
+
+    public init(
+        cookie: [UInt8] = [UInt8](repeating: 0, count: 16),
+        kexAlgorithms: [String], serverHostKeyAlgorithms: [String],
+        encryptionClientToServer: [String], encryptionServerToClient: [String],
+        macClientToServer: [String], macServerToClient: [String],
+        compressionClientToServer: [String], compressionServerToClient: [String],
+        languagesClientToServer: [String] = [], languagesServerToClient: [String] = [],
+        firstKexPacketFollows: Bool = false
+    ) {
+        self.cookie = cookie
+        self.kexAlgorithms = kexAlgorithms
+        self.serverHostKeyAlgorithms = serverHostKeyAlgorithms
+        self.encryptionClientToServer = encryptionClientToServer
+        self.encryptionServerToClient = encryptionServerToClient
+        self.macClientToServer = macClientToServer
+        self.macServerToClient = macServerToClient
+        self.compressionClientToServer = compressionClientToServer
+        self.compressionServerToClient = compressionServerToClient
+        self.languagesClientToServer = languagesClientToServer
+        self.languagesServerToClient = languagesServerToClient
+        self.firstKexPacketFollows = firstKexPacketFollows
+        self.rawNameLists = [
+            kexAlgorithms, serverHostKeyAlgorithms, encryptionClientToServer, encryptionServerToClient,
+            macClientToServer, macServerToClient, compressionClientToServer, compressionServerToClient,
+            languagesClientToServer, languagesServerToClient,
+        ].map { $0.joined(separator: ",") }
+    }
+
+    /// `kex-strict-c-v00@openssh.com` offered (OpenSSH strict KEX, client side; CVE-2023-48795 countermeasure).
+    public var offersStrictKexClient: Bool { kexAlgorithms.contains("kex-strict-c-v00@openssh.com") }
+    /// `kex-strict-s-v00@openssh.com` offered (server side).
+    public var offersStrictKexServer: Bool { kexAlgorithms.contains("kex-strict-s-v00@openssh.com") }
+    /// `ext-info-c` offered (RFC 8308 §2.1, client side).
+    public var offersExtInfoClient: Bool { kexAlgorithms.contains("ext-info-c") }
+    /// `ext-info-s` offered (RFC 8308 §2.1, server side).
+    public var offersExtInfoServer: Bool { kexAlgorithms.contains("ext-info-s") }
+}
+
+/// A KEXINIT as captured: one copy of its name-list bytes, decoded lazily by `summary()`.
+struct StoredKexInit: Sendable {
+    static let nameListCount = 10
+    static let cookieLength = 16
+
+    var cookie: [UInt8]
+    /// The name-lists' bytes, concatenated.
+    var listBytes: [UInt8]
+    /// End offset of each of the 10 lists in `listBytes` (list k spans ends[k-1] ..< ends[k]).
+    var ends: [Int]
+    var firstKexPacketFollows: Bool
+
+    enum ParseResult {
+        case ok(StoredKexInit, tooLong: Bool, malformed: Bool)
+        case malformed
+    }
+
+    /// Parses the KEXINIT whose payload (starting at the message number byte) is `s[payload]`.
+    /// Allocates (one copy of the name-lists): called once per KEXINIT.
+    static func parse(_ s: Span<UInt8>, payload: Range<Int>) -> ParseResult {
+        guard s.contains(range: payload) else { return .malformed }
+        let end = payload.upperBound
+        // Message number byte, then the cookie.
+        let cookieStart = payload.lowerBound &+ 1
+        guard cookieStart <= end, cookieLength <= end &- cookieStart,
+              let cookie = s.copyBytes(cookieStart..<(cookieStart &+ cookieLength))
+        else { return .malformed }
+        var cursor = cookieStart &+ cookieLength
+        // First pass: find the 10 ranges without allocating.
+        var total = 0
+        var probe = cursor
+        for _ in 0..<nameListCount {
+            guard let r = s.sshString(at: probe, end: end) else { return .malformed }
+            total &+= r.count
+            probe = r.upperBound
+        }
+        // boolean first_kex_packet_follows, uint32 reserved.
+        guard let follows = s.u8(at: probe), probe < end, s.be32(at: probe &+ 1) != nil,
+              probe &+ 5 <= end
+        else { return .malformed }
+
+        var listBytes: [UInt8] = []
+        listBytes.reserveCapacity(total)
+        var ends: [Int] = []
+        ends.reserveCapacity(nameListCount)
+        var tooLong = false
+        var malformed = false
+        for _ in 0..<nameListCount {
+            guard let r = s.sshString(at: cursor, end: end) else { return .malformed }
+            let check = checkNameList(s, r)
+            tooLong = tooLong || check.tooLong
+            malformed = malformed || check.malformed
+            s.append(r, to: &listBytes)
+            ends.append(listBytes.count)
+            cursor = r.upperBound
+        }
+        return .ok(
+            StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0),
+            tooLong: tooLong, malformed: malformed)
+    }
+
+    /// One linear pass over a name-list: too many names, empty names, over-long or non-printable names.
+    private static func checkNameList(_ s: Span<UInt8>, _ r: Range<Int>) -> (tooLong: Bool, malformed: Bool) {
+        guard !r.isEmpty else { return (false, false) }
+        var names = 1
+        var nameLength = 0
+        var malformed = false
+        for i in r {
+            guard let b = s.u8(at: i) else { return (false, true) }
+            if b == UInt8(ascii: ",") {
+                if nameLength == 0 { malformed = true }
+                names &+= 1
+                nameLength = 0
+            } else {
+                nameLength &+= 1
+                if nameLength > TransportLimits.maxAlgorithmNameLength || !isPrintableASCII(b) || b == 0x20 {
+                    malformed = true
+                }
+            }
+        }
+        if nameLength == 0 { malformed = true }
+        return (names > TransportLimits.maxNamesPerList, malformed)
+    }
+
+    /// The bytes of list `k` (0 ..< 10).
+    func listRange(_ k: Int) -> Range<Int> {
+        guard k >= 0, k < ends.count else { return 0..<0 }
+        let start = k == 0 ? 0 : ends[k &- 1]
+        return start..<ends[k]
+    }
+
+    /// Decodes into the public value (cold path).
+    func decoded() -> KexInit {
+        var raw: [String] = []
+        var lists: [[String]] = []
+        raw.reserveCapacity(Self.nameListCount)
+        lists.reserveCapacity(Self.nameListCount)
+        for k in 0..<Self.nameListCount {
+            let r = listRange(k)
+            let bytes = listBytes[r.clamped(to: listBytes.indices)]
+            raw.append(escapedText(bytes))
+            lists.append(Self.splitNames(bytes))
+        }
+        var k = KexInit(
+            cookie: cookie,
+            kexAlgorithms: lists[0], serverHostKeyAlgorithms: lists[1],
+            encryptionClientToServer: lists[2], encryptionServerToClient: lists[3],
+            macClientToServer: lists[4], macServerToClient: lists[5],
+            compressionClientToServer: lists[6], compressionServerToClient: lists[7],
+            languagesClientToServer: lists[8], languagesServerToClient: lists[9],
+            firstKexPacketFollows: firstKexPacketFollows)
+        k.rawNameLists = raw
+        return k
+    }
+
+    /// Splits a name-list on commas, keeping empty names, keeping at most `maxNamesPerList` names.
+    static func splitNames(_ bytes: ArraySlice<UInt8>) -> [String] {
+        guard !bytes.isEmpty else { return [] }
+        var names: [String] = []
+        var start = bytes.startIndex
+        var i = bytes.startIndex
+        while i <= bytes.endIndex {
+            if i == bytes.endIndex || bytes[i] == UInt8(ascii: ",") {
+                guard names.count < TransportLimits.maxNamesPerList else { break }
+                names.append(escapedText(bytes[start..<i]))
+                start = i &+ 1
+            }
+            i &+= 1
+        }
+        return names
+    }
+}

@@ -1,0 +1,238 @@
+// The cold-path view of a session: built once per flow, allocation allowed.
+
+/// The server's host key as seen in the key exchange.
+public struct HostKey: Sendable, Equatable {
+    /// The key-type string inside the blob (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`,
+    /// `ssh-ed25519-cert-v01@openssh.com`, ...); `rsa1` for SSH-1.
+    public var algorithm: String
+    /// The public-key blob (SSH-2: RFC 4253 §6.6 encoding; SSH-1: host modulus bytes then exponent bytes).
+    /// Fingerprints are hashes of exactly these bytes.
+    public var blob: [UInt8]
+
+    public init(algorithm: String, blob: [UInt8]) {
+        self.algorithm = algorithm
+        self.blob = blob
+    }
+}
+
+/// A cleartext SSH_MSG_DISCONNECT (SSH-1 SSH_MSG_DISCONNECT has no code: 0).
+public struct Disconnect: Sendable, Equatable {
+    public var side: SSHSide
+    public var reasonCode: UInt32
+    /// Description text (at most `TransportLimits.maxDisconnectDescriptionLength` bytes), escaped as banners are.
+    public var description: String
+
+    public init(side: SSHSide, reasonCode: UInt32, description: String) {
+        self.side = side
+        self.reasonCode = reasonCode
+        self.description = description
+    }
+}
+
+/// Everything the decoder learnt about one flow.
+public struct SSHSummary: Sendable {
+    /// Identification line without CR LF, exactly as sent; bytes that are not printable US-ASCII as `\xNN`.
+    public var originatorBanner: String?
+    public var responderBanner: String?
+    /// Other lines sent before the version line (first `TransportLimits.maxStoredPreambleLines`, escaped; for a
+    /// non-SSH side, its first line or first bytes). The line terminator is removed.
+    public var originatorPreBanner: [String]
+    public var responderPreBanner: [String]
+    /// A text line sent after the banner where a binary packet should be (e.g. sshd's
+    /// "Invalid SSH identification string." or "Protocol major versions differ."), escaped, CR LF removed.
+    public var originatorTextAfterBanner: String?
+    public var responderTextAfterBanner: String?
+    /// Lines before the version line, all counted.
+    public var originatorPreBannerLineCount: Int
+    public var responderPreBannerLineCount: Int
+    /// 1 or 2, see `agreedVersion`: SSH-1.99 counts as 2 (or 1 against an SSH-1.x peer); nil without banners.
+    public var version: Int?
+    /// The SSH client, decided by message direction: the sender of KEX INIT (30), GEX request (34) or GEX INIT (32)
+    /// is the client, the sender of a reply (31/33) the server (RFC 4432 RSA kex: reversed for 30/31/32);
+    /// SSH-1: the sender of SSH_SMSG_PUBLIC_KEY is the server, of SSH_CMSG_SESSION_KEY the client. Nil if undecidable.
+    public var sshClientSide: SSHSide?
+    public var originatorKexInit: KexInit?
+    public var responderKexInit: KexInit?
+    /// From the server's KEX reply (31 for DH/ECDH/curve25519/hybrids, 33 for group exchange); SSH-1 from the public key.
+    public var hostKey: HostKey?
+    /// The first cleartext SSH_MSG_DISCONNECT (the originator's if both sent one).
+    public var disconnect: Disconnect?
+    public var newKeys: (originator: Bool, responder: Bool)
+    /// TCP payload bytes after that side's NEWKEYS (by sequence advance; lost bytes included).
+    public var bytesAfterNewKeys: (originator: Int, responder: Int)
+    /// Segments carrying bytes after that side's NEWKEYS (bytes after NEWKEYS already buffered count as one).
+    public var segmentsAfterNewKeys: (originator: Int, responder: Int)
+    /// Stable snake_case names (`TransportAnomaly`), deduplicated, in first-occurrence order.
+    public var anomalies: [String]
+    /// That side sent bytes that are not SSH.
+    public var originatorNonSSH: Bool
+    public var responderNonSSH: Bool
+    /// The protocol version each banner names.
+    public var originatorVersion: SSHProtocolVersion?
+    public var responderVersion: SSHProtocolVersion?
+    /// Furthest phase.
+    public var phase: SSHPhaseCode
+
+    /// The client's and server's KEXINIT, once `sshClientSide` is known.
+    public var clientKexInit: KexInit? { sshClientSide.flatMap { $0 == .originator ? originatorKexInit : responderKexInit } }
+    public var serverKexInit: KexInit? { sshClientSide.flatMap { $0 == .originator ? responderKexInit : originatorKexInit } }
+
+    /// RFC 4253 §7.1 outcome, when the SSH client is known and both KEXINITs were seen.
+    public var negotiation: Negotiation? {
+        sshClientSide.flatMap { negotiation(assumingClient: $0) }
+    }
+
+    /// The KEXINIT sent by `side`.
+    public func kexInit(of side: SSHSide) -> KexInit? {
+        side == .originator ? originatorKexInit : responderKexInit
+    }
+
+    /// RFC 4253 §7.1 outcome with `client` taken as the SSH client (for when `sshClientSide` is nil because no
+    /// KEX message after the KEXINITs was seen: the caller falls back to e.g. the SYN sender and says so).
+    public func negotiation(assumingClient client: SSHSide) -> Negotiation? {
+        guard let c = kexInit(of: client), let s = kexInit(of: client.peer) else { return nil }
+        return negotiate(client: c, server: s)
+    }
+}
+
+extension SSHTransportSession {
+    /// Builds the flow's summary (cold path: allocates strings and arrays).
+    public func summary() -> SSHSummary {
+        var anomalies = log
+        let o = dirs[0]
+        let r = dirs[1]
+        let kexO = o.kexInit?.decoded()
+        let kexR = r.kexInit?.decoded()
+
+        let v = agreedVersion(o.version, r.version)
+        if v.mismatch { anomalies.add(.versionMismatch) }
+
+        // Negotiated kex family, needed to read 30/31 and to know which reply carries the host key.
+        let clientByMessages = Self.clientSide(o, r, family: nil)
+        var family: KexFamily?
+        if let c = clientByMessages.side {
+            let ck = c == .originator ? kexO : kexR
+            let sk = c == .originator ? kexR : kexO
+            if let ck, let sk, let kex = firstCommon(ck.kexAlgorithms, sk.kexAlgorithms) {
+                family = KexFamily(kexName: kex)
+            }
+        }
+        var client = clientByMessages
+        if family == .rsa { client = Self.clientSide(o, r, family: .rsa) }
+        if client.conflict { anomalies.add(.kexRoleConflict) }
+
+        // Host key.
+        var hostKey: HostKey?
+        if o.framing == .ssh1 || r.framing == .ssh1 {
+            if let blob = o.ssh1HostKey ?? r.ssh1HostKey { hostKey = HostKey(algorithm: "rsa1", blob: blob) }
+        }
+        if hostKey == nil {
+            let serverSides: [SSHDirectionRef] = {
+                switch client.side {
+                case .originator?: return [.init(r)]
+                case .responder?: return [.init(o)]
+                case nil: return [.init(r), .init(o)]
+                }
+            }()
+            for server in serverSides where hostKey == nil {
+                let d = server.d
+                // Which message carries the key: decided by the kex family when known, else by what parses.
+                let slots: [Int]
+                switch family {
+                case .groupExchange?: slots = [2]
+                case .rsa?: slots = [0]
+                case .plain?: slots = [1]
+                case nil: slots = d.sentTypes & (1 << 34) != 0 ? [2] : [1, 2]
+                }
+                for slot in slots where hostKey == nil {
+                    if slot < d.keyBlobs.count, let blob = d.keyBlobs[slot] {
+                        hostKey = HostKey(algorithm: Self.keyType(blob), blob: blob)
+                    } else if family != nil, d.malformedKeyMessages & (1 << UInt8(slot)) != 0 {
+                        anomalies.add(.hostKeyMalformed)
+                    }
+                }
+            }
+        }
+
+        var disconnect: Disconnect?
+        if let d = o.disconnect {
+            disconnect = Disconnect(side: .originator, reasonCode: d.code, description: escapedText(d.description))
+        } else if let d = r.disconnect {
+            disconnect = Disconnect(side: .responder, reasonCode: d.code, description: escapedText(d.description))
+        }
+
+        return SSHSummary(
+            originatorBanner: o.banner.map { escapedText($0) },
+            responderBanner: r.banner.map { escapedText($0) },
+            originatorPreBanner: Self.lines(o),
+            responderPreBanner: Self.lines(r),
+            originatorTextAfterBanner: o.textAfterBanner.map { escapedText($0) },
+            responderTextAfterBanner: r.textAfterBanner.map { escapedText($0) },
+            originatorPreBannerLineCount: o.preambleLineCount,
+            responderPreBannerLineCount: r.preambleLineCount,
+            version: v.version,
+            sshClientSide: client.side,
+            originatorKexInit: kexO,
+            responderKexInit: kexR,
+            hostKey: hostKey,
+            disconnect: disconnect,
+            newKeys: (o.newKeys, r.newKeys),
+            bytesAfterNewKeys: (o.bytesAfterNewKeys, r.bytesAfterNewKeys),
+            segmentsAfterNewKeys: (o.segmentsAfterNewKeys, r.segmentsAfterNewKeys),
+            anomalies: anomalies.ordered.map(\.name),
+            originatorNonSSH: o.nonSSH,
+            responderNonSSH: r.nonSSH,
+            originatorVersion: o.version,
+            responderVersion: r.version,
+            phase: phaseCode)
+    }
+
+    private static func lines(_ d: DirectionDecoder) -> [String] {
+        var out: [String] = []
+        var start = 0
+        for end in d.preambleEnds {
+            guard start <= end, end <= d.preambleBytes.count else { break }
+            out.append(escapedText(d.preambleBytes[start..<end]))
+            start = end
+        }
+        return out
+    }
+
+    /// The key-type string at the start of a key blob (validated when the blob was captured).
+    private static func keyType(_ blob: [UInt8]) -> String {
+        guard let name = blob.span.sshString(at: 0, end: blob.count) else { return "" }
+        return escapedText(blob[name.clamped(to: blob.indices)])
+    }
+
+    /// Client side from message directions. `family == .rsa` reverses 30/31/32 (RFC 4432).
+    private static func clientSide(_ o: DirectionDecoder, _ r: DirectionDecoder,
+                                   family: KexFamily?) -> (side: SSHSide?, conflict: Bool) {
+        func role(_ d: DirectionDecoder) -> (client: Bool, server: Bool) {
+            let t = d.sentTypes
+            func sent(_ n: UInt8) -> Bool { t & (1 << UInt64(n)) != 0 }
+            if d.framing == .ssh1 {
+                return (sent(SSH1MessageType.cmsgSessionKey), sent(SSH1MessageType.smsgPublicKey))
+            }
+            if family == .rsa {
+                return (sent(31), sent(30) || sent(32))
+            }
+            return (sent(30) || sent(32) || sent(34), sent(31) || sent(33))
+        }
+        let ro = role(o)
+        let rr = role(r)
+        let originatorIsClient = (ro.client && !ro.server) || (rr.server && !rr.client)
+        let responderIsClient = (rr.client && !rr.server) || (ro.server && !ro.client)
+        switch (originatorIsClient, responderIsClient) {
+        case (true, false): return (.originator, false)
+        case (false, true): return (.responder, false)
+        case (true, true): return (nil, true)
+        case (false, false): return (nil, (ro.client && ro.server) || (rr.client && rr.server))
+        }
+    }
+}
+
+/// Lets the host-key loop walk the server candidates without copying the decoders' state into arrays twice.
+private struct SSHDirectionRef {
+    let d: DirectionDecoder
+    init(_ d: DirectionDecoder) { self.d = d }
+}
