@@ -1,0 +1,159 @@
+// Evidence values, rule identifiers and weights.
+
+/// One fired rule: which party it points to, how strongly, and the measurements behind it.
+///
+/// `weight` convention (the "signed strength" of this module):
+/// - `weight > 0` with `pointsTo` ∈ {client, server, middlebox}: support for that party, in points (see `Weight`).
+/// - `weight > 0` with `pointsTo == .undetermined`: evidence of a *conflict* (e.g. two RSTs claiming one address with
+///   different TTLs and no baseline to tell which is genuine); it is subtracted from the winner's margin.
+/// - `weight == 0`: informational, recorded so the report explains itself, never scored.
+/// Weights are never negative.
+public struct Evidence: Sendable, Equatable {
+    public var rule: RuleID
+    public var pointsTo: Party
+    public var weight: Double
+    /// The measured numbers, e.g. "TTL 63, server baseline 62 (first 62, min 62, max 62 over 14 packets), hop distance 1 vs 2".
+    public var detail: String
+
+    public init(rule: RuleID, pointsTo: Party, weight: Double, detail: String) {
+        self.rule = rule
+        self.pointsTo = pointsTo
+        self.weight = weight
+        self.detail = detail
+    }
+}
+
+/// Stable snake_case identifiers of the evidence rules. Never renamed: golden files and users depend on them.
+/// `sshrst rules` prints `RuleCatalog.all`, one entry per case.
+public enum RuleID: String, CaseIterable, Sendable {
+    case capturedAtSender = "captured_at_sender"
+    case ttlMatchesBaseline = "ttl_matches_baseline"
+    case ttlDiffers = "ttl_differs"
+    case ipIDContinues = "ip_id_continues"
+    case ipIDZeroDF = "ip_id_zero_df"
+    case ipIDDiscontinuity = "ip_id_discontinuity"
+    case resetFasterThanRTT = "reset_faster_than_rtt"
+    case seqExact = "seq_exact"
+    case seqInWindow = "seq_in_window"
+    case seqOutOfWindow = "seq_out_of_window"
+    case synRefusalShape = "syn_refusal_shape"
+    case synRefusalBadAck = "syn_refusal_bad_ack"
+    case resetShape = "reset_shape"
+    case dataAfterReset = "data_after_reset"
+    case challengeACK = "challenge_ack"
+    case conflictingResetTTL = "conflicting_reset_ttl"
+    case conflictingResetIPID = "conflicting_reset_ip_id"
+    case rstSeqChange = "rst_seq_change"
+    case rstAckChange = "rst_ack_change"
+    case resetsBothDirections = "resets_both_directions"
+    case rstPayload = "rst_payload"
+    case icmpAboutFlow = "icmp_about_flow"
+    case idleTimeoutMatch = "idle_timeout_match"
+    case longIdleBeforeTrigger = "long_idle_before_trigger"
+    case loneReset = "lone_reset"
+
+    /// Rules that count as *strong* on their own: a verdict resting on one of them is not capped by the single-family rule.
+    public var isStrong: Bool {
+        switch self {
+        case .capturedAtSender, .dataAfterReset, .rstSeqChange, .resetsBothDirections: return true
+        default: return false
+        }
+    }
+
+    /// Independent evidence families. Two rules of one family (e.g. both TTL rules) are not two independent witnesses.
+    public var family: String {
+        switch self {
+        case .capturedAtSender: return "vantage"
+        case .ttlMatchesBaseline, .ttlDiffers: return "ttl"
+        case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity: return "ip_id"
+        case .resetFasterThanRTT: return "timing"
+        case .seqExact, .seqInWindow, .seqOutOfWindow, .challengeACK: return "sequence"
+        case .synRefusalShape, .synRefusalBadAck, .resetShape: return "shape"
+        case .dataAfterReset: return "after"
+        case .conflictingResetTTL, .conflictingResetIPID, .rstSeqChange, .rstAckChange, .resetsBothDirections: return "multi_reset"
+        case .rstPayload: return "payload"
+        case .icmpAboutFlow: return "icmp"
+        case .idleTimeoutMatch, .longIdleBeforeTrigger: return "idle"
+        case .loneReset: return "context"
+        }
+    }
+}
+
+/// The weights, in points. Calibration (see `Decision`): a verdict needs ≥ 0.6 points for the winner and a margin
+/// ≥ 0.45 over the runner-up plus conflict points. So no weak rule (≤ 0.45) can decide alone, two independent
+/// weak/moderate rules can, and a strong rule (≥ 1.0) can.
+public enum Weight {
+    /// Strong, hard to fake by accident: RST carries the capture host's own untouched TTL.
+    public static let capturedAtSender = 1.0
+    /// Strong: the claimed sender produced new data after "its" RST (Weaver RST_SEQ_DATA).
+    public static let dataAfterResetNew = 1.5
+    /// Data at/after the RST seq, but it may be a retransmission already in flight.
+    public static let dataAfterResetMaybeRetransmit = 0.8
+    /// Data after a RST that carries the sender host's kernel signature: socket alive, host firewall possible.
+    public static let dataAfterResetHostKernelShape = 0.6
+    /// Rising seq across back-to-back RSTs (Weaver RST_SEQ_CHANGE).
+    public static let rstSeqChange = 1.0
+    /// RSTs claiming both ends within a few ms, seen at a middle capture.
+    public static let bothDirectionsMiddle = 1.0
+    public static let bothDirectionsUnknownVantage = 0.5
+    /// IP ID continues the claimed sender's per-socket counter.
+    public static let ipIDContinuesCounter = 0.6
+    public static let ipIDContinuesFewSamples = 0.5
+    /// IP ID 0 + DF: not a socket abort; combined with the TTL relation (see the rule).
+    public static let ipIDZeroWithTTLDiffers = 0.6
+    public static let ipIDZeroWithTTLMatch = 0.45
+    /// IP ID far from the counter (not 0).
+    public static let ipIDDiscontinuity = 0.35
+    /// TTL rules.
+    public static let ttlMatchStable = 0.35
+    public static let ttlMatchVarying = 0.25
+    public static let ttlDiffersStable = 0.45
+    public static let ttlDiffersVarying = 0.25
+    public static let ttlDiffersInitial = 0.5
+    public static let ttlDiffersAtSenderHost = 0.9
+    /// Timing: the RST beat the round trip to its claimed sender.
+    public static let fasterThanRTT = 0.7
+    public static let fasterThanRTTUnverifiedAck = 0.4
+    /// Sequence validity.
+    public static let seqInWindow = 0.2
+    public static let seqOutOfWindow = 0.2
+    public static let challengeACKMiddlebox = 0.4
+    public static let challengeACKGenuine = 0.3
+    /// Refusal shape (RFC 793 closed port) — complete but spoofable.
+    public static let synRefusalShape = 0.8
+    public static let synRefusalBadAck = 0.3
+    /// Multi-RST conflicts.
+    public static let conflictOdd = 0.6
+    public static let conflictConsistent = 0.2
+    public static let conflictUnresolved = 0.3
+    public static let ipIDConflictOdd = 0.4
+    public static let rstAckChange = 0.35
+    /// Payload, ICMP, idle.
+    public static let rstPayload = 0.25
+    public static let icmpSameHop = 0.6
+    public static let icmpOnPath = 0.3
+    public static let icmpFromEndpoint = 0.3
+    public static let idleKnownTimeout = 0.45
+    public static let idleLong = 0.2
+}
+
+/// Documentation of one rule: `sshrst rules` prints these.
+public struct RuleInfo: Sendable {
+    public var id: RuleID
+    /// What is measured.
+    public var signal: String
+    /// Why it points to a party.
+    public var why: String
+    /// Known false positives.
+    public var falsePositives: String
+    /// Where the behaviour is documented.
+    public var reference: String
+
+    public init(id: RuleID, signal: String, why: String, falsePositives: String, reference: String) {
+        self.id = id
+        self.signal = signal
+        self.why = why
+        self.falsePositives = falsePositives
+        self.reference = reference
+    }
+}

@@ -1,0 +1,271 @@
+// Findings across flows: bans, MaxStartups thresholds, idle-timeout clusters. O(n log n), deterministic.
+
+/// The per-flow facts the pattern finder needs.
+public struct FlowDigest: Sendable, Equatable {
+    public var uid: String
+    public var clientIP: String
+    public var serverIP: String
+    public var serverPort: Int
+    public var start: Int64
+    public var end: Int64
+    public var outcome: Outcome
+    public var phase: Phase
+    public var cause: CauseID?
+    public var attribution: Party?
+    public var idleBeforeEndNs: Int64?
+    /// Closed in the auth phase without a session.
+    public var authFailedLikely: Bool
+
+    public init(
+        uid: String, clientIP: String, serverIP: String, serverPort: Int = 22, start: Int64, end: Int64,
+        outcome: Outcome, phase: Phase, cause: CauseID? = nil, attribution: Party? = nil, idleBeforeEndNs: Int64? = nil,
+        authFailedLikely: Bool = false
+    ) {
+        self.uid = uid
+        self.clientIP = clientIP
+        self.serverIP = serverIP
+        self.serverPort = serverPort
+        self.start = start
+        self.end = end
+        self.outcome = outcome
+        self.phase = phase
+        self.cause = cause
+        self.attribution = attribution
+        self.idleBeforeEndNs = idleBeforeEndNs
+        self.authFailedLikely = authFailedLikely
+    }
+}
+
+/// A typed value of a pattern's extra field: integers stay numbers in JSON, everything else is text.
+public enum PatternValue: Sendable, Equatable {
+    case int(Int64)
+    case string(String)
+}
+
+/// One extra key/value of a pattern (keys are stable snake_case, rendered as extra JSON members in this order).
+public struct PatternField: Sendable, Equatable {
+    public var key: String
+    public var value: PatternValue
+    public init(_ key: String, _ value: PatternValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+public struct Pattern: Sendable, Equatable {
+    /// Stable: ban_after_failures, concurrency_threshold, idle_timeout_cluster (host_key_change is the engine's).
+    public var kind: String
+    public var summary: String
+    /// Flow uids involved, in flow start order.
+    public var flows: [String]
+    /// Extra members, in order. ban_after_failures: client_ip, server, failures, blocked, first_block_after_ns, block_outcomes.
+    /// concurrency_threshold: server, threshold, drops, max_concurrency_accepted.
+    /// idle_timeout_cluster: idle_median_ns, idle_min_ns, idle_max_ns, count, matches (known timeout name or "none").
+    public var extra: [PatternField]
+
+    public init(kind: String, summary: String, flows: [String], extra: [PatternField] = []) {
+        self.kind = kind
+        self.summary = summary
+        self.flows = flows
+        self.extra = extra
+    }
+}
+
+/// Tunables of `findPatterns`.
+public enum PatternThresholds {
+    /// Auth failures before a ban is considered (Fail2Ban's default maxretry is 5; sshd-level bans start earlier; 3 is the floor).
+    public static let banFailures = 3
+    /// Minimum concurrent unauthenticated flows at every drop for a MaxStartups finding.
+    public static let minConcurrency = 2
+    /// Minimum drops for a MaxStartups finding.
+    public static let minDrops = 2
+    /// Idle cluster width: max ≤ min × (1 + 5 %).
+    public static let idleClusterPercent: Int64 = 5
+    /// Minimum idle for a cluster member (30 s): shorter gaps are ordinary.
+    public static let idleMinimumNs: Int64 = 30_000_000_000
+}
+
+/// Finds cross-flow patterns. Output order: ban_after_failures, concurrency_threshold, idle_timeout_cluster; within a
+/// kind by the first flow's start, then key. Flows are sorted by (start, uid) first, so input order does not matter.
+public func findPatterns(_ flows: [FlowDigest]) -> [Pattern] {
+    let sorted = flows.sorted { $0.start != $1.start ? $0.start < $1.start : $0.uid < $1.uid }
+    return banPatterns(sorted) + concurrencyPatterns(sorted) + idlePatterns(sorted)
+}
+
+private func serverKey(_ f: FlowDigest) -> String { "\(f.serverIP):\(f.serverPort)" }
+
+/// Groups sorted flows by a key, keeping first-appearance order of keys (deterministic, no hash-order output).
+private func groups(_ flows: [FlowDigest], by key: (FlowDigest) -> String) -> [[FlowDigest]] {
+    var index: [String: Int] = [:]
+    var out: [[FlowDigest]] = []
+    for f in flows {
+        let k = key(f)
+        if let i = index[k] {
+            out[i].append(f)
+        } else {
+            index[k] = out.count
+            out.append([f])
+        }
+    }
+    return out
+}
+
+private func isBlocked(_ f: FlowDigest) -> Bool {
+    switch f.outcome {
+    case .refused, .timeout: return true
+    case .reset: return f.phase <= .version
+    case .closed, .open: return false
+    }
+}
+
+/// ban_after_failures: ≥ N auth failures from one client to one server:port, then every later attempt blocked (≥ 1).
+private func banPatterns(_ flows: [FlowDigest]) -> [Pattern] {
+    var out: [Pattern] = []
+    for g in groups(flows, by: { "\($0.clientIP)|\(serverKey($0))" }) {
+        var failures = 0
+        var banStart: Int?
+        for (i, f) in g.enumerated() where f.authFailedLikely {
+            failures += 1
+            if failures == PatternThresholds.banFailures { banStart = i }
+        }
+        guard var i = banStart else { continue }
+        // Count further failures up to the first blocked attempt after the N-th failure.
+        var lastFailure = i
+        i += 1
+        while i < g.count && g[i].authFailedLikely {
+            lastFailure = i
+            i += 1
+        }
+        let later = g[(lastFailure + 1)...]
+        guard !later.isEmpty, later.allSatisfy(isBlocked) else { continue }
+        let failed = g[...lastFailure].filter { $0.authFailedLikely }
+        guard let first = later.first, let lastFail = failed.last else { continue }
+        let delay = Sat.sub(first.start, lastFail.end)
+        var outcomes: [String] = []
+        for f in later where !outcomes.contains(f.outcome.rawValue) { outcomes.append(f.outcome.rawValue) }
+        out.append(
+            Pattern(
+                kind: "ban_after_failures",
+                summary: "\(first.clientIP) failed authentication \(failed.count) times to \(serverKey(first)), then all \(later.count) later attempt(s) were \(outcomes.joined(separator: "/")) starting \(Fmt.seconds(delay)) after the last failure: a ban (Fail2Ban, sshguard or PerSourcePenalties)",
+                flows: failed.map(\.uid) + later.map(\.uid),
+                extra: [
+                    PatternField("client_ip", .string(first.clientIP)),
+                    PatternField("server", .string(serverKey(first))),
+                    PatternField("failures", .int(Int64(failed.count))),
+                    PatternField("blocked", .int(Int64(later.count))),
+                    PatternField("first_block_after_ns", .int(delay)),
+                    PatternField("block_outcomes", .string(outcomes.joined(separator: ","))),
+                ]))
+    }
+    return out
+}
+
+/// A flow that never got past authentication occupies a MaxStartups slot for its whole life (approximation: the
+/// capture cannot see when an encrypted flow authenticated, so `session` and `encrypted` flows are not counted).
+private func isUnauthenticated(_ f: FlowDigest) -> Bool { f.phase <= .auth || (f.phase == .encrypted && f.authFailedLikely) }
+
+private func isPreBannerDrop(_ f: FlowDigest) -> Bool {
+    if f.cause == .droppedBeforeBanner { return true }
+    return (f.outcome == .reset || f.outcome == .closed) && f.phase <= .version && f.attribution != .middlebox
+        && f.attribution != .client && f.cause != .cleanClose
+}
+
+/// Number of values in a sorted array that are ≤ x (binary search).
+private func countAtMost(_ a: [Int64], _ x: Int64) -> Int {
+    var lo = 0
+    var hi = a.count
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2
+        if a[mid] <= x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+}
+
+/// concurrency_threshold: pre-banner drops that only happen while ≥ K other unauthenticated flows to that server are open.
+private func concurrencyPatterns(_ flows: [FlowDigest]) -> [Pattern] {
+    var out: [Pattern] = []
+    for g in groups(flows, by: serverKey) {
+        let unauth = g.filter(isUnauthenticated)
+        let starts = unauth.map(\.start).sorted()
+        let ends = unauth.map { max($0.start, $0.end) }.sorted()
+        // Open at t: start ≤ t and end > t, i.e. #(start ≤ t) − #(end ≤ t); minus the flow itself.
+        func concurrentOthers(_ f: FlowDigest) -> Int {
+            let open = countAtMost(starts, f.start) - countAtMost(ends, f.start)
+            let selfCounted = isUnauthenticated(f) && max(f.start, f.end) > f.start ? 1 : 0
+            return max(0, open - selfCounted)
+        }
+        var drops: [(FlowDigest, Int)] = []
+        var acceptedMax = -1
+        var acceptedAtOrAbove: [Int] = []
+        for f in g {
+            let c = concurrentOthers(f)
+            if isPreBannerDrop(f) {
+                drops.append((f, c))
+            } else if f.phase >= .kex {
+                acceptedMax = max(acceptedMax, c)
+                acceptedAtOrAbove.append(c)
+            }
+        }
+        guard drops.count >= PatternThresholds.minDrops, let k = drops.map({ $0.1 }).min(), k >= PatternThresholds.minConcurrency,
+            let first = drops.first?.0
+        else { continue }
+        let acceptedText = acceptedMax >= 0 ? "; accepted connections saw up to \(acceptedMax) (random early drop lets some through)" : ""
+        out.append(
+            Pattern(
+                kind: "concurrency_threshold",
+                summary: "\(drops.count) connection(s) to \(serverKey(first)) were dropped before the banner, each while ≥ \(k) other unauthenticated connections were open\(acceptedText): sshd MaxStartups (default 10:30:100) throttling; check sshd -T | grep -i maxstartups",
+                flows: drops.map { $0.0.uid },
+                extra: [
+                    PatternField("server", .string(serverKey(first))),
+                    PatternField("threshold", .int(Int64(k))),
+                    PatternField("drops", .int(Int64(drops.count))),
+                    PatternField("max_concurrency_accepted", .int(Int64(acceptedMax))),
+                ]))
+    }
+    return out
+}
+
+/// idle_timeout_cluster: ≥ 2 middlebox/undetermined resets whose idle-before-end times are within 5 % of each other.
+private func idlePatterns(_ flows: [FlowDigest]) -> [Pattern] {
+    let candidates = flows.filter { f in
+        guard f.outcome == .reset, let idle = f.idleBeforeEndNs, idle >= PatternThresholds.idleMinimumNs else { return false }
+        return f.attribution == .middlebox || f.attribution == .undetermined || f.attribution == nil
+    }
+    .sorted { a, b in
+        let ia = a.idleBeforeEndNs ?? 0
+        let ib = b.idleBeforeEndNs ?? 0
+        return ia != ib ? ia < ib : (a.start != b.start ? a.start < b.start : a.uid < b.uid)
+    }
+    var out: [(first: Int64, pattern: Pattern)] = []
+    var i = 0
+    while i < candidates.count {
+        let lo = candidates[i].idleBeforeEndNs ?? 0
+        let limit = Sat.add(lo, lo / 100 * PatternThresholds.idleClusterPercent)
+        var j = i
+        while j + 1 < candidates.count, (candidates[j + 1].idleBeforeEndNs ?? 0) <= limit { j += 1 }
+        if j > i {
+            let members = Array(candidates[i...j])
+            let idles = members.map { $0.idleBeforeEndNs ?? 0 }
+            let median = idles[idles.count / 2]
+            let hi = idles[idles.count - 1]
+            let known = IdleTimeouts.match(median)
+            let ordered = members.sorted { $0.start != $1.start ? $0.start < $1.start : $0.uid < $1.uid }
+            out.append((ordered.first?.start ?? 0,
+                Pattern(
+                    kind: "idle_timeout_cluster",
+                    summary: "\(members.count) resets came after \(Fmt.seconds(lo))–\(Fmt.seconds(hi)) of idle (median \(Fmt.seconds(median)))\(known.map { ", matching the \($0.name)" } ?? ", matching no known default"): an idle timeout in the path; set ServerAliveInterval below it",
+                    flows: ordered.map(\.uid),
+                    extra: [
+                        PatternField("idle_median_ns", .int(median)),
+                        PatternField("idle_min_ns", .int(lo)),
+                        PatternField("idle_max_ns", .int(hi)),
+                        PatternField("count", .int(Int64(members.count))),
+                        PatternField("matches", .string(known?.name ?? "none")),
+                    ])))
+            i = j + 1
+        } else {
+            i += 1
+        }
+    }
+    return out.sorted { a, b in a.first != b.first ? a.first < b.first : a.pattern.summary < b.pattern.summary }.map(\.pattern)
+}

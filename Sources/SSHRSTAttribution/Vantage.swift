@@ -1,0 +1,79 @@
+// Where was the capture taken? Inferred from the TTLs of each side's packets.
+
+/// The initial TTL a packet most likely left its sender with: the smallest of 32, 64, 128, 255 that is ≥ `ttl`
+/// (p0f v3 `guess_dist` in fp_tcp.c). Breaks for stacks with other initial values (e.g. 60) and for TTL-copying
+/// injectors; callers treat hop distances as weak evidence for that reason.
+public func initialTTL(for ttl: UInt8) -> UInt8 {
+    if ttl <= 32 { return 32 }
+    if ttl <= 64 { return 64 }
+    if ttl <= 128 { return 128 }
+    return 255
+}
+
+/// Hops between the sender and the capture point: `initialTTL(ttl) - ttl` (0...127; never negative).
+public func hopDistance(for ttl: UInt8) -> Int { Int(initialTTL(for: ttl)) - Int(ttl) }
+
+/// The standard initial TTLs that count as "untouched". 60 is deliberately NOT included: no current stack uses it,
+/// and a 64-TTL host four hops away also arrives with 60, so accepting it would place the capture on the wrong host.
+public let untouchedTTLs: [UInt8] = [32, 64, 128, 255]
+
+/// How a side's TTLs look at the capture point.
+enum TTLShape: Equatable {
+    case untouched(UInt8)  // every packet carried the same standard initial value
+    case decremented(min: UInt8, max: UInt8)  // no packet carried a standard initial value
+    case mixed(min: UInt8, max: UInt8)  // the highest value is a standard initial value but others were lower
+    case none
+
+    init(_ p: SideProfile) {
+        guard p.packets > 0, let lo = p.ttlMin ?? p.ttlFirst ?? p.ttlLast, let hi = p.ttlMax ?? p.ttlFirst ?? p.ttlLast else {
+            self = .none
+            return
+        }
+        let low = min(lo, hi)
+        let high = max(lo, hi)
+        if untouchedTTLs.contains(high) {
+            self = low == high ? .untouched(high) : .mixed(min: low, max: high)
+        } else {
+            self = .decremented(min: low, max: high)
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .untouched(let t): return "untouched TTL \(t)"
+        case .decremented(let lo, let hi): return lo == hi ? "TTL \(lo) (decremented, \(hopDistance(for: lo)) hops)" : "TTL \(lo)–\(hi) (decremented)"
+        case .mixed(let lo, let hi): return "TTL varying \(lo)–\(hi)"
+        case .none: return "no packets"
+        }
+    }
+}
+
+/// Infers the capture point from each side's TTLs.
+///
+/// - A side whose packets all carry an untouched initial TTL (exactly 32/64/128/255) was captured on its own host.
+/// - client untouched, server decremented (or no server packets yet) → `.client`; the mirror image → `.server`.
+/// - both decremented → `.middle`.
+/// - both untouched (same host, loopback, or a capture on one L2 segment) → `.unknown`.
+/// - a side whose highest TTL is an initial value but whose TTL varied is ambiguous (route change, or an app
+///   setting IP_TTL): → `.unknown`, because a wrong vantage would turn `captured_at_sender` into a confident error.
+public func inferVantage(client: SideProfile, server: SideProfile) -> (vantage: Vantage, reason: String) {
+    let c = TTLShape(client)
+    let s = TTLShape(server)
+    let summary = "client \(c.text), server \(s.text)"
+    switch (c, s) {
+    case (.untouched, .untouched):
+        return (.unknown, "\(summary): both untouched, same host or loopback")
+    case (.untouched, .decremented), (.untouched, .none):
+        return (.client, "\(summary): client packets leave this point with their initial TTL")
+    case (.decremented, .untouched), (.none, .untouched):
+        return (.server, "\(summary): server packets leave this point with their initial TTL")
+    case (.decremented, .decremented):
+        return (.middle, "\(summary): both sides' TTLs were decremented before the capture point")
+    case (.mixed, _), (_, .mixed):
+        return (.unknown, "\(summary): a TTL varies between an initial value and lower ones")
+    case (.none, .none):
+        return (.unknown, "no packets with a TTL from either side")
+    case (.decremented, .none), (.none, .decremented):
+        return (.unknown, "\(summary): one side decremented and the other unseen, server side or middle")
+    }
+}

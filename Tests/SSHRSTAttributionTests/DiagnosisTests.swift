@@ -1,0 +1,111 @@
+import SSHRSTAttribution
+import Testing
+
+@Suite struct DiagnosisTests {
+    static func verdict(_ party: Party, path: ResetPath = .unknown, rules: [RuleID] = []) -> Verdict {
+        Verdict(
+            attribution: party, confidence: party == .undetermined ? 0 : 0.8, seqStatus: .exact,
+            evidence: rules.map { Evidence(rule: $0, pointsTo: party == .undetermined ? .middlebox : party, weight: 0.5, detail: "x") },
+            reason: party == .undetermined ? "undetermined: contradictory evidence" : "\(party.rawValue): test", path: path)
+    }
+
+    static let serverRST = ResetPacket(time: 0, claimedSender: .server, ttl: 62, ipID: 0, dontFragment: true, seq: 0, ack: 1001, hasACK: true)
+
+    /// One context per cause; the test below checks every CauseID is produced and documented.
+    static let cases: [(CauseID, DiagnosisContext)] = [
+        (.portClosed, DiagnosisContext(outcome: .refused, phase: .tcp, terminatingVerdict: verdict(.server, path: .noSocketOrReject), terminatingReset: serverRST)),
+        (.hostFirewallReject, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.server, path: .noSocketOrReject, rules: [.ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, durationNs: 30_000_000_000)),
+        (.refusedByICMP, DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .server, type: 3, code: 3)])),
+        (.banAfterFailedAuth, DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .server, type: 3, code: 3)], priorAuthFailures: 5, clientAddress: "203.0.113.5")),
+        (.droppedBeforeBanner, DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: verdict(.server, path: .socketAbort), serverPreBannerLines: ["Not allowed at this time"], clientBannerSeen: true)),
+        (.resetDuringKex, DiagnosisContext(outcome: .reset, phase: .kex, terminatingVerdict: verdict(.server, path: .socketAbort), serverBannerSeen: true, clientBannerSeen: true, negotiatedSummary: "kex curve25519-sha256")),
+        (.kexAlgorithmMismatch, DiagnosisContext(outcome: .closed, phase: .kex, serverBannerSeen: true, clientBannerSeen: true, negotiationFailure: "kex_algorithms", firstFINFrom: .server)),
+        (.loginGraceTimeout, DiagnosisContext(outcome: .closed, phase: .auth, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .server, durationNs: 121_000_000_000, handshakeToEndNs: 120_400_000_000)),
+        (.middleboxIdleReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, rules: [.ttlDiffers, .idleTimeoutMatch]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 351_000_000_000)),
+        (.injectedReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, path: .forged, rules: [.dataAfterReset]), serverBannerSeen: true, clientBannerSeen: true)),
+        (.middleboxReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, rules: [.ttlDiffers, .ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 2_000_000_000)),
+        (.serverAbort, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.server, path: .socketAbort, rules: [.ipIDContinues]), serverBannerSeen: true, clientBannerSeen: true, durationNs: 60_000_000_000)),
+        (.clientAbort, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.client, path: .socketAbort), serverBannerSeen: true, clientBannerSeen: true)),
+        (.noAnswerTimeout, DiagnosisContext(outcome: .timeout, phase: .tcp, synCount: 6, durationNs: 63_000_000_000)),
+        (.sshDisconnect, DiagnosisContext(outcome: .closed, phase: .kex, serverBannerSeen: true, clientBannerSeen: true, disconnectReason: 2, disconnectText: "Too many authentication failures", disconnectFromServer: true)),
+        (.cleanClose, DiagnosisContext(outcome: .closed, phase: .session, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .client, durationNs: 600_000_000_000)),
+        (.closedDuringKex, DiagnosisContext(outcome: .closed, phase: .kex, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .client)),
+        (.closedDuringAuth, DiagnosisContext(outcome: .closed, phase: .auth, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .server, durationNs: 3_000_000_000, handshakeToEndNs: 3_000_000_000)),
+        (.stillOpen, DiagnosisContext(outcome: .open, phase: .session, durationNs: 10_000_000_000)),
+        (.unexplainedReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.undetermined), serverBannerSeen: true, clientBannerSeen: true)),
+    ]
+
+    @Test func everyCauseIsReachableAndHasSteps() {
+        var seen: [CauseID] = []
+        for (expected, context) in Self.cases {
+            let d = diagnose(context)
+            #expect(d.cause == expected, "expected \(expected.rawValue), got \(d.cause.rawValue): \(d.summary)")
+            #expect(d.nextSteps.count >= 1 && d.nextSteps.count <= 4)
+            #expect(!d.summary.isEmpty)
+            seen.append(d.cause)
+        }
+        for id in CauseID.allCases { #expect(seen.contains(id), "cause \(id.rawValue) not produced") }
+    }
+
+    @Test func summariesCiteNumbers() {
+        let byCause = Dictionary(uniqueKeysWithValues: Self.cases.map { ($0.0, diagnose($0.1)) })
+        #expect(byCause[.noAnswerTimeout]?.summary.contains("6 SYN(s)") == true)
+        #expect(byCause[.middleboxIdleReset]?.summary.contains("351.0 s") == true)
+        #expect(byCause[.middleboxIdleReset]?.summary.contains("350 s") == true)
+        #expect(byCause[.loginGraceTimeout]?.summary.contains("120.4 s") == true)
+        #expect(byCause[.kexAlgorithmMismatch]?.summary.contains("kex_algorithms") == true)
+        #expect(byCause[.resetDuringKex]?.summary.contains("curve25519-sha256") == true)
+        #expect(byCause[.droppedBeforeBanner]?.summary.contains("Not allowed at this time") == true)
+        #expect(byCause[.sshDisconnect]?.summary.contains("PROTOCOL_ERROR") == true)
+        #expect(byCause[.portClosed]?.summary.contains("cannot tell") == true)
+        #expect(byCause[.closedDuringAuth]?.summary.contains("check the server log") == true)
+        #expect(byCause[.banAfterFailedAuth]?.nextSteps.contains { $0.contains("unbanip 203.0.113.5") } == true)
+        #expect(byCause[.refusedByICMP]?.summary.contains("port_unreachable") == true)
+        #expect(byCause[.portClosed]?.nextSteps.contains { $0.contains("ss -tlnp | grep ssh") } == true)
+    }
+
+    @Test func catalogMatchesCauses() {
+        #expect(CauseCatalog.all.map(\.id) == CauseID.allCases)
+        for c in CauseCatalog.all { #expect(!c.title.isEmpty && !c.signature.isEmpty && !c.detectable.isEmpty) }
+    }
+
+    @Test func serverRSTRightAfterClientBannerIsPreBannerDrop() {
+        let d = diagnose(DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: Self.verdict(.server, path: .socketAbort), serverBannerSeen: false, clientBannerSeen: true))
+        #expect(d.cause == .droppedBeforeBanner)
+        #expect(d.summary.contains("right after the client banner"))
+    }
+
+    @Test func refusedByMiddleboxAndAdminProhibited() {
+        let d = diagnose(DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .middlebox, type: 3, code: 13)]))
+        #expect(d.cause == .refusedByICMP)
+        #expect(d.summary.contains("middlebox") && d.summary.contains("administratively prohibited"))
+        let m = diagnose(DiagnosisContext(outcome: .refused, phase: .tcp, terminatingVerdict: Self.verdict(.middlebox), terminatingReset: Self.serverRST))
+        #expect(m.cause == .middleboxReset)
+    }
+
+    @Test func kexMismatchEndingInRST() {
+        let d = diagnose(DiagnosisContext(outcome: .reset, phase: .kex, terminatingVerdict: Self.verdict(.server, path: .socketAbort), serverBannerSeen: true, clientBannerSeen: true, negotiationFailure: "encryption_algorithms_client_to_server"))
+        #expect(d.cause == .kexAlgorithmMismatch)
+    }
+
+    @Test func banTimeoutAndReset() {
+        #expect(diagnose(DiagnosisContext(outcome: .timeout, phase: .tcp, priorAuthFailures: 3)).cause == .banAfterFailedAuth)
+        #expect(diagnose(DiagnosisContext(outcome: .reset, phase: .tcp, terminatingVerdict: Self.verdict(.server), priorAuthFailures: 4)).cause == .banAfterFailedAuth)
+        #expect(diagnose(DiagnosisContext(outcome: .timeout, phase: .tcp, priorAuthFailures: 2)).cause == .noAnswerTimeout)
+    }
+
+    @Test func resetWithoutVerdictIsUnexplained() {
+        #expect(diagnose(DiagnosisContext(outcome: .reset, phase: .session)).cause == .unexplainedReset)
+    }
+
+    @Test func endToEndFromAttribution() {
+        // Scenario (g) straight into the diagnosis.
+        var c = Fx.clientVantageServerRST(ttl: 63, ipID: 0)
+        c.gapBeforeTriggerNs = 601 * Fx.s
+        let v = attribute(c)
+        let d = diagnose(DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: v, terminatingReset: c.reset, serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 601 * Fx.s))
+        #expect(d.cause == .middleboxIdleReset)
+        #expect(d.summary.contains("GCP VPC firewall"))
+        #expect(d.nextSteps.contains { $0.contains("ServerAliveInterval 60") })
+    }
+}
