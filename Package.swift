@@ -36,7 +36,7 @@ let package = Package(
         // The only target that imports CPcap or writes `unsafe`.
         .target(name: "SSHRSTCapture", dependencies: ["CPcap"]),
         // Record model and renderers (JSON Lines, text, Zeek).
-        .target(name: "SSHRSTReport", dependencies: ["SSHRSTAttribution"]),
+        .target(name: "SSHRSTReport"),
         // The engine: one straight line from frame to record.
         .target(
             name: "SSHRST",

@@ -1,0 +1,487 @@
+import SSHRSTAttribution
+import SSHRSTCapture
+import SSHRSTFlow
+import SSHRSTReport
+import SSHRSTTransport
+import SSHRSTWire
+
+/// The engine: one straight line from a frame to flow records.
+///
+/// `ingest` is synchronous and, in steady state, allocation-free: dissect in
+/// place, look the flow up, advance its TCP state, feed the SSH decoder's
+/// bounded buffer. Records (JSON values) are built only when a flow ends.
+/// Records reach `sink` in first-packet order (held back at most
+/// `reorderLimit` records); the summary comes from `finish()`.
+public final class Analyzer {
+    public let configuration: AnalyzerConfiguration
+    public private(set) var stats = DecodeStats()
+    var table: FlowTable<FlowState>
+    var nextSequence: UInt64 = 0
+    var nextSweep: Int64 = .min
+    var closing: [(slot: Int, generation: UInt32, deadline: Int64)] = []
+    var closingHead = 0
+    let sink: (JSON) -> Void
+    var reorder = ReorderBuffer()
+    var outcomes = OutcomeCounters()
+    var digests: [FlowDigest] = []
+    var hostKeys: [String: (fingerprint: String, uid: String)] = [:]
+    var patterns: [JSON] = []
+    /// Also called for each finished flow (live capture metrics, --write-resets).
+    public var onFlowRecord: ((JSON) -> Void)? = nil
+
+    public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), sink: @escaping (JSON) -> Void) {
+        self.configuration = configuration
+        self.sink = sink
+        table = FlowTable(capacity: configuration.maxFlows)
+        closing.reserveCapacity(1024)
+    }
+
+    // MARK: Per packet
+
+    /// Analyses one frame. Never traps; every failure becomes a counter.
+    public func ingest(_ frame: Frame, _ bytes: Span<UInt8>) {
+        let time = frame.time
+        stats.frames &+= 1
+        stats.bytes &+= frame.wireLength
+        if stats.firstTime == nil { stats.firstTime = time }
+        if time > stats.lastTime { stats.lastTime = time }
+        if time >= nextSweep {
+            sweep(time)
+            nextSweep = time &+ 1_000_000_000
+        }
+        let dissection: Dissection
+        do {
+            dissection = try Dissector.dissect(frame.linkType, bytes)
+        } catch {
+            stats.count(error)
+            return
+        }
+        switch dissection {
+        case .tcp(let segment):
+            stats.tcpSegments &+= 1
+            handle(segment, bytes, at: time)
+        case .icmpError(let error):
+            stats.icmpErrors &+= 1
+            handle(error, at: time)
+        case .skipped(let reason):
+            stats.count(reason)
+        }
+    }
+
+    func likelyServerPort(_ port: UInt16) -> Bool {
+        configuration.isSSHPort(port) || port < 1024
+    }
+
+    func handle(_ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
+        let tcp = segment.tcp
+        let (key, sourceIsLow) = FlowKey.make(
+            source: segment.ip.source, sourcePort: tcp.sourcePort,
+            destination: segment.ip.destination, destinationPort: tcp.destinationPort)
+        var slot = table.find(key)
+        if let s = slot, table[s].closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
+            // A new SYN on a finished connection with another ISN: port reuse.
+            let isn = table[s].tcp.originator.isn
+            if isn != tcp.seq {
+                finalize(s)
+                slot = nil
+            } else if table[s].tcp.originator.state == .reset || table[s].tcp.responder.state == .reset {
+                table[s].anomalies.insert(.synAfterReset)
+            }
+        }
+        let s: Int
+        if let existing = slot {
+            s = existing
+        } else {
+            s = createFlow(key, segment, sourceIsLow: sourceIsLow, at: time)
+        }
+        table.touch(s, at: time)
+        let direction: Direction = sourceIsLow == table[s].originatorIsLow ? .originator : .responder
+        update(s, direction: direction, segment, bytes, at: time)
+    }
+
+    func createFlow(_ key: FlowKey, _ segment: TCPSegment, sourceIsLow: Bool, at time: Int64) -> Int {
+        if table.count >= table.capacity, let oldest = table.oldest {
+            table[oldest].anomalies.insert(.evicted)
+            stats.flowsEvicted &+= 1
+            finalize(oldest)
+        }
+        let tcp = segment.tcp
+        // Zeek's TCPAnalyzer::WantConnection: the sender of a pure SYN is the
+        // originator; otherwise guess the responder by likely server ports.
+        var flip = false
+        if !tcp.flags.contains(.syn) || tcp.flags.contains(.ack) {
+            if likelyServerPort(tcp.sourcePort) {
+                if likelyServerPort(tcp.destinationPort) {
+                    flip = !tcp.flags.contains(.syn) && tcp.sourcePort < tcp.destinationPort
+                } else {
+                    flip = true
+                }
+            }
+        }
+        let originatorIsLow = flip ? !sourceIsLow : sourceIsLow
+        let status: SSHStatus =
+            configuration.isSSHPort(tcp.sourcePort) || configuration.isSSHPort(tcp.destinationPort) ? .port : .unknown
+        var state = FlowState(originatorIsLow: originatorIsLow, time: time, sequence: nextSequence, status: status)
+        nextSequence &+= 1
+        if flip { state.tcp.markFlipped() }
+        if !tcp.flags.contains(.syn) { state.anomalies.insert(.partialConnection) }
+        stats.flowsCreated &+= 1
+        return table.insert(key, state, at: time)
+    }
+
+    func update(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
+        let tcp = segment.tcp
+        let flags = tcp.flags
+        let payloadLength = segment.payloadWireLength
+        if segment.truncatedBySnaplen { table[s].anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
+        if tcp.optionsMalformed { table[s].anomalies.insert(.tcpOptionsMalformed) }
+
+        // What follows earlier RSTs (injection races, challenge ACKs).
+        if !table[s].resets.isEmpty {
+            noteAfterResets(s, direction: direction, segment, payloadLength: payloadLength, at: time)
+        }
+        let endpointBefore = table[s].tcp[direction]
+        if endpointBefore.state == .reset && payloadLength > 0 && !flags.contains(.rst) {
+            table[s].anomalies.insert(.dataAfterReset)
+        }
+        if flags.contains(.rst) {
+            recordReset(s, direction: direction, segment, bytes, at: time)
+        }
+
+        // Handshake timing for the RTT legs at this vantage.
+        if flags.contains(.syn) {
+            if direction == .originator && !flags.contains(.ack) {
+                if table[s].synAckTime == nil { table[s].synTime = time }
+            } else if flags.contains(.ack) && table[s].synAckTime == nil {
+                table[s].synAckTime = time
+            }
+        } else if direction == .originator, flags.contains(.ack), table[s].ackTime == nil,
+            table[s].synAckTime != nil, !flags.contains(.rst)
+        {
+            table[s].ackTime = time
+        }
+        if flags.contains(.fin) && table[s].firstFIN == nil {
+            table[s].firstFIN = direction
+            table[s].finTime = time
+        }
+
+        let gap = time &- table[s].lastTime
+        if direction == .originator { table[s].gapBeforeLast.0 = gap } else { table[s].gapBeforeLast.1 = gap }
+        table[s].lastTime = time
+        table[s].tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+
+        let captured = segment.payload.count
+        if captured > 0 && table[s].status != .notSSH {
+            feedTransport(s, direction: direction, segment, bytes)
+        } else if captured > 0 {
+            // Not SSH: nothing to decode.
+        }
+        if payloadLength > 0 {
+            if direction == .originator, table[s].newKeys.0 {
+                table[s].postNewKeysBytes.0 &+= payloadLength
+                table[s].postNewKeysMaxSegment.0 = max(table[s].postNewKeysMaxSegment.0, payloadLength)
+            } else if direction == .responder, table[s].newKeys.1 {
+                table[s].postNewKeysBytes.1 &+= payloadLength
+                table[s].postNewKeysMaxSegment.1 = max(table[s].postNewKeysMaxSegment.1, payloadLength)
+            }
+        }
+
+        // Schedule the report once the connection is over.
+        if table[s].closeDeadline == nil {
+            let o = table[s].tcp.originator.state
+            let r = table[s].tcp.responder.state
+            if o == .reset || r == .reset || (o == .closed && r == .closed) {
+                schedule(s, deadline: time &+ configuration.closeDelay)
+            }
+        }
+    }
+
+    func feedTransport(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>) {
+        let range = segment.payload
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let payload = bytes.extracting(range)
+        if table[s].status == .unknown {
+            // SSH on a port that is not configured: known by its identification line.
+            if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
+                table[s].status = .banner
+            } else {
+                table[s].status = .notSSH
+                stats.nonSSHFlows &+= 1
+                return
+            }
+        }
+        if table[s].transport == nil {
+            var session = SSHTransportSession()
+            if let isn = table[s].tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
+            if let isn = table[s].tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
+            table[s].transport = session
+        }
+        let side: SSHSide = direction == .originator ? .originator : .responder
+        let signal = table[s].transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
+        if signal.contains(.newKeys) {
+            if direction == .originator { table[s].newKeys.0 = true } else { table[s].newKeys.1 = true }
+        }
+    }
+
+    func recordReset(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
+        table[s].resetCount &+= 1
+        let tcpState = table[s].tcp
+        if tcpState.originator.packets == 0 && tcpState.responder.packets == 0 {
+            table[s].anomalies.insert(.spontaneousRST)
+        }
+        if table[s].resetCount >= 1000 { table[s].anomalies.insert(.rstStorm) }
+        guard table[s].resets.count < FlowState.maximumResets else {
+            table[s].anomalies.insert(.resetsLimited)
+            return
+        }
+        let tcp = segment.tcp
+        let senderEndpoint = tcpState[direction]
+        let receiverEndpoint = tcpState[direction.other]
+        var prefix: [UInt8] = []
+        let range = segment.payload
+        if range.count > 0, range.upperBound <= bytes.count {
+            let n = min(range.count, 64)
+            prefix.reserveCapacity(n)
+            var i = range.lowerBound
+            while i < range.lowerBound &+ n {
+                prefix.append(bytes[i])
+                i &+= 1
+            }
+        }
+        let packet = ResetPacket(
+            time: time, claimedSender: direction == .originator ? .client : .server,
+            ttl: segment.ip.ttl, ipID: segment.ip.isIPv6 ? nil : segment.ip.ipID,
+            dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
+            hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
+            payloadPrefix: prefix)
+        let f = table[s]
+        let synSeen = tcpState.originator.synCount > 0
+        let synAckSeen = f.synAckTime != nil
+        let established = (synSeen && synAckSeen && f.ackTime != nil)
+            || (tcpState.originator.payloadBytes > 0 && tcpState.responder.payloadBytes > 0)
+        let answersSYN = synSeen && !synAckSeen && direction == .responder
+        var rtt: Int64? = nil
+        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
+            if direction == .responder {
+                rtt = synAck &- syn
+            } else if let ack = f.ackTime, ack >= synAck {
+                rtt = ack &- synAck
+            }
+        }
+        var triggerDelay: Int64? = nil
+        var gapBeforeTrigger: Int64? = nil
+        if receiverEndpoint.packets > 0 {
+            triggerDelay = time &- receiverEndpoint.lastTime
+            gapBeforeTrigger = direction == .originator ? f.gapBeforeLast.1 : f.gapBeforeLast.0
+        }
+        let observation = ResetObservation(
+            packet: packet, direction: direction, sender: SideProfile(senderEndpoint),
+            receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
+            established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
+            gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
+        if table[s].resets.isEmpty { table[s].resets.reserveCapacity(2) }
+        table[s].resets.append(observation)
+    }
+
+    func noteAfterResets(_ s: Int, direction: Direction, _ segment: TCPSegment, payloadLength: Int, at time: Int64) {
+        let flags = segment.tcp.flags
+        let isRST = flags.contains(.rst)
+        var i = 0
+        while i < table[s].resets.count {
+            let r = table[s].resets[i]
+            if direction == r.direction {
+                if !isRST {
+                    table[s].resets[i].after.senderPackets &+= 1
+                    let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
+                    if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
+                        table[s].resets[i].after.senderDataOrFIN &+= 1
+                        if r.after.firstSenderDataDelay == nil {
+                            table[s].resets[i].after.firstSenderDataDelay = time &- r.packet.time
+                        }
+                        let end = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
+                        if let m = r.after.senderMaxSeqAfter {
+                            if seqDelta(end, m) > 0 { table[s].resets[i].after.senderMaxSeqAfter = end }
+                        } else {
+                            table[s].resets[i].after.senderMaxSeqAfter = end
+                        }
+                    }
+                }
+            } else {
+                table[s].resets[i].after.receiverPackets &+= 1
+                let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
+                    && !flags.contains(.syn) && !flags.contains(.fin)
+                if pureACK && time &- r.packet.time <= 1_000_000_000 {
+                    table[s].resets[i].after.receiverChallengeACK = true
+                }
+            }
+            i &+= 1
+        }
+    }
+
+    func handle(_ error: ICMPError, at time: Int64) {
+        let (key, _) = FlowKey.make(
+            source: error.quotedSource, sourcePort: error.quotedSourcePort,
+            destination: error.quotedDestination, destinationPort: error.quotedDestinationPort)
+        guard let s = table.find(key) else { return }
+        stats.icmpErrorsMatched &+= 1
+        if table[s].icmp.count >= FlowState.maximumICMP {
+            table[s].anomalies.insert(.icmpLimited)
+        } else {
+            table[s].icmp.append(
+                ICMPObservation(
+                    time: time, sender: error.ip.source, type: error.type, code: error.code, ttl: error.ip.ttl,
+                    isIPv6: error.ip.isIPv6, name: error.name, isUnreachable: error.isUnreachable))
+        }
+        let tcp = table[s].tcp
+        if error.isUnreachable && table[s].synAckTime == nil && tcp.originator.state == .synSent {
+            table[s].refusedByICMP = true
+            if table[s].closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
+        }
+        table.touch(s, at: time)
+        table[s].lastTime = time
+    }
+
+    // MARK: Ending flows
+
+    func schedule(_ s: Int, deadline: Int64) {
+        table[s].closeDeadline = deadline
+        closing.append((s, table.generation(at: s), deadline))
+    }
+
+    /// Reports flows whose close delay, SYN timeout or idle timeout has passed.
+    func sweep(_ now: Int64) {
+        while closingHead < closing.count {
+            let entry = closing[closingHead]
+            guard entry.deadline <= now else { break }
+            closingHead += 1
+            if table.isLive(entry.slot), table.generation(at: entry.slot) == entry.generation,
+                table[entry.slot].closeDeadline != nil
+            {
+                finalize(entry.slot)
+            }
+        }
+        if closingHead > 4096 && closingHead * 2 > closing.count {
+            closing.removeFirst(closingHead)
+            closingHead = 0
+        }
+        let shortest = min(configuration.synTimeout, configuration.idleTimeout)
+        while let oldest = table.oldest {
+            let idle = now &- table.lastTime(at: oldest)
+            guard idle > shortest else { break }
+            let tcp = table[oldest].tcp
+            let attempt = tcp.originator.state == .synSent && tcp.responder.state == .inactive
+            if attempt || idle > configuration.idleTimeout {
+                stats.flowsIdleExpired &+= 1
+                finalize(oldest)
+            } else {
+                // Older than the SYN timeout but an established flow: nothing
+                // behind it can be idle longer, but it blocks the walk; stop.
+                break
+            }
+        }
+    }
+
+    /// Builds the flow's record (cold path), removes it from the table and
+    /// queues the record for output in first-packet order.
+    func finalize(_ s: Int) {
+        var state = table.remove(s, placeholder: .placeholder)
+        let key = table.key(at: s)
+        state.transport?.finish()
+        var record: JSON? = nil
+        if state.isReported {
+            let built = RecordBuilder(state: state, key: key, configuration: configuration).build()
+            record = built.record
+            outcomes.count(built)
+            if digests.count < configuration.patternMemory { digests.append(built.digest) }
+            noteHostKey(built)
+            onFlowRecord?(built.record)
+        }
+        reorder.add(state.sequence, record)
+        emitReady(force: false)
+    }
+
+    func emitReady(force: Bool) {
+        while let record = reorder.next(limit: force ? 0 : configuration.reorderLimit, forced: &stats.reorderForced) {
+            if let record { sink(record) }
+        }
+    }
+
+    func noteHostKey(_ built: BuiltRecord) {
+        guard let fingerprint = built.hostKeyFingerprint else { return }
+        let server = built.serverEndpoint
+        if let earlier = hostKeys[server] {
+            if earlier.fingerprint != fingerprint {
+                patterns.append(
+                    .object([
+                        ("type", .string("pattern")),
+                        ("kind", .string("host_key_change")),
+                        ("summary", .string("\(server) presented host key \(fingerprint) after \(earlier.fingerprint) earlier in the capture: a possible man-in-the-middle, a load balancer in front of different servers, or a re-keyed host")),
+                        ("flows", .array([.string(earlier.uid), .string(built.uid)])),
+                        ("server", .string(server)),
+                        ("previous_fingerprint", .string(earlier.fingerprint)),
+                        ("fingerprint", .string(fingerprint)),
+                    ]))
+                hostKeys[server] = (fingerprint, built.uid)
+            }
+        } else {
+            hostKeys[server] = (fingerprint, built.uid)
+        }
+    }
+
+    /// Reports every flow still open, the patterns, and returns the summary record.
+    @discardableResult
+    public func finish(extra: [(String, JSON)] = []) -> JSON {
+        let live = table.liveSlotsOldestFirst().sorted { table[$0].sequence < table[$1].sequence }
+        for s in live { finalize(s) }
+        emitReady(force: true)
+        for p in findPatterns(digests) {
+            var fields: [(String, JSON)] = [
+                ("type", .string("pattern")), ("kind", .string(p.kind)), ("summary", .string(p.summary)),
+                ("flows", .array(p.flows.map { .string($0) })),
+            ]
+            for field in p.extra {
+                switch field.value {
+                case .int(let v): fields.append((field.key, .int(Int(v))))
+                case .string(let v): fields.append((field.key, .string(v)))
+                }
+            }
+            patterns.append(.object(fields))
+        }
+        for p in patterns { sink(p) }
+        patterns.removeAll()
+        let summary = SummaryBuilder.build(stats: stats, outcomes: outcomes, extra: extra)
+        sink(summary)
+        return summary
+    }
+
+    /// Flows currently tracked (for progress lines).
+    public var liveFlows: Int { table.count }
+    public var resetsSoFar: Int { outcomes.resets }
+}
+
+/// Holds finished records until every earlier-starting flow has finished.
+struct ReorderBuffer {
+    var pending: [UInt64: JSON?] = [:]
+    var nextToEmit: UInt64 = 0
+
+    mutating func add(_ sequence: UInt64, _ record: JSON?) {
+        pending[sequence] = .some(record)
+    }
+
+    /// The next record in order (nil element = a finished flow not reported),
+    /// or nil when the next one is not finished yet and the buffer is within `limit`.
+    mutating func next(limit: Int, forced: inout Int) -> JSON?? {
+        if let record = pending.removeValue(forKey: nextToEmit) {
+            nextToEmit &+= 1
+            return .some(record)
+        }
+        guard !pending.isEmpty, pending.count > limit else { return nil }
+        // Over the limit (or forced at the end): skip ahead to the oldest finished one.
+        if let smallest = pending.keys.min() {
+            if limit > 0 { forced &+= 1 }
+            nextToEmit = smallest
+            return next(limit: limit, forced: &forced)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,123 @@
+import SSHRSTAttribution
+import SSHRSTFlow
+import SSHRSTTransport
+import SSHRSTWire
+
+/// Whether a flow carries SSH, as far as the engine can tell.
+enum SSHStatus: UInt8, Sendable {
+    /// Not on an SSH port and no payload yet.
+    case unknown
+    /// One side is on a configured SSH port.
+    case port
+    /// Not on an SSH port, but a side's first payload began with "SSH-".
+    case banner
+    /// Not on an SSH port and the first payload was something else.
+    case notSSH
+}
+
+/// Engine-level anomaly bits; names in `FlowAnomaly.names`.
+struct FlowAnomaly: OptionSet, Sendable {
+    let rawValue: UInt32
+    static let truncatedBySnaplen = FlowAnomaly(rawValue: 1 << 0)
+    static let dataAfterReset = FlowAnomaly(rawValue: 1 << 1)
+    static let synAfterReset = FlowAnomaly(rawValue: 1 << 2)
+    static let spontaneousRST = FlowAnomaly(rawValue: 1 << 3)
+    static let resetsLimited = FlowAnomaly(rawValue: 1 << 4)
+    static let icmpLimited = FlowAnomaly(rawValue: 1 << 5)
+    static let conflictingResetTTL = FlowAnomaly(rawValue: 1 << 6)
+    static let conflictingResetIPID = FlowAnomaly(rawValue: 1 << 7)
+    static let evicted = FlowAnomaly(rawValue: 1 << 8)
+    static let partialConnection = FlowAnomaly(rawValue: 1 << 9)
+    static let rstStorm = FlowAnomaly(rawValue: 1 << 10)
+    static let tcpOptionsMalformed = FlowAnomaly(rawValue: 1 << 11)
+
+    static let names: [(FlowAnomaly, String)] = [
+        (.truncatedBySnaplen, "truncated_by_snaplen"),
+        (.dataAfterReset, "data_after_reset"),
+        (.synAfterReset, "syn_after_reset"),
+        (.spontaneousRST, "spontaneous_rst"),
+        (.resetsLimited, "resets_limit_reached"),
+        (.icmpLimited, "icmp_limit_reached"),
+        (.conflictingResetTTL, "conflicting_reset_ttl"),
+        (.conflictingResetIPID, "conflicting_reset_ip_id"),
+        (.evicted, "flow_evicted"),
+        (.partialConnection, "partial_connection"),
+        (.rstStorm, "rst_storm"),
+        (.tcpOptionsMalformed, "tcp_options_malformed"),
+    ]
+}
+
+/// One RST as seen, with the state around it frozen at that moment.
+struct ResetObservation: Sendable {
+    var packet: ResetPacket
+    var direction: Direction
+    var sender: SideProfile
+    var receiver: SideProfile
+    var synSeen: Bool
+    var synAckSeen: Bool
+    var established: Bool
+    var answersSYN: Bool
+    var rttToSender: Int64?
+    var triggerDelay: Int64?
+    var gapBeforeTrigger: Int64?
+    var gapBeforeReset: Int64?
+    var after = AfterReset()
+}
+
+/// One ICMP/ICMPv6 error about the flow.
+struct ICMPObservation: Sendable {
+    var time: Int64
+    var sender: IPAddress
+    var type: UInt8
+    var code: UInt8
+    var ttl: UInt8
+    var isIPv6: Bool
+    var name: String
+    var isUnreachable: Bool
+}
+
+/// Everything the engine keeps per flow.
+struct FlowState: Sendable {
+    /// Limits on per-flow evidence lists (RST storms, ICMP floods).
+    static let maximumResets = 8
+    static let maximumICMP = 8
+
+    var tcp = TCPConnection()
+    /// Whether the key's low side is the originator.
+    var originatorIsLow: Bool
+    var firstTime: Int64
+    var lastTime: Int64
+    /// Creation order: the order of first packets.
+    var sequence: UInt64
+    var status: SSHStatus
+    var transport: SSHTransportSession? = nil
+    var synTime: Int64? = nil
+    var synAckTime: Int64? = nil
+    var ackTime: Int64? = nil
+    /// Idle gap before the most recent packet of each direction.
+    var gapBeforeLast: (Int64, Int64) = (0, 0)
+    var resets: [ResetObservation] = []
+    var resetCount = 0
+    var icmp: [ICMPObservation] = []
+    var anomalies: FlowAnomaly = []
+    /// When set, the flow is finished and waits this long for stragglers.
+    var closeDeadline: Int64? = nil
+    var refusedByICMP = false
+    var newKeys: (Bool, Bool) = (false, false)
+    var postNewKeysMaxSegment: (Int, Int) = (0, 0)
+    var postNewKeysBytes: (Int, Int) = (0, 0)
+    var firstFIN: Direction? = nil
+    var finTime: Int64? = nil
+
+    init(originatorIsLow: Bool, time: Int64, sequence: UInt64, status: SSHStatus) {
+        self.originatorIsLow = originatorIsLow
+        self.firstTime = time
+        self.lastTime = time
+        self.sequence = sequence
+        self.status = status
+    }
+
+    static let placeholder = FlowState(originatorIsLow: true, time: 0, sequence: 0, status: .notSSH)
+
+    var isReported: Bool { status != .notSSH && status != .unknown }
+}

@@ -1,0 +1,26 @@
+import SSHRSTAttribution
+import SSHRSTFlow
+
+extension SideProfile {
+    /// The attribution view of one endpoint's packets so far.
+    init(_ e: Endpoint) {
+        self.init(
+            packets: e.baselinePackets,
+            ttlFirst: e.ttlFirst,
+            ttlMin: e.baselinePackets > 0 ? e.ttlMin : nil,
+            ttlMax: e.baselinePackets > 0 ? e.ttlMax : nil,
+            ttlLast: e.baselinePackets > 0 ? e.ttlLast : nil,
+            ipIDLast: e.ipIDLast,
+            ipIDZeroCount: e.ipIDZeroCount,
+            ipIDPairs: e.ipIDPairs,
+            ipIDSmallStepPairs: e.ipIDSmallStepPairs,
+            dontFragmentCount: e.dontFragmentCount,
+            lastTime: e.packets > 0 ? e.lastTime : nil,
+            isn: e.isn,
+            nextSeq: e.hasSeq ? e.lastSeq : nil,
+            lastAck: e.lastAck,
+            window: e.hasSeq ? e.window : nil,
+            sentFIN: e.finCount > 0,
+            payloadBytes: e.payloadBytes)
+    }
+}

@@ -1,0 +1,390 @@
+import SSHRSTAttribution
+import SSHRSTFlow
+import SSHRSTReport
+import SSHRSTTransport
+import SSHRSTWire
+
+/// A finished flow's record plus what the engine keeps about it.
+struct BuiltRecord {
+    var record: JSON
+    var uid: String
+    var outcome: Outcome
+    var digest: FlowDigest
+    var attributions: [Party]
+    var hostKeyFingerprint: String?
+    var serverEndpoint: String
+}
+
+/// Turns a finished flow's state into its `"type": "flow"` record
+/// (../shared/spec/flow-record.md). Cold path: once per flow.
+struct RecordBuilder {
+    let state: FlowState
+    let key: FlowKey
+    let configuration: AnalyzerConfiguration
+
+    /// Originator endpoint (address, port) and responder endpoint.
+    var originator: (IPAddress, UInt16) {
+        state.originatorIsLow ? (key.lowAddress, key.lowPort) : (key.highAddress, key.highPort)
+    }
+    var responder: (IPAddress, UInt16) {
+        state.originatorIsLow ? (key.highAddress, key.highPort) : (key.lowAddress, key.lowPort)
+    }
+
+    static func endpointText(_ e: (IPAddress, UInt16)) -> String {
+        e.0.isIPv6 ? "[\(e.0.description)]:\(e.1)" : "\(e.0.description):\(e.1)"
+    }
+
+    /// Zeek-style uid: "C" + base62 of an FNV-1a hash over endpoints and first-packet time.
+    static func uid(_ a: (IPAddress, UInt16), _ b: (IPAddress, UInt16), time: Int64) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ v: UInt64) {
+            var x = v
+            for _ in 0..<8 {
+                h ^= x & 0xff
+                h = h &* 0x0000_0100_0000_01b3
+                x >>= 8
+            }
+        }
+        mix(a.0.high); mix(a.0.low); mix(UInt64(a.1)); mix(b.0.high); mix(b.0.low); mix(UInt64(b.1))
+        mix(UInt64(bitPattern: time))
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var out: [UInt8] = [UInt8(ascii: "C")]
+        for _ in 0..<12 {
+            out.append(alphabet[Int(h % 62)])
+            h /= 62
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func build() -> BuiltRecord {
+        let tcp = state.tcp
+        let summary = state.transport?.summary()
+        let client = originator
+        let server = responder
+        let uid = RecordBuilder.uid(client, server, time: state.firstTime)
+
+        // Roles.
+        let roleBasis: String
+        if tcp.originator.synCount > 0 || state.synAckTime != nil {
+            roleBasis = "syn"
+        } else if summary?.sshClientSide == .originator {
+            roleBasis = "ssh"
+        } else {
+            roleBasis = "port"
+        }
+
+        let clientProfile = SideProfile(tcp.originator)
+        let serverProfile = SideProfile(tcp.responder)
+        let (vantage, vantageReason) = inferVantage(client: clientProfile, server: serverProfile)
+
+        let outcome = self.outcome()
+        let phase = self.phase(summary)
+
+        // Resets: attribute each one with everything seen around it.
+        var resetEntries: [JSON] = []
+        var verdicts: [Verdict] = []
+        var others: [OtherReset] = []
+        for r in state.resets {
+            others.append(OtherReset(time: r.packet.time, claimedSender: r.packet.claimedSender, ttl: r.packet.ttl, ipID: r.packet.ipID, seq: r.packet.seq, ack: r.packet.ack))
+        }
+        let icmpReports = state.icmp.map { icmpReport($0) }
+        for (index, r) in state.resets.enumerated() {
+            var otherList = others
+            otherList.remove(at: index)
+            let context = ResetContext(
+                reset: r.packet, sender: r.sender, receiver: r.receiver, vantage: vantage,
+                synSeen: r.synSeen, synAckSeen: r.synAckSeen, established: r.established, answersSYN: r.answersSYN,
+                rttToSenderNs: r.rttToSender, triggerDelayNs: r.triggerDelay, gapBeforeTriggerNs: r.gapBeforeTrigger,
+                gapBeforeResetNs: r.gapBeforeReset, after: r.after, others: otherList, icmp: icmpReports,
+                indexInFlow: index)
+            let verdict = attribute(context)
+            verdicts.append(verdict)
+            resetEntries.append(resetJSON(r, verdict))
+        }
+        // The RST that ended the flow: the first one not ignored as out of window.
+        var terminating: Int? = nil
+        for (i, v) in verdicts.enumerated() where v.seqStatus != .outOfWindow {
+            terminating = i
+            break
+        }
+        if terminating == nil && !verdicts.isEmpty { terminating = 0 }
+
+        var anomalies: [String] = []
+        for (bit, name) in FlowAnomaly.names where state.anomalies.contains(bit) { anomalies.append(name) }
+        if verdicts.count > 1 {
+            let ttls = Set(state.resets.filter { $0.direction == state.resets[0].direction }.compactMap { $0.packet.ttl })
+            if ttls.count > 1 && !anomalies.contains("conflicting_reset_ttl") { anomalies.append("conflicting_reset_ttl") }
+        }
+        for a in summary?.anomalies ?? [] where !anomalies.contains(a) { anomalies.append(a) }
+
+        let ssh = sshJSON(summary)
+        let hostKeyFingerprint = summary?.hostKey.map { Fingerprint.sha256($0.blob) }
+
+        // Diagnosis.
+        let serverPre = summary?.responderPreBanner ?? []
+        let negotiation = summary?.negotiation
+        let disconnect = summary?.disconnect
+        let idle = terminating.flatMap { i in state.resets[i].gapBeforeTrigger }
+        var handshakeToEnd: Int64? = nil
+        if let synAck = state.synAckTime {
+            let end = terminating.map { state.resets[$0].packet.time } ?? state.lastTime
+            handshakeToEnd = end - synAck
+        }
+        let context = DiagnosisContext(
+            outcome: outcome, phase: phase,
+            terminatingVerdict: terminating.map { verdicts[$0] },
+            terminatingReset: terminating.map { state.resets[$0].packet },
+            icmp: icmpReports, serverPreBannerLines: serverPre,
+            serverBannerSeen: summary?.responderBanner != nil, clientBannerSeen: summary?.originatorBanner != nil,
+            negotiationFailure: negotiation?.failure,
+            disconnectReason: disconnect?.reasonCode, disconnectText: disconnect?.description,
+            disconnectFromServer: disconnect.map { $0.side == .responder },
+            firstFINFrom: state.firstFIN.map { $0 == .originator ? .client : .server },
+            synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
+            idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
+            clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
+            clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
+        let diagnosis = diagnose(context)
+
+        var fields: [(String, JSON)] = [
+            ("type", .string("flow")),
+            ("uid", .string(uid)),
+            ("ts", .seconds(state.firstTime)),
+            ("duration", .seconds(state.lastTime - state.firstTime)),
+            ("client", .object([("ip", .string(client.0.description)), ("port", .int(Int(client.1)))])),
+            ("server", .object([("ip", .string(server.0.description)), ("port", .int(Int(server.1)))])),
+            ("role_basis", .string(roleBasis)),
+            ("vantage", .string(vantage.rawValue)),
+            ("vantage_reason", .string(vantageReason)),
+            ("packets", .object([("client", .int(tcp.originator.packets)), ("server", .int(tcp.responder.packets))])),
+            ("bytes", .object([("client", .int(tcp.originator.payloadBytes)), ("server", .int(tcp.responder.payloadBytes))])),
+            ("conn_state", .string(tcp.connState)),
+            ("history", .string(tcp.historyText)),
+            ("outcome", .string(outcome.rawValue)),
+            ("phase", .string(phase.rawValue)),
+            ("ssh", ssh),
+            ("resets", .array(resetEntries)),
+            ("reset", terminating.map { resetEntries[$0] } ?? .null),
+            ("icmp", .array(state.icmp.enumerated().map { icmpJSON($0.element, icmpReports[$0.offset]) })),
+            ("diagnosis", .object([
+                ("cause", .string(diagnosis.cause.rawValue)),
+                ("summary", .string(diagnosis.summary)),
+                ("next_steps", .array(diagnosis.nextSteps.map { .string($0) })),
+            ])),
+            ("anomalies", .array(anomalies.map { .string($0) })),
+            ("ttl", .object([("client", ttlJSON(tcp.originator)), ("server", ttlJSON(tcp.responder))])),
+            ("rtt_ms", rttJSON()),
+        ]
+        if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
+            fields.append(("idle_before_reset", .seconds(gap)))
+        }
+        let digest = FlowDigest(
+            uid: uid, clientIP: client.0.description, serverIP: server.0.description, serverPort: Int(server.1),
+            start: state.firstTime, end: state.lastTime, outcome: outcome, phase: phase, cause: diagnosis.cause,
+            attribution: terminating.map { verdicts[$0].attribution }, idleBeforeEndNs: idle,
+            authFailedLikely: outcome == .closed && phase == .auth)
+        return BuiltRecord(
+            record: .object(fields), uid: uid, outcome: outcome, digest: digest,
+            attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
+            serverEndpoint: RecordBuilder.endpointText(server))
+    }
+
+    func negotiationText(_ n: Negotiation?) -> String? {
+        guard let n else { return nil }
+        if let failure = n.failure { return "no common \(failure) algorithm" }
+        return "kex \(n.kex ?? "?"), host key \(n.hostKey ?? "?"), cipher \(n.cipherClientToServer ?? "?")"
+    }
+
+    func outcome() -> Outcome {
+        let tcp = state.tcp
+        let o = tcp.originator.state
+        let r = tcp.responder.state
+        if state.refusedByICMP { return .refused }
+        if o == .reset || r == .reset || !state.resets.isEmpty {
+            if state.synAckTime == nil && tcp.originator.synCount > 0
+                && state.resets.contains(where: { $0.direction == .responder }) && tcp.responder.payloadBytes == 0
+            {
+                return .refused
+            }
+            return .reset
+        }
+        if o == .synSent && (r == .inactive) { return .timeout }
+        if o == .closed || r == .closed { return .closed }
+        return .open
+    }
+
+    func phase(_ summary: SSHSummary?) -> Phase {
+        guard let summary else { return .tcp }
+        switch summary.phase {
+        case .tcp: return .tcp
+        case .version: return .version
+        case .kex: return .kex
+        case .encrypted:
+            // After NEWKEYS the bytes are opaque. OpenSSH's server sends its
+            // host keys (hostkeys-00@openssh.com, ~0.5-2 KB) right after a
+            // successful authentication, and sessions move more data than
+            // authentication ever does; failed auth exchanges stay small.
+            let serverBytes = state.postNewKeysBytes.1
+            let serverMax = state.postNewKeysMaxSegment.1
+            let clientBytes = state.postNewKeysBytes.0
+            if serverMax >= 400 || serverBytes >= 4_000 { return .session }
+            if clientBytes > 0 || serverBytes > 0 { return .auth }
+            return .encrypted
+        }
+    }
+
+    func icmpReport(_ i: ICMPObservation) -> ICMPReport {
+        let role: Party
+        if i.sender == responder.0 {
+            role = .server
+        } else if i.sender == originator.0 {
+            role = .client
+        } else {
+            role = .middlebox
+        }
+        return ICMPReport(time: i.time, senderRole: role, type: i.type, code: i.code, isIPv6: i.isIPv6, ttl: i.ttl)
+    }
+
+    func icmpJSON(_ i: ICMPObservation, _ report: ICMPReport) -> JSON {
+        .object([
+            ("ts", .seconds(i.time)), ("sender_ip", .string(i.sender.description)), ("type", .int(Int(i.type))),
+            ("code", .int(Int(i.code))), ("name", .string(i.name)), ("ttl", .int(Int(i.ttl))),
+            ("attribution", .string(report.senderRole.rawValue)),
+        ])
+    }
+
+    func resetJSON(_ r: ResetObservation, _ v: Verdict) -> JSON {
+        var fields: [(String, JSON)] = [
+            ("ts", .seconds(r.packet.time)),
+            ("claimed_sender", .string(r.packet.claimedSender.rawValue)),
+            ("attribution", .string(v.attribution.rawValue)),
+            ("confidence", .fraction(v.confidence)),
+            ("ttl", .optionalInt(r.packet.ttl.map { Int($0) })),
+            ("ip_id", .optionalInt(r.packet.ipID.map { Int($0) })),
+            ("seq_status", .string(v.seqStatus.rawValue)),
+            ("evidence", .array(v.evidence.map { e in
+                .object([("rule", .string(e.rule.rawValue)), ("points_to", .string(e.pointsTo.rawValue)), ("detail", .string(e.detail))])
+            })),
+            ("reason", .string(v.reason)),
+            ("flags", .string(r.packet.hasACK ? "R." : "R")),
+            ("seq", .int(Int(r.packet.seq))),
+            ("ack", .int(Int(r.packet.ack))),
+            ("df", .bool(r.packet.dontFragment)),
+        ]
+        if r.packet.payloadLength > 0 {
+            fields.append(("payload_length", .int(r.packet.payloadLength)))
+        }
+        return .object(fields)
+    }
+
+    func ttlJSON(_ e: Endpoint) -> JSON {
+        guard e.baselinePackets > 0, let first = e.ttlFirst else { return .null }
+        return .object([("first", .int(Int(first))), ("min", .int(Int(e.ttlMin))), ("max", .int(Int(e.ttlMax))), ("initial", .int(Int(initialTTL(for: first)))), ("hops", .int(hopDistance(for: first)))])
+    }
+
+    func rttJSON() -> JSON {
+        guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return .null }
+        var fields: [(String, JSON)] = [("server_leg", .number(formatSeconds((synAck - syn), decimals: 6).millisecondsText))]
+        if let ack = state.ackTime, ack >= synAck {
+            fields.append(("client_leg", .number(formatSeconds((ack - synAck), decimals: 6).millisecondsText)))
+        }
+        return .object(fields)
+    }
+
+    func kexJSON(_ k: KexInit?) -> JSON {
+        guard let k else { return .null }
+        func list(_ l: [String]) -> JSON { .array(l.map { .string($0) }) }
+        return .object([
+            ("kex_algorithms", list(k.kexAlgorithms)),
+            ("server_host_key_algorithms", list(k.serverHostKeyAlgorithms)),
+            ("encryption_algorithms_client_to_server", list(k.encryptionClientToServer)),
+            ("encryption_algorithms_server_to_client", list(k.encryptionServerToClient)),
+            ("mac_algorithms_client_to_server", list(k.macClientToServer)),
+            ("mac_algorithms_server_to_client", list(k.macServerToClient)),
+            ("compression_algorithms_client_to_server", list(k.compressionClientToServer)),
+            ("compression_algorithms_server_to_client", list(k.compressionServerToClient)),
+            ("languages_client_to_server", list(k.languagesClientToServer)),
+            ("languages_server_to_client", list(k.languagesServerToClient)),
+            ("first_kex_packet_follows", .bool(k.firstKexPacketFollows)),
+        ])
+    }
+
+    func sshJSON(_ summary: SSHSummary?) -> JSON {
+        guard let s = summary else { return .null }
+        if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInit == nil
+            && s.responderKexInit == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
+        {
+            return .null
+        }
+        // The SSH client is the originator unless message direction says otherwise.
+        let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
+        let clientKex = clientIsOriginator ? s.originatorKexInit : s.responderKexInit
+        let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
+        var negotiated: JSON = .null
+        var failure: JSON = .null
+        if let c = clientKex, let sv = serverKex {
+            let n = negotiate(client: c, server: sv)
+            negotiated = .object([
+                ("kex", .optionalString(n.kex)), ("host_key", .optionalString(n.hostKey)),
+                ("cipher_client_to_server", .optionalString(n.cipherClientToServer)),
+                ("cipher_server_to_client", .optionalString(n.cipherServerToClient)),
+                ("mac_client_to_server", .optionalString(n.macClientToServer)),
+                ("mac_server_to_client", .optionalString(n.macServerToClient)),
+                ("compression_client_to_server", .optionalString(n.compressionClientToServer)),
+                ("compression_server_to_client", .optionalString(n.compressionServerToClient)),
+            ])
+            failure = .optionalString(n.failure)
+        }
+        let clientHassh = clientKex.map { SSHRSTTransport.hasshString(client: $0) }
+        let serverHassh = serverKex.map { SSHRSTTransport.hasshServerString(server: $0) }
+        func marker(_ name: String, in k: KexInit?) -> Bool { k?.kexAlgorithms.contains(name) ?? false }
+        var strict: JSON = .null
+        var ext: JSON = .null
+        if clientKex != nil || serverKex != nil {
+            strict = .object([("client", .bool(marker("kex-strict-c-v00@openssh.com", in: clientKex))), ("server", .bool(marker("kex-strict-s-v00@openssh.com", in: serverKex)))])
+            ext = .object([("client", .bool(marker("ext-info-c", in: clientKex))), ("server", .bool(marker("ext-info-s", in: serverKex)))])
+        }
+        var hostKey: JSON = .null
+        if let key = s.hostKey {
+            hostKey = .object([
+                ("algorithm", .string(key.algorithm)), ("fingerprint", .string(Fingerprint.sha256(key.blob))),
+                ("fingerprint_md5", .string(Fingerprint.md5Colons(key.blob))),
+            ])
+        }
+        var disconnect: JSON = .null
+        if let d = s.disconnect {
+            let fromClient = (d.side == .originator) == clientIsOriginator
+            disconnect = .object([("from", .string(fromClient ? "client" : "server")), ("reason_code", .int(Int(d.reasonCode))), ("description", .string(d.description))])
+        }
+        return .object([
+            ("client_banner", .optionalString(clientIsOriginator ? s.originatorBanner : s.responderBanner)),
+            ("server_banner", .optionalString(clientIsOriginator ? s.responderBanner : s.originatorBanner)),
+            ("version", .optionalInt(s.version)),
+            ("client_kexinit", kexJSON(clientKex)),
+            ("server_kexinit", kexJSON(serverKex)),
+            ("negotiated", negotiated),
+            ("negotiation_failure", failure),
+            ("hassh", .optionalString(clientHassh.map { Fingerprint.md5Hex($0) })),
+            ("hassh_string", .optionalString(clientHassh)),
+            ("hassh_server", .optionalString(serverHassh.map { Fingerprint.md5Hex($0) })),
+            ("hassh_server_string", .optionalString(serverHassh)),
+            ("host_key", hostKey),
+            ("strict_kex", strict),
+            ("ext_info", ext),
+            ("disconnect", disconnect),
+            ("ssh_client", .string(s.sshClientSide == nil ? "unknown" : (clientIsOriginator ? "originator" : "responder"))),
+            ("server_pre_banner", .array((clientIsOriginator ? s.responderPreBanner : s.originatorPreBanner).map { .string($0) })),
+        ])
+    }
+}
+
+extension String {
+    /// "0.001234" seconds -> "1.234" milliseconds (text shift, no floating point).
+    var millisecondsText: String {
+        guard let dot = firstIndex(of: ".") else { return self }
+        let whole = self[..<dot]
+        let fraction = self[index(after: dot)...]
+        let micro = (Int(whole) ?? 0) * 1_000_000 + (Int(fraction) ?? 0)
+        return formatSeconds(Int64(micro) * 1_000_000, decimals: 3)
+    }
+}

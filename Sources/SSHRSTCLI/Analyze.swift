@@ -1,0 +1,72 @@
+import ArgumentParser
+import SSHRST
+import SSHRSTCapture
+import SSHRSTReport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse pcap/pcapng files (or - for standard input) offline.",
+        discussion: """
+            Files are read in the order given, as one capture (rotated tcpdump -C/-G files: a flow that \
+            spans two files stays one flow). Arguments after the files that are not files form a BPF \
+            filter expression, compiled by libpcap, e.g.: sshrst analyze a.pcap 'host 10.0.0.5'
+            """)
+
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng; - reads standard input), then an optional BPF expression.", valueName: "file"), completion: .file())
+    var inputs: [String]
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var analysis: AnalysisOptions
+
+    /// Splits the arguments into files and a trailing filter expression.
+    func split() -> (files: [String], filter: String?) {
+        var files: [String] = []
+        var rest: [String] = []
+        for arg in inputs {
+            if !rest.isEmpty { rest.append(arg); continue }
+            if Analyze.looksLikeFile(arg) { files.append(arg) } else { rest.append(arg) }
+        }
+        return (files, rest.isEmpty ? nil : rest.joined(separator: " "))
+    }
+
+    static func looksLikeFile(_ arg: String) -> Bool {
+        if arg == "-" || arg.contains("/") { return true }
+        for suffix in [".pcap", ".pcapng", ".cap", ".dmp", ".gz"] where arg.hasSuffix(suffix) { return true }
+        var st = stat()
+        return stat(arg, &st) == 0
+    }
+
+    func validate() throws {
+        let (files, _) = split()
+        guard !files.isEmpty else { throw ValidationError("no capture file given (use - for standard input)") }
+    }
+
+    func run() throws {
+        let (files, filter) = split()
+        let writer = try RecordWriter(options: output)
+        let analyzer = Analyzer(configuration: analysis.configuration()) { writer.write($0) }
+        var failure: CaptureError? = nil
+        for path in files {
+            do {
+                try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                    analyzer.ingest(frame, bytes)
+                    return .proceed
+                }
+            } catch let error {
+                if error.kind == .filter {
+                    printError(error.message)
+                    throw ExitCode(64)
+                }
+                failure = error
+                printError(error.description)
+                break
+            }
+        }
+        analyzer.finish()
+        if failure != nil { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import SSHRST
+import SSHRSTReport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, jsonl
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: text (default on a terminal) or jsonl (JSON Lines, the default otherwise).")
+    var format: OutputFormat?
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Write records to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .long, help: "Never colour text output (NO_COLOR in the environment does the same).")
+    var noColor = false
+
+    func resolvedFormat() -> OutputFormat {
+        if let format { return format }
+        return output == nil && isatty(STDOUT_FILENO) == 1 ? .text : .jsonl
+    }
+
+    func useColor() -> Bool {
+        !noColor && output == nil && getenv("NO_COLOR") == nil && isatty(STDOUT_FILENO) == 1
+    }
+}
+
+struct AnalysisOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("TCP port carrying SSH; repeatable (default 22). SSH seen by its banner on other ports is analysed too.", valueName: "port"))
+    var port: [UInt16] = []
+
+    @Option(name: .long, help: "Most flows tracked at once; the least recently active is reported and evicted beyond it.")
+    var maxFlows: Int = 100_000
+
+    @Option(name: .long, help: ArgumentHelp("Seconds without packets after which a flow is reported as it stands.", valueName: "seconds"))
+    var idleTimeout: Int = 3600
+
+    func validate() throws {
+        guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        if port.contains(0) { throw ValidationError("--port must be 1...65535") }
+    }
+
+    func configuration() -> AnalyzerConfiguration {
+        var c = AnalyzerConfiguration()
+        if !port.isEmpty { c.sshPorts = port }
+        c.maxFlows = maxFlows
+        c.idleTimeout = Int64(idleTimeout) * 1_000_000_000
+        return c
+    }
+}
+
+/// Writes records as JSON Lines or text, flushing after each record.
+final class RecordWriter {
+    let format: OutputFormat
+    let renderer: TextRenderer
+    let file: UnsafeMutablePointer<FILE>
+    let ownsFile: Bool
+
+    init(options: OutputOptions) throws {
+        format = options.resolvedFormat()
+        renderer = TextRenderer(color: options.useColor())
+        if let path = options.output {
+            guard let f = fopen(path, "w") else {
+                throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            file = f
+            ownsFile = true
+        } else {
+            guard let f = fdopen(STDOUT_FILENO, "w") else { throw RuntimeError("cannot write standard output") }
+            file = f
+            ownsFile = false
+        }
+    }
+
+    deinit { if ownsFile { fclose(file) } else { fflush(file) } }
+
+    func write(_ record: JSON) {
+        let text = format == .jsonl ? record.serialized() + "\n" : renderer.render(record)
+        fputs(text, file)
+        fflush(file)
+    }
+}
+
+/// A runtime failure: one line on standard error, exit status 1.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One line on standard error (written directly, unbuffered).
+func printError(_ message: String) {
+    let line = Array("sshrst: \(message)\n".utf8)
+    line.withUnsafeBytes { raw in _ = Glibc.write(STDERR_FILENO, raw.baseAddress, raw.count) }
+}

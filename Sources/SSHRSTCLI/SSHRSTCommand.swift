@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct SSHRSTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sshrst",
+        abstract: "Who sent the reset? Passive SSH connection-reset analysis from packets.",
+        discussion: """
+            sshrst reads captures (or a live interface) and, for every TCP connection on an SSH port, \
+            reports the TCP outcome, the SSH handshake phase reached, and for every RST who really sent \
+            it (server, client or a middlebox) with the evidence, then a diagnosis with next steps.
+
+            Exit status: 0 success, 1 runtime failure (unreadable capture, device error), 64 usage error.
+            """,
+        version: "0.1.0",
+        subcommands: [Analyze.self, Check.self, Rules.self, Causes.self],
+        defaultSubcommand: nil
+    )
+}

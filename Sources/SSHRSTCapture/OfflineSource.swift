@@ -1,0 +1,18 @@
+import SSHRSTWire
+
+/// Opens a capture file with the fastest reader that understands it: the
+/// windowed classic-pcap reader, else libpcap (pcapng, standard input,
+/// and whenever a BPF filter is given).
+public enum OfflineSource {
+    public static func read(path: String, filter: String?, _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
+        if path != "-" && filter == nil {
+            if let classic = try ClassicPcapReader.open(path: path) {
+                try classic.forEach(body)
+                return
+            }
+        }
+        let reader = try PcapOfflineReader(path: path)
+        if let filter { try reader.setFilter(filter) }
+        try reader.forEach(body)
+    }
+}

@@ -1,0 +1,242 @@
+/// A JSON value with ordered object keys, so output is byte-for-byte
+/// deterministic (no hash-order iteration, fixed number formatting).
+public indirect enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    /// A number already formatted (fixed decimals), written verbatim.
+    case number(String)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
+
+    /// Seconds with nanosecond input, written with 6 decimals (microseconds).
+    public static func seconds(_ nanoseconds: Int64) -> JSON {
+        .number(formatSeconds(nanoseconds, decimals: 6))
+    }
+
+    /// A fraction 0...1 with 2 decimals.
+    public static func fraction(_ value: Double) -> JSON {
+        let clamped = value.isFinite ? min(max(value, 0), 1) : 0
+        let hundredths = Int((clamped * 100).rounded())
+        return .number(hundredths == 100 ? "1.0" : "0.\(hundredths < 10 ? "0" : "")\(hundredths)")
+    }
+
+    public static func optionalString(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+    public static func optionalInt(_ i: Int?) -> JSON { i.map { .int($0) } ?? .null }
+
+    public func serialized() -> String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    public func write(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .number(let s): out += s
+        case .string(let s): JSON.escape(s, into: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(into: &out)
+            }
+            out += "]"
+        case .object(let fields):
+            out += "{"
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out += "," }
+                JSON.escape(key, into: &out)
+                out += ":"
+                value.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func escape(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    // Reading (for `sshrst check` and tests): a small strict parser.
+    public subscript(key: String) -> JSON? {
+        if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
+        return nil
+    }
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): return i
+        case .number(let s): return Int(s)
+        default: return nil
+        }
+    }
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .number(let s): return Double(s)
+        default: return nil
+        }
+    }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    public var isNull: Bool { if case .null = self { return true }; return false }
+}
+
+/// "S.ffffff" from integer nanoseconds, exact (no floating point).
+public func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
+    let negative = nanoseconds < 0
+    let magnitude = nanoseconds.magnitude
+    let whole = magnitude / 1_000_000_000
+    var fraction = magnitude % 1_000_000_000
+    var digits = 9
+    while digits > decimals {
+        fraction /= 10
+        digits -= 1
+    }
+    var fractionText = String(fraction)
+    if fractionText.count < decimals {
+        fractionText = String(repeating: "0", count: decimals - fractionText.count) + fractionText
+    }
+    return (negative ? "-" : "") + String(whole) + (decimals > 0 ? "." + fractionText : "")
+}
+
+/// Parses one JSON text (RFC 8259); numbers keep their text.
+public struct JSONParser {
+    var bytes: [UInt8]
+    var i = 0
+
+    public static func parse(_ text: String) -> JSON? {
+        var p = JSONParser(bytes: Array(text.utf8))
+        guard let v = p.value() else { return nil }
+        p.skipSpace()
+        return p.i == p.bytes.count ? v : nil
+    }
+
+    mutating func skipSpace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0a || bytes[i] == 0x0d || bytes[i] == 0x09 { i += 1 }
+    }
+
+    mutating func literal(_ word: String, _ v: JSON) -> JSON? {
+        let w = Array(word.utf8)
+        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { return nil }
+        i += w.count
+        return v
+    }
+
+    mutating func value(depth: Int = 0) -> JSON? {
+        guard depth < 64 else { return nil }
+        skipSpace()
+        guard i < bytes.count else { return nil }
+        switch bytes[i] {
+        case UInt8(ascii: "n"): return literal("null", .null)
+        case UInt8(ascii: "t"): return literal("true", .bool(true))
+        case UInt8(ascii: "f"): return literal("false", .bool(false))
+        case UInt8(ascii: "\""): return string().map { .string($0) }
+        case UInt8(ascii: "["):
+            i += 1
+            var items: [JSON] = []
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            while true {
+                guard let v = value(depth: depth + 1) else { return nil }
+                items.append(v)
+                skipSpace()
+                guard i < bytes.count else { return nil }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                return nil
+            }
+        case UInt8(ascii: "{"):
+            i += 1
+            var fields: [(String, JSON)] = []
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\""), let key = string() else { return nil }
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                guard let v = value(depth: depth + 1) else { return nil }
+                fields.append((key, v))
+                skipSpace()
+                guard i < bytes.count else { return nil }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
+                return nil
+            }
+        default:
+            let start = i
+            while i < bytes.count, "+-0123456789.eE".utf8.contains(bytes[i]) { i += 1 }
+            guard i > start else { return nil }
+            let text = String(decoding: bytes[start..<i], as: UTF8.self)
+            if let n = Int(text) { return .int(n) }
+            return Double(text) != nil ? .number(text) : nil
+        }
+    }
+
+    mutating func string() -> String? {
+        i += 1
+        var scalars = String.UnicodeScalarView()
+        var raw: [UInt8] = []
+        func flush() {
+            if !raw.isEmpty {
+                scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars)
+                raw.removeAll()
+            }
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                flush()
+                return String(scalars)
+            }
+            if c == UInt8(ascii: "\\") {
+                flush()
+                i += 1
+                guard i < bytes.count else { return nil }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "b"): scalars.append("\u{8}")
+                case UInt8(ascii: "f"): scalars.append("\u{c}")
+                case UInt8(ascii: "u"):
+                    guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
+                    i += 4
+                    scalars.append(Unicode.Scalar(v) ?? "\u{fffd}")
+                default: scalars.append(Unicode.Scalar(e))
+                }
+                continue
+            }
+            raw.append(c)
+            i += 1
+        }
+        return nil
+    }
+}
