@@ -25,6 +25,8 @@ public final class Analyzer {
     var outcomes = OutcomeCounters()
     var digests: [FlowDigest] = []
     var hostKeys: [String: (fingerprint: String, uid: String)] = [:]
+    /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
+    var authFailures: [String: (count: Int, lastEnd: Int64)] = [:]
     var patterns: [JSON] = []
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
@@ -170,12 +172,7 @@ public final class Analyzer {
         table[s].lastTime = time
         table[s].tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
 
-        let captured = segment.payload.count
-        if captured > 0 && table[s].status != .notSSH {
-            feedTransport(s, direction: direction, segment, bytes)
-        } else if captured > 0 {
-            // Not SSH: nothing to decode.
-        }
+        // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
         if payloadLength > 0 {
             if direction == .originator, table[s].newKeys.0 {
                 table[s].postNewKeysBytes.0 &+= payloadLength
@@ -184,6 +181,9 @@ public final class Analyzer {
                 table[s].postNewKeysBytes.1 &+= payloadLength
                 table[s].postNewKeysMaxSegment.1 = max(table[s].postNewKeysMaxSegment.1, payloadLength)
             }
+        }
+        if segment.payload.count > 0 && table[s].status != .notSSH {
+            feedTransport(s, direction: direction, segment, bytes)
         }
 
         // Schedule the report once the connection is over.
@@ -389,7 +389,18 @@ public final class Analyzer {
         state.transport?.finish()
         var record: JSON? = nil
         if state.isReported {
-            let built = RecordBuilder(state: state, key: key, configuration: configuration).build()
+            var builder = RecordBuilder(state: state, key: key, configuration: configuration)
+            let pairKey = builder.clientServerKey
+            if let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
+                builder.priorAuthFailures = prior.count
+            }
+            let built = builder.build()
+            if built.digest.authFailedLikely {
+                if authFailures.count < configuration.patternMemory || authFailures[pairKey] != nil {
+                    let prior = authFailures[pairKey] ?? (0, 0)
+                    authFailures[pairKey] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
+                }
+            }
             record = built.record
             outcomes.count(built)
             if digests.count < configuration.patternMemory { digests.append(built.digest) }

@@ -21,6 +21,18 @@ struct RecordBuilder {
     let state: FlowState
     let key: FlowKey
     let configuration: AnalyzerConfiguration
+    /// Failed authentications from this client to this server that ended before this flow began.
+    var priorAuthFailures = 0
+
+    init(state: FlowState, key: FlowKey, configuration: AnalyzerConfiguration) {
+        self.state = state
+        self.key = key
+        self.configuration = configuration
+    }
+
+    var clientServerKey: String {
+        originator.0.description + ">" + RecordBuilder.endpointText(responder)
+    }
 
     /// Originator endpoint (address, port) and responder endpoint.
     var originator: (IPAddress, UInt16) {
@@ -122,7 +134,7 @@ struct RecordBuilder {
 
         // Diagnosis.
         let serverPre = summary?.responderPreBanner ?? []
-        let negotiation = summary?.negotiation
+        let negotiation = summary.flatMap { s in s.negotiation ?? s.negotiation(assumingClient: .originator) }
         let disconnect = summary?.disconnect
         let idle = terminating.flatMap { i in state.resets[i].gapBeforeTrigger }
         var handshakeToEnd: Int64? = nil
@@ -143,7 +155,7 @@ struct RecordBuilder {
             synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
-            clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
+            priorAuthFailures: priorAuthFailures, clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
         let diagnosis = diagnose(context)
 
         var fields: [(String, JSON)] = [
@@ -174,6 +186,7 @@ struct RecordBuilder {
             ("anomalies", .array(anomalies.map { .string($0) })),
             ("ttl", .object([("client", ttlJSON(tcp.originator)), ("server", ttlJSON(tcp.responder))])),
             ("rtt_ms", rttJSON()),
+            ("after_newkeys", afterNewKeysJSON(summary)),
         ]
         if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
             fields.append(("idle_before_reset", .seconds(gap)))
@@ -220,14 +233,16 @@ struct RecordBuilder {
         case .version: return .version
         case .kex: return .kex
         case .encrypted:
-            // After NEWKEYS the bytes are opaque. OpenSSH's server sends its
-            // host keys (hostkeys-00@openssh.com, ~0.5-2 KB) right after a
-            // successful authentication, and sessions move more data than
-            // authentication ever does; failed auth exchanges stay small.
+            // After NEWKEYS the bytes are opaque; this is a size heuristic.
+            // Authentication replies are small (USERAUTH_FAILURE/SUCCESS,
+            // 44-100 bytes encrypted with EXT_INFO first); once a user is in,
+            // OpenSSH >= 8.5 announces its host keys (hostkeys-00@openssh.com,
+            // 300+ bytes) and sessions carry channel data. Segments from the
+            // one that carried NEWKEYS are not counted.
             let serverBytes = state.postNewKeysBytes.1
             let serverMax = state.postNewKeysMaxSegment.1
             let clientBytes = state.postNewKeysBytes.0
-            if serverMax >= 400 || serverBytes >= 4_000 { return .session }
+            if serverMax >= 300 || serverBytes >= 2_000 { return .session }
             if clientBytes > 0 || serverBytes > 0 { return .auth }
             return .encrypted
         }
@@ -280,6 +295,14 @@ struct RecordBuilder {
     func ttlJSON(_ e: Endpoint) -> JSON {
         guard e.baselinePackets > 0, let first = e.ttlFirst else { return .null }
         return .object([("first", .int(Int(first))), ("min", .int(Int(e.ttlMin))), ("max", .int(Int(e.ttlMax))), ("initial", .int(Int(initialTTL(for: first)))), ("hops", .int(hopDistance(for: first)))])
+    }
+
+    func afterNewKeysJSON(_ summary: SSHSummary?) -> JSON {
+        guard let summary, summary.newKeys.originator || summary.newKeys.responder else { return .null }
+        let clientIsOriginator = (summary.sshClientSide ?? .originator) == .originator
+        let o: [(String, JSON)] = [("bytes", .int(summary.bytesAfterNewKeys.originator)), ("segments", .int(summary.segmentsAfterNewKeys.originator)), ("largest_segment", .int(state.postNewKeysMaxSegment.0))]
+        let r: [(String, JSON)] = [("bytes", .int(summary.bytesAfterNewKeys.responder)), ("segments", .int(summary.segmentsAfterNewKeys.responder)), ("largest_segment", .int(state.postNewKeysMaxSegment.1))]
+        return .object([("client", .object(clientIsOriginator ? o : r)), ("server", .object(clientIsOriginator ? r : o))])
     }
 
     func rttJSON() -> JSON {

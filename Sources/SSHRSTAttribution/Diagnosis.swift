@@ -224,7 +224,15 @@ private func diagnoseReset(_ c: DiagnosisContext) -> Diagnosis {
     case .middlebox:
         let forged = [RuleID.dataAfterReset, .rstSeqChange, .resetsBothDirections, .conflictingResetTTL, .challengeACK]
             .contains { id in v.evidence.contains { $0.rule == id && $0.pointsTo == .middlebox && $0.weight > 0 } }
-        if forged || c.clientDataAfterReset && v.path == .forged {
+        // A RST with Linux netfilter's REJECT signature (IP ID 0 + DF) from a box on the path is a firewall
+        // rejecting in-path; the far endpoint keeps sending because only one side was told. Not an injection.
+        let netfilterReject = v.evidence.contains { $0.rule == .ipIDZeroDF && $0.pointsTo == .middlebox && $0.weight > 0 }
+        let idleFirst = v.fired(.idleTimeoutMatch) || v.fired(.longIdleBeforeTrigger)
+            || (c.idleBeforeEndNs.map { $0 >= IdleTimeouts.longIdleNs } ?? false)
+        if netfilterReject && !idleFirst {
+            return make(.middleboxReset, "A firewall on the path rejected the connection in phase \(c.phase.rawValue) with a RST carrying the endpoint's address and the Linux netfilter REJECT signature, IP ID 0 + DF (confidence \(Fmt.score(v.confidence))): \(v.reason).", c)
+        }
+        if forged && !netfilterReject || c.clientDataAfterReset && v.path == .forged && !netfilterReject {
             let rules = v.evidence.filter { $0.pointsTo == .middlebox && $0.weight > 0 }.map { $0.rule.rawValue }.joined(separator: ", ")
             return make(.injectedReset, "A forged RST ended the connection in phase \(c.phase.rawValue) while the real endpoint stayed alive (\(rules); confidence \(Fmt.score(v.confidence))).", c)
         }

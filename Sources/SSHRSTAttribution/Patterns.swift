@@ -166,8 +166,9 @@ private func isUnauthenticated(_ f: FlowDigest) -> Bool { f.phase <= .auth || (f
 
 private func isPreBannerDrop(_ f: FlowDigest) -> Bool {
     if f.cause == .droppedBeforeBanner { return true }
-    return (f.outcome == .reset || f.outcome == .closed) && f.phase <= .version && f.attribution != .middlebox
-        && f.attribution != .client && f.cause != .cleanClose
+    // A server RST before the banner is a drop; a connection merely closed
+    // while still in the version phase (a stalled client) is not.
+    return f.outcome == .reset && f.phase <= .version && f.attribution == .server
 }
 
 /// Number of values in a sorted array that are ≤ x (binary search).
