@@ -1,0 +1,168 @@
+import Testing
+@testable import SSHRSTFlow
+@testable import SSHRSTWire
+
+/// Builds segments for a 192.0.2.10:40001 <-> 203.0.113.10:22 connection.
+struct Conversation {
+    var connection = TCPConnection()
+    var time: Int64 = 0
+    var clientSeq: UInt32 = 1000
+    var serverSeq: UInt32 = 5000
+
+    mutating func send(_ direction: Direction, _ flags: TCPFlags, length: Int = 0, seq: UInt32? = nil) {
+        time += 1_000_000
+        let fromClient = direction == .originator
+        let ip = IPInfo(
+            source: IPAddress(v4: fromClient ? 0xc000_020a : 0xcb00_710a),
+            destination: IPAddress(v4: fromClient ? 0xcb00_710a : 0xc000_020a), ttl: 64, ipID: 1, dontFragment: true,
+            isIPv6: false, proto: 6, payloadOffset: 20, datagramEnd: 40 + length, isFragment: false)
+        let s = seq ?? (fromClient ? clientSeq : serverSeq)
+        let tcp = TCPHeader(
+            sourcePort: fromClient ? 40001 : 22, destinationPort: fromClient ? 22 : 40001, seq: s,
+            ack: fromClient ? serverSeq : clientSeq, flags: flags, window: 1000, headerLength: 20, windowScale: nil,
+            optionsMalformed: false)
+        let segment = TCPSegment(ip: ip, tcp: tcp, payload: 40..<(40 + length), payloadWireLength: length, truncatedBySnaplen: false, tunnelDepth: 0)
+        connection.apply(segment, from: direction, payloadLength: length, at: time)
+        let advance = UInt32(length) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+        if seq == nil {
+            if fromClient { clientSeq &+= advance } else { serverSeq &+= advance }
+        }
+    }
+
+    mutating func handshake() {
+        send(.originator, .syn)
+        send(.responder, [.syn, .ack])
+        send(.originator, .ack)
+    }
+}
+
+@Suite struct ConnStateTests {
+    @Test func refusedIsREJ() {
+        var c = Conversation()
+        c.send(.originator, .syn)
+        c.send(.responder, [.rst, .ack])
+        #expect(c.connection.connState == "REJ")
+        #expect(c.connection.historyText == "Sr")
+    }
+
+    @Test func unansweredIsS0() {
+        var c = Conversation()
+        c.send(.originator, .syn)
+        c.send(.originator, .syn, seq: 1000)  // retransmission: same seq, no new letter
+        #expect(c.connection.connState == "S0")
+        #expect(c.connection.historyText == "S")
+    }
+
+    @Test func normalCloseIsSF() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.responder, [.ack, .psh], length: 41)
+        c.send(.originator, [.ack, .psh], length: 41)
+        c.send(.originator, [.fin, .ack])
+        c.send(.responder, [.fin, .ack])
+        c.send(.originator, .ack)
+        #expect(c.connection.connState == "SF")
+        #expect(c.connection.historyText == "ShAdDFf")
+    }
+
+    @Test func responderResetAfterDataIsRSTR() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.originator, [.ack, .psh], length: 10)
+        c.send(.responder, [.ack, .psh], length: 10)
+        c.send(.responder, [.rst, .ack])
+        #expect(c.connection.connState == "RSTR")
+        #expect(c.connection.historyText == "ShADdr")
+    }
+
+    @Test func originatorAbortIsRSTO() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.responder, [.ack, .psh], length: 10)
+        c.send(.originator, [.rst, .ack])
+        #expect(c.connection.connState == "RSTO")
+    }
+
+    @Test func synThenOwnRstIsRSTOS0() {
+        var c = Conversation()
+        c.send(.originator, .syn)
+        c.send(.originator, .rst)
+        #expect(c.connection.connState == "RSTOS0")
+    }
+
+    @Test func halfDuplexFinIsSH() {
+        var c = Conversation()
+        c.send(.originator, .syn)
+        c.send(.originator, .ack)
+        c.send(.originator, [.ack, .psh], length: 20)
+        c.send(.originator, [.fin, .ack])
+        #expect(c.connection.connState == "SH")
+        #expect(c.connection.historyText == "SADF")
+    }
+
+    @Test func resetsWithNewSeqRepeatTheLetter() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.responder, .rst, seq: 7000)
+        c.send(.responder, .rst, seq: 7000)
+        c.send(.responder, .rst, seq: 9000)
+        #expect(c.connection.historyText == "ShArr")
+    }
+
+    @Test func retransmissionAddsT() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.originator, [.ack, .psh], length: 10)
+        c.send(.originator, [.ack, .psh], length: 10, seq: c.clientSeq &- 10)
+        #expect(c.connection.historyText.contains("T"))
+        #expect(c.connection.originator.retransmissions == 1)
+    }
+
+    @Test func ttlAndIPIDBaselineIgnoreResets() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.responder, [.rst, .ack])
+        #expect(c.connection.responder.baselinePackets == 1)
+        #expect(c.connection.responder.rstCount == 1)
+    }
+
+    @Test func sequenceWrapAround() {
+        var c = Conversation()
+        c.clientSeq = UInt32.max - 5
+        c.handshake()
+        c.send(.originator, [.ack, .psh], length: 100)
+        #expect(c.connection.originator.lastSeq == (UInt32.max - 5) &+ 101)
+        #expect(c.connection.originator.retransmissions == 0)
+    }
+}
+
+@Suite struct FlowTableTests {
+    func key(_ n: UInt32) -> FlowKey {
+        FlowKey.make(source: IPAddress(v4: n), sourcePort: 40000, destination: IPAddress(v4: 1), destinationPort: 22).key
+    }
+
+    @Test func symmetricKey() {
+        let a = FlowKey.make(source: IPAddress(v4: 5), sourcePort: 40000, destination: IPAddress(v4: 1), destinationPort: 22)
+        let b = FlowKey.make(source: IPAddress(v4: 1), sourcePort: 22, destination: IPAddress(v4: 5), destinationPort: 40000)
+        #expect(a.key == b.key)
+        #expect(a.sourceIsLow != b.sourceIsLow)
+    }
+
+    @Test func leastRecentlyUsedIsOldest() {
+        var table = FlowTable<Int>(capacity: 3)
+        let s1 = table.insert(key(10), 1, at: 1)
+        _ = table.insert(key(11), 2, at: 2)
+        _ = table.insert(key(12), 3, at: 3)
+        #expect(table.oldest == s1)
+        table.touch(s1, at: 4)
+        #expect(table.oldest == table.find(key(11)))
+        let oldest = table.oldest ?? -1
+        table.remove(oldest, placeholder: 0)
+        #expect(table.count == 2)
+        #expect(table.find(key(11)) == nil)
+        let reused = table.insert(key(13), 4, at: 5)
+        #expect(reused == oldest)  // the slot is reused, the table does not grow
+        #expect(table.slots.count == 3)
+        #expect(table[reused] == 4)
+    }
+}

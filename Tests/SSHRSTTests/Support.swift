@@ -1,0 +1,46 @@
+import Foundation
+import SSHRST
+import SSHRSTCapture
+import SSHRSTReport
+
+/// Paths relative to the package.
+enum Paths {
+    static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let captures = package.appendingPathComponent("Captures")
+    static let conformance = package.deletingLastPathComponent().appendingPathComponent("shared/conformance/zeek")
+}
+
+/// Runs the library engine over a capture; returns all records and the capture error, if any.
+func analyze(_ path: String, ports: [UInt16] = [22], maxFlows: Int = 100_000) -> (records: [JSON], error: CaptureError?) {
+    var records: [JSON] = []
+    var configuration = AnalyzerConfiguration()
+    configuration.sshPorts = ports
+    configuration.maxFlows = maxFlows
+    let analyzer = Analyzer(configuration: configuration) { records.append($0) }
+    var failure: CaptureError? = nil
+    do {
+        try OfflineSource.read(path: path, filter: nil) { frame, bytes in
+            analyzer.ingest(frame, bytes)
+            return .proceed
+        }
+    } catch {
+        failure = error
+    }
+    analyzer.finish()
+    return (records, failure)
+}
+
+extension JSON {
+    /// Walks a dotted path ("ssh.host_key.fingerprint").
+    func at(_ path: String) -> JSON? {
+        var current: JSON? = self
+        for part in path.split(separator: ".") { current = current?[String(part)] }
+        return current
+    }
+}
+
+/// Foundation JSON (expected.json, truth files) as plain Swift values.
+func loadJSONObject(_ url: URL) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+}
