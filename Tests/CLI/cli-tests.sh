@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end tests of the built sshrst binary: exit codes, errors, pipes,
+# filters, golden checks, catalogs and help snapshots.
+#   Tests/CLI/cli-tests.sh PATH/TO/sshrst
+# RECORD_SNAPSHOTS=1 rewrites the help snapshots and fails on purpose.
+set -uo pipefail
+bin="$1"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name="$1"; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+
+demo=Captures/demo.pcap
+
+# analyze: JSON Lines, deterministic, summary last.
+"$bin" analyze --format jsonl "$demo" >"$tmp/a.jsonl"; rc=$?
+check "analyze exits 0" test "$rc" = 0
+check "analyze writes 3 flows" test "$(grep -c '"type":"flow"' "$tmp/a.jsonl")" = 3
+check "summary record is last" bash -c "tail -1 '$tmp/a.jsonl' | grep -q '\"type\":\"summary\"'"
+"$bin" analyze --format jsonl "$demo" >"$tmp/b.jsonl"
+check "output is deterministic" cmp -s "$tmp/a.jsonl" "$tmp/b.jsonl"
+check "not a TTY: JSON Lines by default" bash -c "'$bin' analyze '$demo' | head -1 | grep -q '^{\"type\":\"flow\"'"
+
+# text: no colour off a TTY, summary table.
+"$bin" analyze --format text "$demo" >"$tmp/a.txt"
+check "text has a summary table" grep -q "^summary" "$tmp/a.txt"
+check "text explains the middlebox reset" grep -q "middlebox" "$tmp/a.txt"
+check "no colour escapes off a TTY" bash -c "! grep -q $'\x1b' '$tmp/a.txt'"
+
+# standard input and BPF filters.
+cat "$demo" | "$bin" analyze --format jsonl - >"$tmp/stdin.jsonl"
+check "stdin gives the same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl') <(grep '\"type\":\"flow\"' '$tmp/stdin.jsonl')"
+"$bin" analyze --format jsonl "$demo" 'tcp port 40003' >"$tmp/f.jsonl"; rc=$?
+check "filter exits 0" test "$rc" = 0
+check "filter keeps one flow" test "$(grep -c '"type":"flow"' "$tmp/f.jsonl")" = 1
+"$bin" analyze "$demo" 'tcp port nonsense' >/dev/null 2>"$tmp/err"; rc=$?
+check "bad filter exits 64" test "$rc" = 64
+check "bad filter shows libpcap's message" grep -q "invalid filter expression" "$tmp/err"
+
+# bad input: one clear line, exit 1, flows read so far still reported.
+"$bin" analyze /nonexistent/x.pcap >/dev/null 2>"$tmp/err"; rc=$?
+check "missing file exits 1" test "$rc" = 1
+check "missing file names the file" grep -q "/nonexistent/x.pcap: cannot open" "$tmp/err"
+check "missing file: one line" test "$(wc -l <"$tmp/err")" = 1
+printf 'not a capture\n' >"$tmp/text.pcap"
+"$bin" analyze "$tmp/text.pcap" >/dev/null 2>"$tmp/err"; rc=$?
+check "not a capture exits 1" test "$rc" = 1
+check "not a capture is said" grep -q "not a pcap or pcapng capture" "$tmp/err"
+size=$(stat -c %s "$demo")
+head -c $((size - 40)) "$demo" >"$tmp/cut.pcap"
+"$bin" analyze --format jsonl "$tmp/cut.pcap" >"$tmp/cut.jsonl" 2>"$tmp/err"; rc=$?
+check "truncated last record exits 1" test "$rc" = 1
+check "truncated record is said" grep -q "truncated last record" "$tmp/err"
+check "flows before the cut are reported" test "$(grep -c '"type":"flow"' "$tmp/cut.jsonl")" = 3
+"$bin" analyze >/dev/null 2>&1; rc=$?
+check "no file is a usage error (64)" test "$rc" = 64
+"$bin" analyze --max-flows 0 "$demo" >/dev/null 2>&1; rc=$?
+check "invalid option value is 64" test "$rc" = 64
+
+# golden checks with sshrst check, the same comparison the golden tests use.
+all_ok=1
+for golden in Captures/*.expected.jsonl; do
+    pcap="${golden%.expected.jsonl}.pcap"
+    "$bin" check "$pcap" "$golden" >/dev/null || { all_ok=0; echo "     check failed: $pcap"; }
+done
+check "sshrst check passes on every capture" test "$all_ok" = 1
+sed '0,/"outcome":"closed"/s//"outcome":"open"/' Captures/demo.expected.jsonl >"$tmp/wrong.jsonl"
+"$bin" check "$demo" "$tmp/wrong.jsonl" >"$tmp/diff" 2>&1; rc=$?
+check "sshrst check exits 1 on a difference" test "$rc" = 1
+check "sshrst check prints the difference" grep -q 'outcome: expected "open", got "closed"' "$tmp/diff"
+
+# catalogs.
+check "rules lists data_after_reset" bash -c "'$bin' rules --brief | grep -q '^data_after_reset'"
+check "rules: at least 20 rules" test "$("$bin" rules --brief | wc -l)" -ge 20
+check "causes lists port_closed" bash -c "'$bin' causes --brief | grep -q '^port_closed'"
+check "causes lists middlebox_idle_reset" bash -c "'$bin' causes --brief | grep -q '^middlebox_idle_reset'"
+
+# help snapshots: help is UI.
+for sub in "" analyze capture check rules causes; do
+    name="${sub:-root}"
+    COLUMNS=100 "$bin" $sub --help >"$tmp/help-$name.txt" 2>&1
+    snap="Tests/CLI/Snapshots/help-$name.txt"
+    if [[ "${RECORD_SNAPSHOTS:-}" == 1 ]]; then
+        cp "$tmp/help-$name.txt" "$snap"
+        fail "recorded $snap (review it, then run again without RECORD_SNAPSHOTS)"
+    else
+        check "help snapshot: $name" diff -u "$snap" "$tmp/help-$name.txt"
+    fi
+done
+
+echo "cli: $passed passed, $failed failed"
+[[ "$failed" == 0 ]]
