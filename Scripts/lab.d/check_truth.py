@@ -11,13 +11,23 @@ reason — never to another party. Prints one line per flow and a closing
 """
 import glob, json, os, subprocess, sys
 
-binary, directory = sys.argv[1], sys.argv[2]
-names = sys.argv[3:] or sorted(os.path.basename(p)[:-11] for p in glob.glob(os.path.join(directory, "*.truth.json")))
+args = sys.argv[1:]
+live = "--live" in args  # read NAME.live.jsonl, streamed by `sshrst capture` during the recording
+args = [a for a in args if a != "--live"]
+binary, directory = args[0], args[1]
+names = args[2:] or sorted(os.path.basename(p)[:-11] for p in glob.glob(os.path.join(directory, "*.truth.json")))
 passed = failed = 0
 for name in names:
     truth = json.load(open(os.path.join(directory, name + ".truth.json")))
-    run = subprocess.run([binary, "analyze", "--format", "jsonl", os.path.join(directory, name + ".pcap")],
-                         capture_output=True, text=True)
+    if live:
+        live_path = os.path.join(directory, name + ".live.jsonl")
+        text = open(live_path).read() if os.path.exists(live_path) else ""
+        run = subprocess.CompletedProcess([], 0 if text else 1, text, f"{live_path} missing or empty")
+        if not any(l.startswith('{"type":"summary"') for l in text.splitlines()):
+            run.returncode, run.stderr = 1, f"{live_path}: no summary record (sshrst capture did not stop cleanly)"
+    else:
+        run = subprocess.run([binary, "analyze", "--format", "jsonl", os.path.join(directory, name + ".pcap")],
+                             capture_output=True, text=True)
     flows = [json.loads(l) for l in run.stdout.splitlines() if l.startswith('{"type":"flow"')]
     if run.returncode != 0:
         print(f"FAIL {name}: sshrst exited {run.returncode}: {run.stderr.strip()}")
@@ -47,5 +57,5 @@ for name in names:
               + ("; " + "; ".join(problems) if problems else ""))
         if problems: failed += 1
         else: passed += 1
-print(f"truth: {passed} passed, {failed} failed")
+print(f"{'live capture' if live else 'truth'}: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -282,6 +282,19 @@ class Capture:
         wait_for(lambda: "listening on" in read(self.err) or self.p.poll() is not None, 10, "tcpdump to start")
         if self.p.poll() is not None:
             raise LabError(f"tcpdump failed: {read(self.err)}")
+        # SSHRST_LIVE=/path/to/sshrst: also run `sshrst capture` on the same
+        # interface; its streamed records go to NAME.live.jsonl (live test).
+        self.live = None
+        live_bin = os.environ.get("SSHRST_LIVE")
+        if live_bin:
+            base = out[:-5] if out.endswith(".part") else out
+            self.live_out = (base[:-5] if base.endswith(".pcap") else base) + ".live.jsonl"
+            self.live_err = lab.path(f"sshrst-live-{role}-{iface}.err")
+            self.live = lab.spawn(role, [live_bin, "capture", "-i", iface, "--format", "jsonl", "-o", self.live_out],
+                                  stderr=open(self.live_err, "w"))
+            wait_for(lambda: "listening on" in read(self.live_err) or self.live.poll() is not None, 10, "sshrst capture to start")
+            if self.live.poll() is not None:
+                raise LabError(f"sshrst capture failed: {read(self.live_err)}")
         time.sleep(0.2)
 
     def stop(self):
@@ -289,6 +302,12 @@ class Capture:
         if self.p.poll() is None:
             os.kill(self.p.pid, signal.SIGINT)
             self.p.wait(timeout=10)
+        if self.live is not None:
+            if self.live.poll() is None:
+                os.kill(self.live.pid, signal.SIGINT)
+                self.live.wait(timeout=10)
+            if self.live.returncode != 0:
+                raise LabError(f"sshrst capture exited {self.live.returncode}: {read(self.live_err)}")
         if not os.path.exists(self.out) or os.path.getsize(self.out) < 24:
             raise LabError(f"capture {self.out} missing/empty: {read(self.err)}")
 

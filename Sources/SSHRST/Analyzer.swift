@@ -465,6 +465,15 @@ public final class Analyzer {
         return summary
     }
 
+    /// Lets time pass without packets (live capture between packets): flows
+    /// whose close delay, SYN timeout or idle timeout has run out are reported.
+    public func advance(to time: Int64) {
+        if time >= nextSweep {
+            sweep(time)
+            nextSweep = time &+ 1_000_000_000
+        }
+    }
+
     /// Flows currently tracked (for progress lines).
     public var liveFlows: Int { table.count }
     public var resetsSoFar: Int { outcomes.resets }

@@ -25,8 +25,8 @@ public final class PcapOfflineReader {
         self.handle = unsafe handle
         let dlt = unsafe pcap_datalink(handle)
         linkType = LinkType(dlt: dlt)
+        // Every stored property is set: a throw runs deinit, which closes the handle.
         guard linkType.isSupported else {
-            unsafe pcap_close(handle)
             throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(dlt)")
         }
     }

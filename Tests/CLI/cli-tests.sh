@@ -62,6 +62,22 @@ check "no file is a usage error (64)" test "$rc" = 64
 "$bin" analyze --max-flows 0 "$demo" >/dev/null 2>&1; rc=$?
 check "invalid option value is 64" test "$rc" = 64
 
+# live capture errors (the streaming itself is tested by Scripts/test-live).
+"$bin" capture nosuchif0 >/dev/null 2>"$tmp/err"; rc=$?
+check "capture: no such interface exits 1" test "$rc" = 1
+check "capture: no such interface is said" grep -q "no such interface" "$tmp/err"
+"$bin" capture lo 'tcp port nonsense' >/dev/null 2>"$tmp/err"; rc=$?
+check "capture: bad filter exits 64" test "$rc" = 64
+check "capture: libpcap's filter message" grep -q "unknown port 'nonsense'" "$tmp/err"
+if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" capture lo >/dev/null 2>"$tmp/err"; rc=$?
+    check "capture: no permission exits 1" test "$rc" = 1
+    check "capture: names CAP_NET_RAW" grep -q "CAP_NET_RAW" "$tmp/err"
+    timeout 20 "$bin" capture lo --duration 1 --format jsonl >"$tmp/lo.jsonl" 2>/dev/null; rc=$?
+    check "capture: --duration stops with exit 0" test "$rc" = 0
+    check "capture: summary has kernel counts" grep -q '"kernel_dropped"' "$tmp/lo.jsonl"
+fi
+
 # golden checks with sshrst check, the same comparison the golden tests use.
 all_ok=1
 for golden in Captures/*.expected.jsonl; do

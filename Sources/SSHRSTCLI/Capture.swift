@@ -1,0 +1,123 @@
+import ArgumentParser
+import SSHRST
+import SSHRSTCapture
+import SSHRSTReport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Capture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse live traffic on an interface; report each flow as it ends.",
+        discussion: """
+            Opens the interface with libpcap (immediate mode, nanosecond timestamps where supported), \
+            by default with the filter 'tcp port 22 or icmp or icmp6' (ports from --port), and \
+            reports every flow as soon as it ends (RST, FIN both ways, SYN timeout, idle expiry), \
+            flushed per record so '| jq' and log shippers see it at once. A reset or closed flow is \
+            held 5 s of capture time to catch what follows it (data after the RST, the peer's FIN). \
+            Ctrl-C or SIGTERM stops: open flows are reported as they stand, then a summary with the \
+            kernel's received/dropped counts; exit 0. After the device is open sshrst drops root \
+            (-Z, default nobody) and it never transmits.
+            """)
+
+    @Argument(help: ArgumentHelp("Interface, then an optional BPF expression replacing the default filter.", valueName: "interface"))
+    var arguments: [String] = []
+
+    @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Interface to capture on (tcpdump's -i).", valueName: "interface"))
+    var interface: String?
+
+    @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
+    var count: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    var duration: Int?
+
+    @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Also write every captured packet to this pcap file.", valueName: "file"))
+    var write: String?
+
+    @Option(name: [.customShort("s"), .long], help: "Snap length in bytes (default keeps whole packets, so KEXINITs decode).")
+    var snaplen: Int32 = 262_144
+
+    @Option(name: [.customShort("B"), .long], help: ArgumentHelp("Kernel buffer size in KiB.", valueName: "KiB"))
+    var bufferSize: Int32 = 8192
+
+    @Option(name: [.customShort("Z"), .long], help: ArgumentHelp("User to switch to after opening the device (default nobody when started as root).", valueName: "user"))
+    var user: String?
+
+    @Flag(name: .customShort("n"), help: "Do not resolve addresses (sshrst never does; accepted for tcpdump habits).")
+    var numeric = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var analysis: AnalysisOptions
+
+    func validate() throws {
+        if interface == nil && arguments.isEmpty { throw ValidationError("no interface given (sshrst capture eth0, or -i eth0)") }
+        if snaplen < 64 || snaplen > 262_144 { throw ValidationError("--snaplen must be 64...262144") }
+        if bufferSize < 64 { throw ValidationError("--buffer-size must be at least 64 KiB") }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        if let duration, duration < 1 { throw ValidationError("--duration must be at least 1 second") }
+    }
+
+    func run() throws {
+        var rest = arguments
+        let device = interface ?? rest.removeFirst()
+        let ports = analysis.port.isEmpty ? [UInt16(22)] : analysis.port
+        let defaultFilter = "(" + ports.map { "tcp port \($0)" }.joined(separator: " or ") + ") or icmp or icmp6"
+        var options = LiveCaptureOptions(device: device)
+        options.snaplen = snaplen
+        options.bufferSize = bufferSize * 1024
+        options.filter = rest.isEmpty ? defaultFilter : rest.joined(separator: " ")
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(options)
+        } catch let error {
+            printError(error.description)
+            throw ExitCode(error.kind == .filter ? 64 : 1)
+        }
+        for warning in capture.warnings { printError("\(device): warning: \(warning)") }
+        if let write {
+            do { try capture.writeAll(to: write) } catch let error {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+        let writer = try RecordWriter(options: output)
+        if getuid() == 0 || user != nil {
+            do { try dropPrivileges(to: user ?? "nobody") } catch let error {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+        printError("listening on \(device), link type \(capture.linkType), filter '\(options.filter ?? "")'")
+        let analyzer = Analyzer(configuration: analysis.configuration()) { writer.write($0) }
+        capture.installSignalHandlers()
+        var packets = 0
+        var start: Int64? = nil
+        let limit = count
+        let seconds = duration.map { Int64($0) * 1_000_000_000 }
+        do {
+            try capture.run({ frame, bytes in
+                analyzer.ingest(frame, bytes)
+                packets += 1
+                if let limit, packets >= limit { return .stop }
+                return .proceed
+            }, idle: { now in
+                if start == nil { start = now }
+                analyzer.advance(to: now)
+                if let seconds, let s = start, now - s >= seconds { return .stop }
+                return .proceed
+            })
+        } catch let error {
+            printError(error.description)
+            analyzer.finish()
+            throw ExitCode(1)
+        }
+        var extra: [(String, JSON)] = []
+        if let stats = capture.statistics() {
+            extra = [("kernel_received", .int(Int(stats.received))), ("kernel_dropped", .int(Int(stats.dropped))),
+                     ("interface_dropped", .int(Int(stats.interfaceDropped)))]
+        }
+        analyzer.finish(extra: extra)
+    }
+}
