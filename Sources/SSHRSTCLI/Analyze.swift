@@ -46,14 +46,28 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let (files, filter) = split()
+        let (given, filter) = split()
+        // Several files are one capture read in time order (rotated tcpdump -C/-G
+        // files): ordered by their first packet, unreadable ones keep their place last.
+        let files = given.count < 2 ? given : given.enumerated()
+            .map { (index: $0.offset, path: $0.element, first: OfflineSource.firstTimestamp(path: $0.element)) }
+            .sorted { a, b in
+                switch (a.first, b.first) {
+                case let (x?, y?): return x != y ? x < y : a.index < b.index
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.index < b.index
+                }
+            }.map(\.path)
         let writer = try RecordWriter(options: output)
         let analyzer = Analyzer(configuration: analysis.configuration()) { writer.write($0) }
+        var progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.fileSize($1) })
         var failure: CaptureError? = nil
         for path in files {
             do {
                 try OfflineSource.read(path: path, filter: filter) { frame, bytes in
                     analyzer.ingest(frame, bytes)
+                    progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
                     return .proceed
                 }
             } catch let error {
@@ -66,6 +80,7 @@ struct Analyze: ParsableCommand {
                 break
             }
         }
+        progress.clear()
         analyzer.finish()
         if failure != nil { throw ExitCode(1) }
     }

@@ -7,11 +7,11 @@ import Glibc
 #endif
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, jsonl
+    case text, jsonl, zeek
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: text (default on a terminal) or jsonl (JSON Lines, the default otherwise).")
+    @Option(name: .long, help: "Output format: text (default on a terminal), jsonl (JSON Lines, the default otherwise), or zeek (conn/ssh records with Zeek field names).")
     var format: OutputFormat?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write records to this file instead of standard output.", valueName: "file"))
@@ -81,8 +81,11 @@ final class RecordWriter {
     deinit { if ownsFile { fclose(file) } else { fflush(file) } }
 
     func write(_ record: JSON) {
-        let text = format == .jsonl ? record.serialized() + "\n" : renderer.render(record)
-        fputs(text, file)
+        switch format {
+        case .jsonl: fputs(record.serialized() + "\n", file)
+        case .text: fputs(renderer.render(record), file)
+        case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
+        }
         fflush(file)
     }
 }

@@ -42,6 +42,25 @@ check "filter keeps one flow" test "$(grep -c '"type":"flow"' "$tmp/f.jsonl")" =
 check "bad filter exits 64" test "$rc" = 64
 check "bad filter shows libpcap's message" grep -q "invalid filter expression" "$tmp/err"
 
+# several files are one capture in time order (rotated files given in any order).
+editcap -c 40 "$demo" "$tmp/rot.pcap" >/dev/null 2>&1
+parts=("$tmp"/rot_*.pcap)
+check "editcap split the demo into parts" test "${#parts[@]}" -ge 2
+"$bin" analyze --format jsonl $(printf '%s\n' "${parts[@]}" | sort -r) >"$tmp/rot.jsonl"
+check "rotated parts (reverse order) give the same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl') <(grep '\"type\":\"flow\"' '$tmp/rot.jsonl')"
+
+# Zeek format: conn + ssh records with Zeek's field names.
+"$bin" analyze --format zeek "$demo" >"$tmp/z.jsonl"
+check "zeek: one conn record per flow" test "$(grep -c '"_path":"conn"' "$tmp/z.jsonl")" = 3
+check "zeek: ssh records for SSH flows" test "$(grep -c '"_path":"ssh"' "$tmp/z.jsonl")" = 2
+check "zeek: id.orig_h and conn_state" bash -c "grep '\"_path\":\"conn\"' '$tmp/z.jsonl' | head -1 | grep -q '\"id.orig_h\":\"192.0.2.10\".*\"conn_state\":\"SF\"'"
+check "zeek: attribution under sshrst." grep -q '"sshrst.reset_attribution":"middlebox"' "$tmp/z.jsonl"
+check "zeek: hasshServer" grep -q '"hasshServer":"[0-9a-f]\{32\}"' "$tmp/z.jsonl"
+
+# progress: never when standard error is not a terminal.
+"$bin" analyze --format jsonl "$demo" 2>"$tmp/progress" >/dev/null
+check "no progress line off a TTY" test ! -s "$tmp/progress"
+
 # bad input: one clear line, exit 1, flows read so far still reported.
 "$bin" analyze /nonexistent/x.pcap >/dev/null 2>"$tmp/err"; rc=$?
 check "missing file exits 1" test "$rc" = 1
