@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "SSHRSTCLI",
             dependencies: [
-                "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution",
+                "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution", "SSHRSTWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

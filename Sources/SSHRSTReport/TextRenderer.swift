@@ -8,11 +8,11 @@ public struct TextRenderer {
 
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1b}[\(code)m\(s)\u{1b}[0m" : s }
 
-    static func pad(_ s: String, _ width: Int) -> String {
+    public static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
-    static func endpoint(_ j: JSON?) -> String {
+    public static func endpoint(_ j: JSON?) -> String {
         guard let j, let ip = j["ip"]?.stringValue, let port = j["port"]?.intValue else { return "?" }
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }

@@ -57,6 +57,17 @@ check "zeek: id.orig_h and conn_state" bash -c "grep '\"_path\":\"conn\"' '$tmp/
 check "zeek: attribution under sshrst." grep -q '"sshrst.reset_attribution":"middlebox"' "$tmp/z.jsonl"
 check "zeek: hasshServer" grep -q '"hasshServer":"[0-9a-f]\{32\}"' "$tmp/z.jsonl"
 
+# explain: the ladder view of the middlebox reset.
+uid=$(grep '"client":{"ip":"192.0.2.10","port":40002}' "$tmp/a.jsonl" | sed 's/.*"uid":"\([^"]*\)".*/\1/')
+"$bin" explain "$demo" "$uid" >"$tmp/ladder.txt"; rc=$?
+check "explain exits 0" test "$rc" = 0
+check "explain marks the capture point" grep -q '\[\*\] client 192.0.2.10:40002' "$tmp/ladder.txt"
+check "explain names the SSH messages" grep -q 'KEXINIT' "$tmp/ladder.txt"
+check "explain highlights the RST with its verdict" grep -q 'RST -> middlebox' "$tmp/ladder.txt"
+check "explain lists the evidence rules" grep -q 'ip_id_zero_df \[middlebox\]' "$tmp/ladder.txt"
+"$bin" explain "$demo" Cnosuchflow000 >/dev/null 2>"$tmp/err"; rc=$?
+check "explain: unknown uid exits 1" test "$rc" = 1
+
 # progress: never when standard error is not a terminal.
 "$bin" analyze --format jsonl "$demo" 2>"$tmp/progress" >/dev/null
 check "no progress line off a TTY" test ! -s "$tmp/progress"
@@ -116,7 +127,7 @@ check "causes lists port_closed" bash -c "'$bin' causes --brief | grep -q '^port
 check "causes lists middlebox_idle_reset" bash -c "'$bin' causes --brief | grep -q '^middlebox_idle_reset'"
 
 # help snapshots: help is UI.
-for sub in "" analyze capture check rules causes; do
+for sub in "" analyze capture explain check rules causes; do
     name="${sub:-root}"
     COLUMNS=100 "$bin" $sub --help >"$tmp/help-$name.txt" 2>&1
     snap="Tests/CLI/Snapshots/help-$name.txt"
