@@ -82,7 +82,10 @@ final class RecordWriter {
 
     func write(_ record: JSON) {
         switch format {
-        case .jsonl: fputs(record.serialized() + "\n", file)
+        case .jsonl:
+            var bytes = record.serializedBytes()
+            bytes.append(0x0a)
+            bytes.withUnsafeBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }

@@ -5,25 +5,36 @@
 /// is live; `count <= capacity`. Growth happens only while the table fills
 /// up to `capacity`; after that slots are reused.
 public struct FlowTable<Record> {
-    public struct Slot {
+    @frozen public struct Slot {
         public var key: FlowKey
         public var record: Record
         public var lastTime: Int64
         /// Bumped each time the slot is reused, so queued references can tell.
         public var generation: UInt32
-        var previous: Int32
-        var next: Int32
-        var live: Bool
+        @usableFromInline var previous: Int32
+        @usableFromInline var next: Int32
+        @usableFromInline var live: Bool
+
+        @inlinable
+        init(key: FlowKey, record: Record, lastTime: Int64, generation: UInt32, previous: Int32, next: Int32, live: Bool) {
+            self.key = key
+            self.record = record
+            self.lastTime = lastTime
+            self.generation = generation
+            self.previous = previous
+            self.next = next
+            self.live = live
+        }
     }
 
     public let capacity: Int
-    public private(set) var slots: [Slot] = []
+    public var slots: [Slot] = []
     @usableFromInline var index: [FlowKey: Int32]
-    var free: [Int32] = []
+    @usableFromInline var free: [Int32] = []
     /// Most recently used slot, and least recently used.
-    var head: Int32 = -1
-    var tail: Int32 = -1
-    public private(set) var count = 0
+    @usableFromInline var head: Int32 = -1
+    @usableFromInline var tail: Int32 = -1
+    public var count = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -36,20 +47,27 @@ public struct FlowTable<Record> {
         return Int(slot)
     }
 
+    @inlinable
     public subscript(slot: Int) -> Record {
         get { slots[slot].record }
         _modify { yield &slots[slot].record }
     }
 
+    @inlinable
     public func key(at slot: Int) -> FlowKey { slots[slot].key }
+    @inlinable
     public func generation(at slot: Int) -> UInt32 { slots[slot].generation }
+    @inlinable
     public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < slots.count && slots[slot].live }
+    @inlinable
     public func lastTime(at slot: Int) -> Int64 { slots[slot].lastTime }
 
     /// The least recently used live slot, if any.
+    @inlinable
     public var oldest: Int? { tail >= 0 ? Int(tail) : nil }
 
     /// Marks `slot` used at `time` (moves it to the front of the LRU list).
+    @inlinable
     public mutating func touch(_ slot: Int, at time: Int64) {
         slots[slot].lastTime = time
         let s = Int32(truncatingIfNeeded: slot)
@@ -59,6 +77,7 @@ public struct FlowTable<Record> {
     }
 
     /// Inserts a new record. The caller must have made room (count < capacity).
+    @inlinable
     public mutating func insert(_ key: FlowKey, _ record: Record, at time: Int64) -> Int {
         let s: Int32
         if let reused = free.popLast() {
@@ -80,6 +99,7 @@ public struct FlowTable<Record> {
 
     /// Removes the record in `slot` and returns it.
     @discardableResult
+    @inlinable
     public mutating func remove(_ slot: Int, placeholder: Record) -> Record {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
@@ -93,6 +113,7 @@ public struct FlowTable<Record> {
     }
 
     /// Live slots, least recently used first.
+    @inlinable
     public func liveSlotsOldestFirst() -> [Int] {
         var result: [Int] = []
         result.reserveCapacity(count)
@@ -104,6 +125,8 @@ public struct FlowTable<Record> {
         return result
     }
 
+    @usableFromInline
+    @inlinable
     mutating func unlink(_ s: Int32) {
         let previous = slots[Int(s)].previous
         let next = slots[Int(s)].next
@@ -113,6 +136,8 @@ public struct FlowTable<Record> {
         slots[Int(s)].next = -1
     }
 
+    @usableFromInline
+    @inlinable
     mutating func pushFront(_ s: Int32) {
         slots[Int(s)].previous = -1
         slots[Int(s)].next = head
