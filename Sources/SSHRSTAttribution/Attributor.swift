@@ -115,12 +115,13 @@ public enum Decision {
         func has(_ id: RuleID, _ p: Party? = nil) -> Bool {
             evidence.contains { $0.rule == id && (p == nil || $0.pointsTo == p) && ($0.weight > 0 || p == nil) }
         }
+        if winner == .middlebox && (has(.rstSeqChange) || has(.resetsBothDirections) || has(.conflictingResetTTL, .middlebox)) {
+            return .forged
+        }
         // Linux netfilter REJECT on a box in the path (IP ID 0 + DF, TTL not the endpoint's) is a
         // reject, even though the far endpoint keeps sending: only one side was told.
         if winner == .middlebox && has(.ipIDZeroDF, .middlebox) { return .noSocketOrReject }
-        if winner == .middlebox && (has(.dataAfterReset) || has(.rstSeqChange) || has(.resetsBothDirections) || has(.conflictingResetTTL, .middlebox)) {
-            return .forged
-        }
+        if winner == .middlebox && has(.dataAfterReset) { return .forged }
         if has(.ipIDZeroDF, winner) || has(.synRefusalShape, winner) { return .noSocketOrReject }
         if has(.ipIDContinues, winner), context?.reset.hasACK ?? true { return .socketAbort }
         return .unknown
