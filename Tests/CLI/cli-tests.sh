@@ -126,6 +126,19 @@ check "rules: at least 20 rules" test "$("$bin" rules --brief | wc -l)" -ge 20
 check "causes lists port_closed" bash -c "'$bin' causes --brief | grep -q '^port_closed'"
 check "causes lists middlebox_idle_reset" bash -c "'$bin' causes --brief | grep -q '^middlebox_idle_reset'"
 
+# Scripts/install: binary, completions (bash, zsh, fish) and man page under a prefix.
+if CONFIG=debug "$repo/Scripts/install" "$tmp/prefix" >"$tmp/install.log" 2>&1; then
+    ok "Scripts/install succeeds"
+    check "installed binary runs" "$tmp/prefix/bin/sshrst" --version
+    check "bash completion is valid bash" bash -n "$tmp/prefix/share/bash-completion/completions/sshrst"
+    check "bash completion knows the subcommands" grep -q "explain" "$tmp/prefix/share/bash-completion/completions/sshrst"
+    check "zsh completion installed" grep -q "_sshrst" "$tmp/prefix/share/zsh/site-functions/_sshrst"
+    check "fish completion installed" grep -q "complete -c 'sshrst'" "$tmp/prefix/share/fish/vendor_completions.d/sshrst.fish"
+    check "man page documents analyze" grep -q "analyze" "$tmp/prefix/share/man/man1/sshrst.1"
+else
+    fail "Scripts/install succeeds"; tail -5 "$tmp/install.log"
+fi
+
 # help snapshots: help is UI.
 for sub in "" analyze capture explain check rules causes; do
     name="${sub:-root}"
