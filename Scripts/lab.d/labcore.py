@@ -290,7 +290,10 @@ class Capture:
             base = out[:-5] if out.endswith(".part") else out
             self.live_out = (base[:-5] if base.endswith(".pcap") else base) + ".live.jsonl"
             self.live_err = lab.path(f"sshrst-live-{role}-{iface}.err")
-            self.live = lab.spawn(role, [live_bin, "capture", "-i", iface, "--format", "jsonl", "-o", self.live_out],
+            self.role = role
+            self.metrics_out = self.live_out[:-len(".live.jsonl")] + ".metrics.txt"
+            self.live = lab.spawn(role, [live_bin, "capture", "-i", iface, "--format", "jsonl", "-o", self.live_out,
+                                         "--metrics", "127.0.0.1:9464"],
                                   stderr=open(self.live_err, "w"))
             wait_for(lambda: "listening on" in read(self.live_err) or self.live.poll() is not None, 10, "sshrst capture to start")
             if self.live.poll() is not None:
@@ -303,6 +306,11 @@ class Capture:
             os.kill(self.p.pid, signal.SIGINT)
             self.p.wait(timeout=10)
         if self.live is not None:
+            # Let the reset/close delay pass so the flow is counted, then scrape the metrics.
+            time.sleep(6)
+            self.lab.x(self.role, "/usr/bin/python3 -c \"import urllib.request,sys; "
+                       "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9464/metrics', timeout=5).read().decode())\" > "
+                       + self.metrics_out, check=False)
             if self.live.poll() is None:
                 os.kill(self.live.pid, signal.SIGINT)
                 self.live.wait(timeout=10)

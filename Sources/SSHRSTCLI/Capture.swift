@@ -45,6 +45,9 @@ struct Capture: ParsableCommand {
     @Option(name: [.customShort("Z"), .long], help: ArgumentHelp("User to switch to after opening the device (default nobody when started as root).", valueName: "user"))
     var user: String?
 
+    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics on this address (GET /metrics): flows by outcome, resets by attribution and cause, decode errors, kernel drops.", valueName: "addr:port"))
+    var metrics: String?
+
     @Flag(name: .customShort("n"), help: "Do not resolve addresses (sshrst never does; accepted for tcpdump habits).")
     var numeric = false
 
@@ -90,7 +93,15 @@ struct Capture: ParsableCommand {
             }
         }
         printError("listening on \(device), link type \(capture.linkType), filter '\(options.filter ?? "")'")
-        let analyzer = Analyzer(configuration: analysis.configuration()) { writer.write($0) }
+        let exporter: Metrics?
+        do { exporter = try metrics.map { try Metrics(address: $0) } } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        let analyzer = Analyzer(configuration: analysis.configuration()) { record in
+            exporter?.count(record)
+            writer.write(record)
+        }
         capture.installSignalHandlers()
         var packets = 0
         var start: Int64? = nil
@@ -105,6 +116,15 @@ struct Capture: ParsableCommand {
             }, idle: { now in
                 if start == nil { start = now }
                 analyzer.advance(to: now)
+                if let exporter {
+                    exporter.packets.set(Int64(packets))
+                    exporter.openFlows.set(Int64(analyzer.liveFlows))
+                    exporter.decodeErrors.set(Int64(analyzer.stats.totalErrors))
+                    if let stats = capture.statistics() {
+                        exporter.kernelReceived.set(Int64(stats.received))
+                        exporter.kernelDropped.set(Int64(stats.dropped))
+                    }
+                }
                 if let seconds, let s = start, now - s >= seconds { return .stop }
                 return .proceed
             })
