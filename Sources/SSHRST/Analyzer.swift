@@ -253,7 +253,7 @@ public final class Analyzer {
             ttl: segment.ip.ttl, ipID: segment.ip.isIPv6 ? nil : segment.ip.ipID,
             dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
             hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
-            payloadPrefix: prefix)
+            payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
         let f = table[s]
         let synSeen = tcpState.originator.synCount > 0
         let synAckSeen = f.synAckTime != nil

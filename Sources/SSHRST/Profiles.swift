@@ -21,6 +21,7 @@ extension SideProfile {
             lastAck: e.lastAck,
             window: e.hasSeq ? e.window : nil,
             sentFIN: e.finCount > 0,
-            payloadBytes: e.payloadBytes)
+            payloadBytes: e.payloadBytes,
+            stableFlowLabel: e.flowLabelChanges == 0 ? e.flowLabelLast : nil)
     }
 }

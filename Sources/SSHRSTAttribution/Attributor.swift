@@ -120,10 +120,10 @@ public enum Decision {
         }
         // Linux netfilter REJECT on a box in the path (IP ID 0 + DF, TTL not the endpoint's) is a
         // reject, even though the far endpoint keeps sending: only one side was told.
-        if winner == .middlebox && has(.ipIDZeroDF, .middlebox) { return .noSocketOrReject }
+        if winner == .middlebox && (has(.ipIDZeroDF, .middlebox) || has(.flowLabelZero, .middlebox)) { return .noSocketOrReject }
         if winner == .middlebox && has(.dataAfterReset) { return .forged }
-        if has(.ipIDZeroDF, winner) || has(.synRefusalShape, winner) { return .noSocketOrReject }
-        if has(.ipIDContinues, winner), context?.reset.hasACK ?? true { return .socketAbort }
+        if has(.ipIDZeroDF, winner) || has(.flowLabelZero, winner) || has(.synRefusalShape, winner) { return .noSocketOrReject }
+        if has(.ipIDContinues, winner) || has(.flowLabelContinues, winner), context?.reset.hasACK ?? true { return .socketAbort }
         return .unknown
     }
 }

@@ -226,7 +226,9 @@ private func diagnoseReset(_ c: DiagnosisContext) -> Diagnosis {
             .contains { id in v.evidence.contains { $0.rule == id && $0.pointsTo == .middlebox && $0.weight > 0 } }
         // A RST with Linux netfilter's REJECT signature (IP ID 0 + DF) from a box on the path is a firewall
         // rejecting in-path; the far endpoint keeps sending because only one side was told. Not an injection.
-        let netfilterReject = v.evidence.contains { $0.rule == .ipIDZeroDF && $0.pointsTo == .middlebox && $0.weight > 0 }
+        let netfilterReject = v.evidence.contains {
+            ($0.rule == .ipIDZeroDF || $0.rule == .flowLabelZero) && $0.pointsTo == .middlebox && $0.weight > 0
+        }
         let idleFirst = v.fired(.idleTimeoutMatch) || v.fired(.longIdleBeforeTrigger)
             || (c.idleBeforeEndNs.map { $0 >= IdleTimeouts.longIdleNs } ?? false)
         if netfilterReject && !idleFirst {

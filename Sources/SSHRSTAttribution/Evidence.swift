@@ -31,6 +31,8 @@ public enum RuleID: String, CaseIterable, Sendable {
     case ttlDiffers = "ttl_differs"
     case ipIDContinues = "ip_id_continues"
     case ipIDZeroDF = "ip_id_zero_df"
+    case flowLabelZero = "flow_label_zero"
+    case flowLabelContinues = "flow_label_continues"
     case ipIDDiscontinuity = "ip_id_discontinuity"
     case resetFasterThanRTT = "reset_faster_than_rtt"
     case seqExact = "seq_exact"
@@ -65,7 +67,7 @@ public enum RuleID: String, CaseIterable, Sendable {
         switch self {
         case .capturedAtSender: return "vantage"
         case .ttlMatchesBaseline, .ttlDiffers: return "ttl"
-        case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity: return "ip_id"
+        case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity, .flowLabelZero, .flowLabelContinues: return "ip_id"
         case .resetFasterThanRTT: return "timing"
         case .seqExact, .seqInWindow, .seqOutOfWindow, .challengeACK: return "sequence"
         case .synRefusalShape, .synRefusalBadAck, .resetShape: return "shape"

@@ -73,14 +73,18 @@ public struct SideProfile: Sendable, Equatable {
     public var window: UInt32?
     public var sentFIN: Bool
     public var payloadBytes: Int
+    /// IPv6: the flow label of this side's packets when it never changed (nil otherwise or IPv4).
+    public var stableFlowLabel: UInt32?
 
     public init(
         packets: Int = 0,
         ttlFirst: UInt8? = nil, ttlMin: UInt8? = nil, ttlMax: UInt8? = nil, ttlLast: UInt8? = nil,
         ipIDLast: UInt16? = nil, ipIDZeroCount: Int = 0, ipIDPairs: Int = 0, ipIDSmallStepPairs: Int = 0,
         dontFragmentCount: Int = 0, lastTime: Int64? = nil, isn: UInt32? = nil, nextSeq: UInt32? = nil,
-        lastAck: UInt32? = nil, window: UInt32? = nil, sentFIN: Bool = false, payloadBytes: Int = 0
+        lastAck: UInt32? = nil, window: UInt32? = nil, sentFIN: Bool = false, payloadBytes: Int = 0,
+        stableFlowLabel: UInt32? = nil
     ) {
+        self.stableFlowLabel = stableFlowLabel
         self.packets = packets
         self.ttlFirst = ttlFirst
         self.ttlMin = ttlMin
@@ -123,12 +127,15 @@ public struct ResetPacket: Sendable, Equatable {
     public var payloadLength: Int
     /// First ≤ 64 payload bytes (RFC 1122 §4.2.2.12 allows diagnostic text in a RST).
     public var payloadPrefix: [UInt8]
+    /// IPv6 flow label of the RST (nil for IPv4).
+    public var flowLabel: UInt32?
 
     public init(
         time: Int64, claimedSender: Side, ttl: UInt8? = nil, ipID: UInt16? = nil, dontFragment: Bool = false,
         isIPv6: Bool = false, seq: UInt32 = 0, ack: UInt32 = 0, hasACK: Bool = false, window: UInt16 = 0,
-        payloadLength: Int = 0, payloadPrefix: [UInt8] = []
+        payloadLength: Int = 0, payloadPrefix: [UInt8] = [], flowLabel: UInt32? = nil
     ) {
+        self.flowLabel = flowLabel
         self.time = time
         self.claimedSender = claimedSender
         self.ttl = ttl

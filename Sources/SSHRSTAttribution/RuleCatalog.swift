@@ -43,6 +43,20 @@ public enum RuleCatalog {
                 why: "Linux tcp_v4_send_reset (no socket) and netfilter nf_send_reset both build IP ID 0 + DF: not a socket abort. TTL matching → the sender host's kernel or host firewall (points to the claimed sender, 0.45); TTL differing → a Linux box on the path (middlebox, 0.6); no TTL baseline → informational.",
                 falsePositives: "A Linux host answering late packets after its socket died (same signature, same host); non-Linux stacks; IPv6 (no IP ID: rule silent).",
                 reference: "net/ipv4/netfilter/nf_reject_ipv4.c (id=0, IP_DF); tcp_sk_init comment; reset-evidence.md §2, §7 rule 5")
+        case .flowLabelZero:
+            return RuleInfo(
+                id: id,
+                signal: "IPv6 RST with flow label 0 while the claimed sender's packets carried one constant non-zero label.",
+                why: "Linux sockets label their packets (net.ipv6.auto_flowlabels); netfilter's REJECT builds its RST with label 0, so the RST did not leave the sender's socket. Hop limit matching -> the sender host (0.45); differing -> a box on the path (middlebox, 0.6).",
+                falsePositives: "Hosts with auto_flowlabels off (all labels 0: rule silent); stacks that never label; a host's own no-socket reply.",
+                reference: "RFC 6437; net/ipv6/netfilter/nf_reject_ipv6.c; observed in Captures/mb-reject-near-client-v6.pcap")
+        case .flowLabelContinues:
+            return RuleInfo(
+                id: id,
+                signal: "IPv6 RST carrying the same non-zero flow label as every earlier packet of the claimed sender.",
+                why: "The label is per socket: the RST left the sender's own socket, a socket abort (points to the claimed sender, 0.6).",
+                falsePositives: "An on-path device that copies the label from the flow it resets.",
+                reference: "RFC 6437; Linux ip6_make_flowlabel")
         case .ipIDDiscontinuity:
             return RuleInfo(
                 id: id,

@@ -57,6 +57,9 @@ public struct Endpoint: Sendable {
     public var ipIDPairs = 0
     public var ipIDSmallStepPairs = 0
     public var dontFragmentCount = 0
+    /// IPv6 flow label of the last non-RST packet, and how often it changed.
+    public var flowLabelLast: UInt32? = nil
+    public var flowLabelChanges = 0
     /// Non-RST packets counted in the TTL/IP ID baseline.
     public var baselinePackets = 0
     public var lastNonRSTTime: Int64 = 0
@@ -73,7 +76,11 @@ public struct Endpoint: Sendable {
         ttlMax = max(ttlMax, ip.ttl)
         ttlLast = ip.ttl
         if ip.dontFragment { dontFragmentCount &+= 1 }
-        guard !ip.isIPv6 else { return }
+        guard !ip.isIPv6 else {
+            if let last = flowLabelLast, last != ip.flowLabel { flowLabelChanges &+= 1 }
+            flowLabelLast = ip.flowLabel
+            return
+        }
         if ip.ipID == 0 { ipIDZeroCount &+= 1 }
         if let last = ipIDLast {
             ipIDPairs &+= 1

@@ -31,6 +31,10 @@ public struct IPInfo: Sendable, Equatable {
     public var datagramEnd: Int
     /// Non-first fragment or first fragment with more to come.
     public var isFragment: Bool
+    /// IPv6 flow label (RFC 8200 §6); 0 for IPv4. Linux sockets carry a
+    /// constant non-zero label (net.ipv6.auto_flowlabels); netfilter's REJECT
+    /// builds its RST with label 0.
+    public var flowLabel: UInt32 = 0
 }
 
 enum IPv4 {
@@ -95,6 +99,7 @@ enum IPv6 {
             let destinationLow = bytes.be64(at: start &+ 32)
         else { throw WireError(.ipv6, .truncated) }
         guard first >> 4 == 6 else { throw WireError(.ipv6, .invalid) }
+        let flowLabel = (bytes.be32(at: start) ?? 0) & 0x000f_ffff
         var proto = nextHeader
         var offset = start &+ headerLength
         var end = offset &+ Int(payloadLength)
@@ -136,6 +141,6 @@ enum IPv6 {
             source: IPAddress(v6High: sourceHigh, v6Low: sourceLow),
             destination: IPAddress(v6High: destinationHigh, v6Low: destinationLow),
             ttl: hopLimit, ipID: 0, dontFragment: false, isIPv6: true, proto: proto,
-            payloadOffset: offset, datagramEnd: end, isFragment: isFragment)
+            payloadOffset: offset, datagramEnd: end, isFragment: isFragment, flowLabel: flowLabel)
     }
 }

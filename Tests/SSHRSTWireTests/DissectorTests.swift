@@ -86,6 +86,11 @@ func dissect(_ link: LinkType, _ bytes: [UInt8]) -> Result<Dissection, WireError
         #expect(s.ip.ttl == 63)
         #expect(s.tcp.flags == [.rst, .ack])
         #expect(s.tcp.ack == 101)
+        #expect(s.ip.flowLabel == 0)
+        var labelled = Fixtures.ipv6TCPRst
+        labelled[1] = 0x01; labelled[2] = 0x73; labelled[3] = 0x11
+        guard case .success(.tcp(let l)) = dissect(.raw, labelled) else { return }
+        #expect(l.ip.flowLabel == 0x17311)
     }
 
     @Test(arguments: [

@@ -75,6 +75,8 @@ public enum Rules {
         case .ttlDiffers: return ttlDiffers(c)
         case .ipIDContinues: return ipIDContinues(c)
         case .ipIDZeroDF: return ipIDZeroDF(c)
+        case .flowLabelZero: return flowLabelZero(c)
+        case .flowLabelContinues: return flowLabelContinues(c)
         case .ipIDDiscontinuity: return ipIDDiscontinuity(c)
         case .resetFasterThanRTT: return resetFasterThanRTT(c)
         case .seqExact: return seqExact(c)
@@ -181,6 +183,39 @@ public enum Rules {
         case .unknown:
             return Evidence(rule: .ipIDZeroDF, pointsTo: .undetermined, weight: 0, detail: base + "; no TTL baseline to say which box")
         }
+    }
+
+    /// IPv6's analogue of `ipIDZeroDF`: the RST carries flow label 0 while every
+    /// earlier packet of the claimed sender carried one constant non-zero label
+    /// (Linux sockets do, net.ipv6.auto_flowlabels=1). netfilter's REJECT
+    /// (nf_reject_ip6hdr_put) builds its header with label 0; a socket abort keeps
+    /// the socket's label. TTL (hop limit) then says which box: matching -> the
+    /// sender's host; differing -> a box on the path. Seen in the lab: a router's
+    /// ip6tables REJECT gave label 0 against the server's constant 0x17311.
+    public static func flowLabelZero(_ c: ResetContext) -> Evidence? {
+        guard c.reset.isIPv6, c.reset.flowLabel == 0, let label = c.sender.stableFlowLabel, label != 0, c.sender.packets >= 2
+        else { return nil }
+        let base = "flow label 0 while the \(c.senderWord)'s \(c.sender.packets) packets all carried label 0x\(String(label, radix: 16)): not the \(c.senderWord)'s socket (netfilter REJECT or a no-socket reply)"
+        switch c.ttlRelation {
+        case .matches:
+            return Evidence(rule: .flowLabelZero, pointsTo: c.claimedParty, weight: Weight.ipIDZeroWithTTLMatch,
+                detail: base + "; hop limit matches the \(c.senderWord) host, so its kernel or host firewall sent it")
+        case .differs:
+            return Evidence(rule: .flowLabelZero, pointsTo: .middlebox, weight: Weight.ipIDZeroWithTTLDiffers,
+                detail: base + "; hop limit does not match the \(c.senderWord) host, so a box on the path rejected it")
+        case .unknown:
+            return Evidence(rule: .flowLabelZero, pointsTo: .undetermined, weight: 0, detail: base + "; no hop-limit baseline to say which box")
+        }
+    }
+
+    /// IPv6: the RST carries the same non-zero flow label as all of the claimed
+    /// sender's earlier packets: it left that sender's own socket (a socket abort).
+    public static func flowLabelContinues(_ c: ResetContext) -> Evidence? {
+        guard c.reset.isIPv6, let rl = c.reset.flowLabel, rl != 0, let label = c.sender.stableFlowLabel, label == rl,
+            c.sender.packets >= 2
+        else { return nil }
+        return Evidence(rule: .flowLabelContinues, pointsTo: c.claimedParty, weight: Weight.ipIDContinuesCounter,
+            detail: "flow label 0x\(String(rl, radix: 16)) is the one all \(c.sender.packets) earlier \(c.senderWord) packets carried: the \(c.senderWord)'s own socket sent it (socket abort)")
     }
 
     /// RST IP ID neither 0 nor continuing the claimed sender's counter.
