@@ -407,12 +407,12 @@ public final class Analyzer {
             noteHostKey(built)
             onFlowRecord?(built.record)
         }
-        reorder.add(state.sequence, record)
+        reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         emitReady(force: false)
     }
 
     func emitReady(force: Bool) {
-        while let record = reorder.next(limit: force ? 0 : configuration.reorderLimit, forced: &stats.reorderForced) {
+        while let record = reorder.next(force: force, limit: configuration.reorderLimit, forced: &stats.reorderForced) {
             if let record { sink(record) }
         }
     }
@@ -479,28 +479,70 @@ public final class Analyzer {
     public var resetsSoFar: Int { outcomes.resets }
 }
 
-/// Holds finished records until every earlier-starting flow has finished.
+/// Holds finished records until every earlier-starting flow has finished, so
+/// records come out in first-packet order. Up to `limit` records wait in
+/// memory; beyond that the oldest waiting ones are serialized to a temporary
+/// file and read back when their turn comes (bounded memory, exact order).
+/// Only when no spill file can be made does it give up order, counted.
 struct ReorderBuffer {
-    var pending: [UInt64: JSON?] = [:]
+    enum Pending {
+        case memory(JSON?)
+        case spilled(offset: Int, length: Int)
+        case spilledNone
+    }
+    var pending: [UInt64: Pending] = [:]
+    var inMemory = 0
     var nextToEmit: UInt64 = 0
+    var spill: SpillFile? = nil
 
-    mutating func add(_ sequence: UInt64, _ record: JSON?) {
-        pending[sequence] = .some(record)
+    mutating func add(_ sequence: UInt64, _ record: JSON?, limit: Int, forced: inout Int) {
+        pending[sequence] = .memory(record)
+        inMemory &+= 1
+        guard inMemory > limit else { return }
+        // Spill the most recently started waiting records first: they wait longest.
+        if spill == nil { spill = SpillFile() }
+        guard let file = spill, file.isAvailable else { return }
+        let memoryKeys = pending.compactMap { key, value -> UInt64? in
+            if case .memory = value { return key }
+            return nil
+        }.sorted(by: >)
+        for key in memoryKeys.prefix(max(1, inMemory - limit / 2)) {
+            guard case .memory(let record)? = pending[key] else { continue }
+            if let record {
+                guard let place = file.append(record.serializedBytes()) else { return }
+                pending[key] = .spilled(offset: place.offset, length: place.length)
+            } else {
+                pending[key] = .spilledNone
+            }
+            inMemory &-= 1
+        }
     }
 
-    /// The next record in order (nil element = a finished flow not reported),
-    /// or nil when the next one is not finished yet and the buffer is within `limit`.
-    mutating func next(limit: Int, forced: inout Int) -> JSON?? {
-        if let record = pending.removeValue(forKey: nextToEmit) {
+    /// The next record in order (an inner nil = a finished flow not reported),
+    /// or nil when the next one has not finished yet. With `force` (end of
+    /// input) it skips to the oldest finished one.
+    mutating func next(force: Bool, limit: Int, forced: inout Int) -> JSON?? {
+        if let entry = pending.removeValue(forKey: nextToEmit) {
             nextToEmit &+= 1
-            return .some(record)
+            switch entry {
+            case .memory(let record):
+                inMemory &-= 1
+                return .some(record)
+            case .spilledNone:
+                return .some(nil)
+            case .spilled(let offset, let length):
+                guard let bytes = spill?.read(offset: offset, length: length),
+                    let record = JSONParser.parse(String(decoding: bytes, as: UTF8.self))
+                else { return .some(nil) }
+                return .some(record)
+            }
         }
-        guard !pending.isEmpty, pending.count > limit else { return nil }
-        // Over the limit (or forced at the end): skip ahead to the oldest finished one.
+        let unusable = spill.map { !$0.isAvailable } ?? false
+        guard !pending.isEmpty, force || (unusable && inMemory > limit) else { return nil }
         if let smallest = pending.keys.min() {
-            if limit > 0 { forced &+= 1 }
+            if !force { forced &+= 1 }
             nextToEmit = smallest
-            return next(limit: limit, forced: &forced)
+            return next(force: force, limit: limit, forced: &forced)
         }
         return nil
     }

@@ -14,9 +14,9 @@ public struct AnalyzerConfiguration: Sendable {
     /// (data after a RST, challenge ACKs, the peer's FIN) before it is reported.
     /// Zeek's tcp_reset_delay and tcp_close_delay are 5 s.
     public var closeDelay: Int64 = 5 * 1_000_000_000
-    /// Finished records held back to keep first-packet order before they are
-    /// written anyway (bounded memory on captures with long-lived flows).
-    public var reorderLimit: Int = 4_096
+    /// Finished records held in memory to keep first-packet order; beyond
+    /// this they wait in a temporary file (bounded memory, exact order).
+    public var reorderLimit: Int = 256
     /// Flow summaries kept for cross-flow patterns.
     public var patternMemory: Int = 200_000
 

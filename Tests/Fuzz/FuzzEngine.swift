@@ -38,6 +38,7 @@ enum FuzzEngine {
         var time: Int64 = 1_700_000_000_000_000_000
         var i = 1
         let n = input.count
+        let all = input.span  // frames are sub-spans: Swift's bounds checks guard them, no copy
         while i + 5 <= n {
             let selector = input[i]
             let delta = Int64(input[i + 1]) << 8 | Int64(input[i + 2])
@@ -56,10 +57,9 @@ enum FuzzEngine {
             }
             length = min(length, n - i)
             let linkType = LinkType(dlt: dlts[Int(selector & 0x7f) % dlts.count])
-            let frame = Array(input[i..<(i + length)])
+            let frame = all.extracting(i..<(i + length))
             i += length
-            analyzer.ingest(
-                Frame(time: time, capturedLength: length, wireLength: length, linkType: linkType), frame.span)
+            analyzer.ingest(Frame(time: time, capturedLength: length, wireLength: length, linkType: linkType), frame)
         }
         written &+= analyzer.finish().serialized().utf8.count
         _ = written

@@ -10,7 +10,7 @@
 //               its previous record) plus the signed delta, so overlaps, retransmissions
 //               and holes are one byte away
 // flags & 0x04: call setStart(side, sequence) first (as the engine does after a SYN)
-// flags & 0x10: call summary() after this record
+// flags & 0x30 == 0x30: call summary() after this record
 // After the last record: finish(), then summary() and its derived values.
 // Tests/SSHRSTTests/FuzzRegressionTests.swift replays inputs with the same decoder.
 
@@ -19,6 +19,7 @@ import SSHRSTTransport
 enum FuzzTransport {
     static func run(_ input: [UInt8]) {
         var session = SSHTransportSession()
+        let all = input.span  // payloads are sub-spans: Swift's bounds checks guard them, no copy
         var cursor: [UInt32] = [0, 0]
         var i = 0
         let n = input.count
@@ -49,12 +50,12 @@ enum FuzzTransport {
             }
             length = min(length, n - i)
             if flags & 0x04 != 0 { session.setStart(side, sequence: sequence) }
-            let payload = Array(input[i..<(i + length)])
+            let payload = all.extracting(i..<(i + length))
             i += length
-            _ = session.ingest(side, sequence: sequence, payload: payload.span)
+            _ = session.ingest(side, sequence: sequence, payload: payload)
             _ = session.phaseCode
             cursor[s] = sequence &+ UInt32(truncatingIfNeeded: length)
-            if flags & 0x10 != 0 { consume(session.summary()) }
+            if flags & 0x30 == 0x30 { consume(session.summary()) }
         }
         session.finish()
         consume(session.summary())

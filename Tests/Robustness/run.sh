@@ -81,7 +81,7 @@ find "$tmp/mut" -type f \( -name '*.pcap' -o -name '*.pcapng' \) -print0 | sort 
 bad="$(wc -l < "$tmp/mutated.txt")"
 errors="$(find "$tmp/mut" -name '*.err' -size +0 | wc -l)"
 if [[ $total -gt 0 && $bad == 0 ]]; then
-    pass "mutated captures: $total files (${#full[@]} captures fully, ${#light[@]} truncated/flipped, ${#ng[@]} as pcapng), every run exit 0 or one 'sshrst:' error line ($errors)"
+    pass "mutated captures: $total files (${#full[@]} captures fully, ${#light[@]} truncated/flipped, ${#ng[@]} as pcapng), each exit 0 or exit 1 with one 'sshrst:' line ($errors of them), no signal, no timeout"
 else
     fail "mutated captures: $bad of $total files misbehaved"
     head -20 "$tmp/mutated.txt" | sed 's/^/     /'
@@ -150,7 +150,7 @@ EOF
     elif (( rss_mib_seen > rss_mib )); then
         fail "$label: peak RSS $rss_mib_seen MiB > $rss_mib MiB"
     else
-        pass "$label: exit 0 in $elapsed s, peak RSS $rss_mib_seen MiB (<= $rss_mib), resets $resets, ${verdict#ok }"
+        pass "$label: exit 0 in $elapsed s, peak RSS $rss_mib_seen MiB (<= $rss_mib), resets ${resets/#-1/any}, ${verdict#ok }"
     fi
 }
 
