@@ -281,6 +281,7 @@ struct RecordBuilder {
                 .object([("rule", .string(e.rule.rawValue)), ("points_to", .string(e.pointsTo.rawValue)), ("detail", .string(e.detail))])
             })),
             ("reason", .string(v.reason)),
+            ("explanation", .string(Explanation.text(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description))),
             ("flags", .string(r.packet.hasACK ? "R." : "R")),
             ("seq", .int(Int(r.packet.seq))),
             ("ack", .int(Int(r.packet.ack))),

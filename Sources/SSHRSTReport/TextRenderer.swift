@@ -80,7 +80,9 @@ public struct TextRenderer {
             head += ", seq " + (reset["seq_status"]?.stringValue ?? "?")
             head += " -> " + paint(who, "1") + " (" + (reset["confidence"]?.serialized() ?? "?") + ")"
             out += indent + head + "\n"
-            if let reason = reset["reason"]?.stringValue, !reason.isEmpty {
+            if let explanation = reset["explanation"]?.stringValue, !explanation.isEmpty {
+                out += indent + "  " + explanation + "\n"
+            } else if let reason = reset["reason"]?.stringValue, !reason.isEmpty {
                 out += indent + "  " + reason + "\n"
             }
             for e in reset["evidence"]?.arrayValue ?? [] {

@@ -1,0 +1,78 @@
+import SSHRSTAttribution
+import SSHRSTWire
+
+/// Two or three sentences that explain a verdict the way a network engineer
+/// would, citing the numbers (TTLs, IP IDs, timing) behind it. Cold path.
+enum Explanation {
+    static func millis(_ ns: Int64) -> String {
+        if ns < 1_000_000 { return "\((ns + 500) / 1000) µs" }
+        let tenths = (ns + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
+    static func text(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> String {
+        let side = r.packet.claimedSender.rawValue
+        let other = r.packet.claimedSender.opposite.rawValue
+        let s = r.sender
+        var facts: [String] = []
+        let ttlWord = r.packet.isIPv6 ? "hop limit" : "TTL"
+        if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
+            let base = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
+            if ttl < lo || ttl > hi {
+                facts.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(base)")
+            } else {
+                facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+            }
+        } else if let ttl = r.packet.ttl {
+            facts.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
+        }
+        if let id = r.packet.ipID {
+            if id == 0 && r.packet.dontFragment, let last = s.ipIDLast, last != 0 {
+                facts.append("IP ID 0 with DF where the \(side)'s IDs counted up to \(last)")
+            } else if let last = s.ipIDLast, id != 0 {
+                let step = id &- last
+                if step >= 1 && step <= 32 {
+                    facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                } else {
+                    facts.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
+                }
+            }
+        } else if let label = r.packet.flowLabel, let stable = s.stableFlowLabel, stable != 0 {
+            facts.append(label == stable ? "the \(side)'s own flow label 0x\(String(label, radix: 16))"
+                : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
+        }
+        if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2 {
+            facts.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
+        }
+        if r.after.senderDataOrFIN > 0, let delay = r.after.firstSenderDataDelay {
+            facts.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
+        }
+        let agrees = v.attribution == Party(r.packet.claimedSender)
+        var sentence = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
+        if !facts.isEmpty {
+            sentence += (agrees ? " " : " but ") + (facts.count == 1 ? facts[0] : facts.dropLast().joined(separator: ", ") + ", and " + (facts.last ?? ""))
+        }
+        let confidence = Int((v.confidence * 100).rounded())
+        switch v.attribution {
+        case .middlebox:
+            var where_ = "a box on the path"
+            if let ttl = r.packet.ttl, let lo = s.ttlMin, s.packets > 0 {
+                let closer = hopDistance(for: lo) - hopDistance(for: ttl)
+                if closer > 0 {
+                    where_ += " \(hopDistance(for: ttl)) hop(s) from the capture point (\(closer) closer than the \(side))"
+                }
+            }
+            return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+        case .server, .client:
+            let how: String
+            switch v.path {
+            case .socketAbort: how = "its own socket aborted the connection"
+            case .noSocketOrReject: how = "its kernel answered with no socket behind it (closed port, dead socket or a host firewall REJECT)"
+            default: how = "it sent the RST"
+            }
+            return sentence + ". Sent by the \(v.attribution.rawValue) itself: \(how) (confidence \(confidence)%)."
+        case .undetermined:
+            return sentence + ". Not enough to say who sent it: \(v.reason)."
+        }
+    }
+}
