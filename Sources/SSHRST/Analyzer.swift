@@ -25,6 +25,8 @@ public final class Analyzer {
     var outcomes = OutcomeCounters()
     var digests: [FlowDigest] = []
     var hostKeys: [String: (fingerprint: String, uid: String)] = [:]
+    /// Server address and port pairs where SSH was seen by its banner (bounded by patternMemory).
+    var sshEndpoints: Set<EndpointKey> = []
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
     var authFailures: [String: (count: Int, lastEnd: Int64)] = [:]
     var patterns: [JSON] = []
@@ -204,6 +206,7 @@ public final class Analyzer {
             // SSH on a port that is not configured: known by its identification line.
             if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
                 table[s].status = .banner
+                learnSSHEndpoint(s)
             } else {
                 table[s].status = .notSSH
                 stats.nonSSHFlows &+= 1
@@ -341,6 +344,21 @@ public final class Analyzer {
         table[s].lastTime = time
     }
 
+    struct EndpointKey: Hashable {
+        var address: IPAddress
+        var port: UInt16
+    }
+
+    func responderEndpoint(_ key: FlowKey, _ state: FlowState) -> EndpointKey {
+        state.originatorIsLow ? EndpointKey(address: key.highAddress, port: key.highPort)
+            : EndpointKey(address: key.lowAddress, port: key.lowPort)
+    }
+
+    func learnSSHEndpoint(_ s: Int) {
+        guard sshEndpoints.count < configuration.patternMemory else { return }
+        sshEndpoints.insert(responderEndpoint(table.key(at: s), table[s]))
+    }
+
     // MARK: Ending flows
 
     func schedule(_ s: Int, deadline: Int64) {
@@ -388,6 +406,12 @@ public final class Analyzer {
         let key = table.key(at: s)
         state.transport?.finish()
         var record: JSON? = nil
+        // A flow with no payload on a port that is not configured (a refused or
+        // unanswered SYN, say) is reported when that server address and port
+        // carried SSH in another flow of this capture.
+        if state.status == .unknown, sshEndpoints.contains(responderEndpoint(key, state)) {
+            state.status = .banner
+        }
         if state.isReported {
             var builder = RecordBuilder(state: state, key: key, configuration: configuration)
             let pairKey = builder.clientServerKey
