@@ -518,20 +518,29 @@ struct ReorderBuffer {
     var inMemory = 0
     var nextToEmit: UInt64 = 0
     var spill: SpillFile? = nil
+    /// Records waiting (in memory or spilled) before order gives way.
+    static let maximumWaiting = 100_000
+    /// Keys held in memory, in arrival order (stale entries skipped lazily).
+    var memoryOrder: [UInt64] = []
 
     mutating func add(_ sequence: UInt64, _ record: JSON?, limit: Int, forced: inout Int) {
         pending[sequence] = .memory(record)
         inMemory &+= 1
+        memoryOrder.append(sequence)
+        if memoryOrder.count > 4 * max(limit, 64) {
+            memoryOrder.removeAll { key in
+                if case .memory? = pending[key] { return false }
+                return true
+            }
+        }
         guard inMemory > limit else { return }
-        // Spill the most recently started waiting records first: they wait longest.
+        // Spill the most recently finished waiting records first: they wait longest.
         if spill == nil { spill = SpillFile() }
         guard let file = spill, file.isAvailable else { return }
-        let memoryKeys = pending.compactMap { key, value -> UInt64? in
-            if case .memory = value { return key }
-            return nil
-        }.sorted(by: >)
-        for key in memoryKeys.prefix(max(1, inMemory - limit / 2)) {
+        var toSpill = max(1, inMemory - limit / 2)
+        while toSpill > 0, let key = memoryOrder.popLast() {
             guard case .memory(let record)? = pending[key] else { continue }
+            toSpill -= 1
             if let record {
                 guard let place = file.append(record.serializedBytes()) else { return }
                 pending[key] = .spilled(offset: place.offset, length: place.length)
@@ -561,8 +570,11 @@ struct ReorderBuffer {
                 return .some(record)
             }
         }
+        // Without a usable spill file, or with more waiting records than the
+        // index may hold, order gives way to bounded memory (counted).
         let unusable = spill.map { !$0.isAvailable } ?? false
-        guard !pending.isEmpty, force || (unusable && inMemory > limit) else { return nil }
+        let overIndex = pending.count > ReorderBuffer.maximumWaiting
+        guard !pending.isEmpty, force || (unusable && inMemory > limit) || overIndex else { return nil }
         if let smallest = pending.keys.min() {
             if !force { forced &+= 1 }
             nextToEmit = smallest

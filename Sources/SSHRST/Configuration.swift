@@ -18,7 +18,7 @@ public struct AnalyzerConfiguration: Sendable {
     /// this they wait in a temporary file (bounded memory, exact order).
     public var reorderLimit: Int = 256
     /// Flow summaries kept for cross-flow patterns.
-    public var patternMemory: Int = 200_000
+    public var patternMemory: Int = 100_000
 
     public init() {}
 

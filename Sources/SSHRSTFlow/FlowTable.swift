@@ -39,6 +39,10 @@ public struct FlowTable<Record> {
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
         index = Dictionary(minimumCapacity: min(self.capacity, 1 << 16))
+        // The whole slot array is reserved once: no doubling copy while the
+        // table fills (which used to double peak memory), and untouched pages
+        // of the reservation are never resident.
+        slots.reserveCapacity(self.capacity)
     }
 
     @inlinable

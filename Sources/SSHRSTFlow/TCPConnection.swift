@@ -13,14 +13,15 @@ public enum Direction: UInt8, Sendable {
 public struct TCPConnection: Sendable {
     public var originator = Endpoint()
     public var responder = Endpoint()
-    /// Zeek history letters; bounded (`maximumHistory`), extra letters dropped.
-    public var history: [UInt8] = []
+    /// Zeek history letters, held inline (no heap per flow); bounded
+    /// (`maximumHistory`), extra letters dropped.
+    public var history = HistoryLetters()
     /// Zeek's hist_seen bits: one per once-only letter, responder bits << 16.
     var historySeen: UInt32 = 0
     public var flipped = false
-    public static let maximumHistory = 32
+    public static let maximumHistory = HistoryLetters.capacity
 
-    public init() { history.reserveCapacity(TCPConnection.maximumHistory) }
+    public init() {}
 
     public subscript(direction: Direction) -> Endpoint {
         get { direction == .originator ? originator : responder }
@@ -59,7 +60,7 @@ public struct TCPConnection: Sendable {
     /// Marks the connection as flipped (Zeek's '^').
     public mutating func markFlipped() {
         flipped = true
-        if history.count < TCPConnection.maximumHistory { history.insert(UInt8(ascii: "^"), at: 0) }
+        history.prepend(UInt8(ascii: "^"))
     }
 
     /// Applies one segment from `direction`. `payloadLength` is the TCP
@@ -285,5 +286,60 @@ public struct TCPConnection: Sendable {
         return false
     }
 
-    public var historyText: String { String(decoding: history, as: UTF8.self) }
+    public var historyText: String { String(decoding: history.bytes, as: UTF8.self) }
+}
+
+/// Up to 32 history letters in four words: no allocation per flow.
+public struct HistoryLetters: Sendable, Equatable {
+    public static let capacity = 32
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    public private(set) var count = 0
+
+    public init() {}
+
+    public subscript(i: Int) -> UInt8 {
+        guard i >= 0, i < count else { return 0 }
+        let word: UInt64
+        switch i >> 3 {
+        case 0: word = words.0
+        case 1: word = words.1
+        case 2: word = words.2
+        default: word = words.3
+        }
+        return UInt8(truncatingIfNeeded: word >> UInt64((i & 7) * 8))
+    }
+
+    mutating func set(_ i: Int, _ value: UInt8) {
+        let shift = UInt64((i & 7) * 8)
+        let mask = ~(UInt64(0xff) << shift)
+        let bits = UInt64(value) << shift
+        switch i >> 3 {
+        case 0: words.0 = words.0 & mask | bits
+        case 1: words.1 = words.1 & mask | bits
+        case 2: words.2 = words.2 & mask | bits
+        default: words.3 = words.3 & mask | bits
+        }
+    }
+
+    public mutating func append(_ letter: UInt8) {
+        guard count < HistoryLetters.capacity else { return }
+        set(count, letter)
+        count += 1
+    }
+
+    /// Inserts at the front (Zeek's '^' for flipped roles); the last letter falls off when full.
+    public mutating func prepend(_ letter: UInt8) {
+        var i = min(count, HistoryLetters.capacity - 1)
+        while i > 0 {
+            set(i, self[i - 1])
+            i -= 1
+        }
+        set(0, letter)
+        count = min(count + 1, HistoryLetters.capacity)
+    }
+
+    public var first: UInt8? { count > 0 ? self[0] : nil }
+    public var bytes: [UInt8] { (0..<count).map { self[$0] } }
+
+    public static func == (a: HistoryLetters, b: HistoryLetters) -> Bool { a.bytes == b.bytes }
 }
