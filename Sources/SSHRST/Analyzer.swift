@@ -565,7 +565,7 @@ struct ReorderBuffer {
                 return .some(nil)
             case .spilled(let offset, let length):
                 guard let bytes = spill?.read(offset: offset, length: length),
-                    let record = JSONParser.parse(String(decoding: bytes, as: UTF8.self))
+                    let record = JSONParser.parse(bytes: bytes)
                 else { return .some(nil) }
                 return .some(record)
             }

@@ -147,8 +147,10 @@ public struct JSONParser {
     var bytes: [UInt8]
     var i = 0
 
-    public static func parse(_ text: String) -> JSON? {
-        var p = JSONParser(bytes: Array(text.utf8))
+    public static func parse(_ text: String) -> JSON? { parse(bytes: Array(text.utf8)) }
+
+    public static func parse(bytes: [UInt8]) -> JSON? {
+        var p = JSONParser(bytes: bytes)
         guard let v = p.value() else { return nil }
         p.skipSpace()
         return p.i == p.bytes.count ? v : nil
@@ -160,7 +162,7 @@ public struct JSONParser {
 
     mutating func literal(_ word: String, _ v: JSON) -> JSON? {
         let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { return nil }
+        guard i + w.count <= bytes.count, bytes[i..<(i + w.count)].elementsEqual(w) else { return nil }
         i += w.count
         return v
     }
@@ -219,42 +221,40 @@ public struct JSONParser {
 
     mutating func string() -> String? {
         i += 1
-        var scalars = String.UnicodeScalarView()
-        var raw: [UInt8] = []
-        func flush() {
-            if !raw.isEmpty {
-                scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars)
-                raw.removeAll()
-            }
-        }
+        // Bytes are gathered in one buffer and decoded once (per-scalar String
+        // appends dominated the profile of reading back spilled records).
+        var out: [UInt8] = []
+        var runStart = i
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
+                out.append(contentsOf: bytes[runStart..<i])
                 i += 1
-                flush()
-                return String(scalars)
+                return String(decoding: out, as: UTF8.self)
             }
             if c == UInt8(ascii: "\\") {
-                flush()
+                out.append(contentsOf: bytes[runStart..<i])
                 i += 1
                 guard i < bytes.count else { return nil }
                 let e = bytes[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{c}")
+                case UInt8(ascii: "n"): out.append(0x0a)
+                case UInt8(ascii: "r"): out.append(0x0d)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0c)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
+                    guard i + 4 <= bytes.count,
+                        let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16)
+                    else { return nil }
                     i += 4
-                    scalars.append(Unicode.Scalar(v) ?? "\u{fffd}")
-                default: scalars.append(Unicode.Scalar(e))
+                    out.append(contentsOf: String(Unicode.Scalar(v) ?? "\u{fffd}").utf8)
+                default: out.append(e)
                 }
+                runStart = i
                 continue
             }
-            raw.append(c)
             i += 1
         }
         return nil
