@@ -82,14 +82,14 @@ public final class Analyzer {
             source: segment.ip.source, sourcePort: tcp.sourcePort,
             destination: segment.ip.destination, destinationPort: tcp.destinationPort)
         var slot = table.find(key)
-        if let s = slot, table[s].closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
+        if let s = slot, table.slots[s].record.closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
             // A new SYN on a finished connection with another ISN: port reuse.
-            let isn = table[s].tcp.originator.isn
+            let isn = table.slots[s].record.tcp.originator.isn
             if isn != tcp.seq {
                 finalize(s)
                 slot = nil
-            } else if table[s].tcp.originator.state == .reset || table[s].tcp.responder.state == .reset {
-                table[s].anomalies.insert(.synAfterReset)
+            } else if table.slots[s].record.tcp.originator.state == .reset || table.slots[s].record.tcp.responder.state == .reset {
+                table.slots[s].record.anomalies.insert(.synAfterReset)
             }
         }
         let s: Int
@@ -99,13 +99,13 @@ public final class Analyzer {
             s = createFlow(key, segment, sourceIsLow: sourceIsLow, at: time)
         }
         table.touch(s, at: time)
-        let direction: Direction = sourceIsLow == table[s].originatorIsLow ? .originator : .responder
+        let direction: Direction = sourceIsLow == table.slots[s].record.originatorIsLow ? .originator : .responder
         update(s, direction: direction, segment, bytes, at: time)
     }
 
     func createFlow(_ key: FlowKey, _ segment: TCPSegment, sourceIsLow: Bool, at time: Int64) -> Int {
         if table.count >= table.capacity, let oldest = table.oldest {
-            table[oldest].anomalies.insert(.evicted)
+            table.slots[oldest].record.anomalies.insert(.evicted)
             stats.flowsEvicted &+= 1
             finalize(oldest)
         }
@@ -137,16 +137,16 @@ public final class Analyzer {
         let tcp = segment.tcp
         let flags = tcp.flags
         let payloadLength = segment.payloadWireLength
-        if segment.truncatedBySnaplen { table[s].anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
-        if tcp.optionsMalformed { table[s].anomalies.insert(.tcpOptionsMalformed) }
+        if segment.truncatedBySnaplen { table.slots[s].record.anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
+        if tcp.optionsMalformed { table.slots[s].record.anomalies.insert(.tcpOptionsMalformed) }
 
         // What follows earlier RSTs (injection races, challenge ACKs).
-        if !table[s].resets.isEmpty {
+        if !table.slots[s].record.resets.isEmpty {
             noteAfterResets(s, direction: direction, segment, payloadLength: payloadLength, at: time)
         }
-        let endpointBefore = table[s].tcp[direction]
+        let endpointBefore = table.slots[s].record.tcp[direction]
         if endpointBefore.state == .reset && payloadLength > 0 && !flags.contains(.rst) {
-            table[s].anomalies.insert(.dataAfterReset)
+            table.slots[s].record.anomalies.insert(.dataAfterReset)
         }
         if flags.contains(.rst) {
             recordReset(s, direction: direction, segment, bytes, at: time)
@@ -155,43 +155,43 @@ public final class Analyzer {
         // Handshake timing for the RTT legs at this vantage.
         if flags.contains(.syn) {
             if direction == .originator && !flags.contains(.ack) {
-                if table[s].synAckTime == nil { table[s].synTime = time }
-            } else if flags.contains(.ack) && table[s].synAckTime == nil {
-                table[s].synAckTime = time
+                if table.slots[s].record.synAckTime == nil { table.slots[s].record.synTime = time }
+            } else if flags.contains(.ack) && table.slots[s].record.synAckTime == nil {
+                table.slots[s].record.synAckTime = time
             }
-        } else if direction == .originator, flags.contains(.ack), table[s].ackTime == nil,
-            table[s].synAckTime != nil, !flags.contains(.rst)
+        } else if direction == .originator, flags.contains(.ack), table.slots[s].record.ackTime == nil,
+            table.slots[s].record.synAckTime != nil, !flags.contains(.rst)
         {
-            table[s].ackTime = time
+            table.slots[s].record.ackTime = time
         }
-        if flags.contains(.fin) && table[s].firstFIN == nil {
-            table[s].firstFIN = direction
-            table[s].finTime = time
+        if flags.contains(.fin) && table.slots[s].record.firstFIN == nil {
+            table.slots[s].record.firstFIN = direction
+            table.slots[s].record.finTime = time
         }
 
-        let gap = time &- table[s].lastTime
-        if direction == .originator { table[s].gapBeforeLast.0 = gap } else { table[s].gapBeforeLast.1 = gap }
-        table[s].lastTime = time
-        table[s].tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+        let gap = time &- table.slots[s].record.lastTime
+        if direction == .originator { table.slots[s].record.gapBeforeLast.0 = gap } else { table.slots[s].record.gapBeforeLast.1 = gap }
+        table.slots[s].record.lastTime = time
+        table.slots[s].record.tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
 
         // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
         if payloadLength > 0 {
-            if direction == .originator, table[s].newKeys.0 {
-                table[s].postNewKeysBytes.0 &+= payloadLength
-                table[s].postNewKeysMaxSegment.0 = max(table[s].postNewKeysMaxSegment.0, payloadLength)
-            } else if direction == .responder, table[s].newKeys.1 {
-                table[s].postNewKeysBytes.1 &+= payloadLength
-                table[s].postNewKeysMaxSegment.1 = max(table[s].postNewKeysMaxSegment.1, payloadLength)
+            if direction == .originator, table.slots[s].record.newKeys.0 {
+                table.slots[s].record.postNewKeysBytes.0 &+= payloadLength
+                table.slots[s].record.postNewKeysMaxSegment.0 = max(table.slots[s].record.postNewKeysMaxSegment.0, payloadLength)
+            } else if direction == .responder, table.slots[s].record.newKeys.1 {
+                table.slots[s].record.postNewKeysBytes.1 &+= payloadLength
+                table.slots[s].record.postNewKeysMaxSegment.1 = max(table.slots[s].record.postNewKeysMaxSegment.1, payloadLength)
             }
         }
-        if segment.payload.count > 0 && table[s].status != .notSSH {
+        if segment.payload.count > 0 && table.slots[s].record.status != .notSSH {
             feedTransport(s, direction: direction, segment, bytes)
         }
 
         // Schedule the report once the connection is over.
-        if table[s].closeDeadline == nil {
-            let o = table[s].tcp.originator.state
-            let r = table[s].tcp.responder.state
+        if table.slots[s].record.closeDeadline == nil {
+            let o = table.slots[s].record.tcp.originator.state
+            let r = table.slots[s].record.tcp.responder.state
             if o == .reset || r == .reset || (o == .closed && r == .closed) {
                 schedule(s, deadline: time &+ configuration.closeDelay)
             }
@@ -202,39 +202,39 @@ public final class Analyzer {
         let range = segment.payload
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         let payload = bytes.extracting(range)
-        if table[s].status == .unknown {
+        if table.slots[s].record.status == .unknown {
             // SSH on a port that is not configured: known by its identification line.
             if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
-                table[s].status = .banner
+                table.slots[s].record.status = .banner
                 learnSSHEndpoint(s)
             } else {
-                table[s].status = .notSSH
+                table.slots[s].record.status = .notSSH
                 stats.nonSSHFlows &+= 1
                 return
             }
         }
-        if table[s].transport == nil {
+        if table.slots[s].record.transport == nil {
             var session = SSHTransportSession()
-            if let isn = table[s].tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
-            if let isn = table[s].tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
-            table[s].transport = session
+            if let isn = table.slots[s].record.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
+            if let isn = table.slots[s].record.tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
+            table.slots[s].record.transport = session
         }
         let side: SSHSide = direction == .originator ? .originator : .responder
-        let signal = table[s].transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
+        let signal = table.slots[s].record.transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
         if signal.contains(.newKeys) {
-            if direction == .originator { table[s].newKeys.0 = true } else { table[s].newKeys.1 = true }
+            if direction == .originator { table.slots[s].record.newKeys.0 = true } else { table.slots[s].record.newKeys.1 = true }
         }
     }
 
     func recordReset(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
-        table[s].resetCount &+= 1
-        let tcpState = table[s].tcp
+        table.slots[s].record.resetCount &+= 1
+        let tcpState = table.slots[s].record.tcp
         if tcpState.originator.packets == 0 && tcpState.responder.packets == 0 {
-            table[s].anomalies.insert(.spontaneousRST)
+            table.slots[s].record.anomalies.insert(.spontaneousRST)
         }
-        if table[s].resetCount >= 1000 { table[s].anomalies.insert(.rstStorm) }
-        guard table[s].resets.count < FlowState.maximumResets else {
-            table[s].anomalies.insert(.resetsLimited)
+        if table.slots[s].record.resetCount >= 1000 { table.slots[s].record.anomalies.insert(.rstStorm) }
+        guard table.slots[s].record.resets.count < FlowState.maximumResets else {
+            table.slots[s].record.anomalies.insert(.resetsLimited)
             return
         }
         let tcp = segment.tcp
@@ -257,7 +257,7 @@ public final class Analyzer {
             dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
             hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
             payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
-        let f = table[s]
+        let f = table.slots[s].record
         let synSeen = tcpState.originator.synCount > 0
         let synAckSeen = f.synAckTime != nil
         let established = (synSeen && synAckSeen && f.ackTime != nil)
@@ -282,39 +282,39 @@ public final class Analyzer {
             receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
             established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
             gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
-        if table[s].resets.isEmpty { table[s].resets.reserveCapacity(2) }
-        table[s].resets.append(observation)
+        if table.slots[s].record.resets.isEmpty { table.slots[s].record.resets.reserveCapacity(2) }
+        table.slots[s].record.resets.append(observation)
     }
 
     func noteAfterResets(_ s: Int, direction: Direction, _ segment: TCPSegment, payloadLength: Int, at time: Int64) {
         let flags = segment.tcp.flags
         let isRST = flags.contains(.rst)
         var i = 0
-        while i < table[s].resets.count {
-            let r = table[s].resets[i]
+        while i < table.slots[s].record.resets.count {
+            let r = table.slots[s].record.resets[i]
             if direction == r.direction {
                 if !isRST {
-                    table[s].resets[i].after.senderPackets &+= 1
+                    table.slots[s].record.resets[i].after.senderPackets &+= 1
                     let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
                     if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
-                        table[s].resets[i].after.senderDataOrFIN &+= 1
+                        table.slots[s].record.resets[i].after.senderDataOrFIN &+= 1
                         if r.after.firstSenderDataDelay == nil {
-                            table[s].resets[i].after.firstSenderDataDelay = time &- r.packet.time
+                            table.slots[s].record.resets[i].after.firstSenderDataDelay = time &- r.packet.time
                         }
                         let end = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
                         if let m = r.after.senderMaxSeqAfter {
-                            if seqDelta(end, m) > 0 { table[s].resets[i].after.senderMaxSeqAfter = end }
+                            if seqDelta(end, m) > 0 { table.slots[s].record.resets[i].after.senderMaxSeqAfter = end }
                         } else {
-                            table[s].resets[i].after.senderMaxSeqAfter = end
+                            table.slots[s].record.resets[i].after.senderMaxSeqAfter = end
                         }
                     }
                 }
             } else {
-                table[s].resets[i].after.receiverPackets &+= 1
+                table.slots[s].record.resets[i].after.receiverPackets &+= 1
                 let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
                     && !flags.contains(.syn) && !flags.contains(.fin)
                 if pureACK && time &- r.packet.time <= 1_000_000_000 {
-                    table[s].resets[i].after.receiverChallengeACK = true
+                    table.slots[s].record.resets[i].after.receiverChallengeACK = true
                 }
             }
             i &+= 1
@@ -327,21 +327,21 @@ public final class Analyzer {
             destination: error.quotedDestination, destinationPort: error.quotedDestinationPort)
         guard let s = table.find(key) else { return }
         stats.icmpErrorsMatched &+= 1
-        if table[s].icmp.count >= FlowState.maximumICMP {
-            table[s].anomalies.insert(.icmpLimited)
+        if table.slots[s].record.icmp.count >= FlowState.maximumICMP {
+            table.slots[s].record.anomalies.insert(.icmpLimited)
         } else {
-            table[s].icmp.append(
+            table.slots[s].record.icmp.append(
                 ICMPObservation(
                     time: time, sender: error.ip.source, type: error.type, code: error.code, ttl: error.ip.ttl,
                     isIPv6: error.ip.isIPv6, name: error.name, isUnreachable: error.isUnreachable))
         }
-        let tcp = table[s].tcp
-        if error.isUnreachable && table[s].synAckTime == nil && tcp.originator.state == .synSent {
-            table[s].refusedByICMP = true
-            if table[s].closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
+        let tcp = table.slots[s].record.tcp
+        if error.isUnreachable && table.slots[s].record.synAckTime == nil && tcp.originator.state == .synSent {
+            table.slots[s].record.refusedByICMP = true
+            if table.slots[s].record.closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
         }
         table.touch(s, at: time)
-        table[s].lastTime = time
+        table.slots[s].record.lastTime = time
     }
 
     struct EndpointKey: Hashable {
@@ -356,13 +356,13 @@ public final class Analyzer {
 
     func learnSSHEndpoint(_ s: Int) {
         guard sshEndpoints.count < configuration.patternMemory else { return }
-        sshEndpoints.insert(responderEndpoint(table.key(at: s), table[s]))
+        sshEndpoints.insert(responderEndpoint(table.key(at: s), table.slots[s].record))
     }
 
     // MARK: Ending flows
 
     func schedule(_ s: Int, deadline: Int64) {
-        table[s].closeDeadline = deadline
+        table.slots[s].record.closeDeadline = deadline
         closing.append((s, table.generation(at: s), deadline))
     }
 
@@ -373,7 +373,7 @@ public final class Analyzer {
             guard entry.deadline <= now else { break }
             closingHead += 1
             if table.isLive(entry.slot), table.generation(at: entry.slot) == entry.generation,
-                table[entry.slot].closeDeadline != nil
+                table.slots[entry.slot].record.closeDeadline != nil
             {
                 finalize(entry.slot)
             }
@@ -386,7 +386,7 @@ public final class Analyzer {
         while let oldest = table.oldest {
             let idle = now &- table.lastTime(at: oldest)
             guard idle > shortest else { break }
-            let tcp = table[oldest].tcp
+            let tcp = table.slots[oldest].record.tcp
             let attempt = tcp.originator.state == .synSent && tcp.responder.state == .inactive
             if attempt || idle > configuration.idleTimeout {
                 stats.flowsIdleExpired &+= 1
@@ -466,7 +466,7 @@ public final class Analyzer {
     /// Reports every flow still open, the patterns, and returns the summary record.
     @discardableResult
     public func finish(extra: [(String, JSON)] = []) -> JSON {
-        let live = table.liveSlotsOldestFirst().sorted { table[$0].sequence < table[$1].sequence }
+        let live = table.liveSlotsOldestFirst().sorted { table.slots[$0].record.sequence < table.slots[$1].record.sequence }
         for s in live { finalize(s) }
         emitReady(force: true)
         for p in findPatterns(digests) {

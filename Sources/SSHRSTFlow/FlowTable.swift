@@ -53,7 +53,9 @@ public struct FlowTable<Record> {
 
     @inlinable
     public subscript(slot: Int) -> Record {
-        get { slots[slot].record }
+        // Yielded, never copied: a copy of a flow's state on every field read
+        // was the single largest per-packet cost (retain/release of its arrays).
+        _read { yield slots[slot].record }
         _modify { yield &slots[slot].record }
     }
 
