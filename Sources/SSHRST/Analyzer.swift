@@ -82,14 +82,14 @@ public final class Analyzer {
             source: segment.ip.source, sourcePort: tcp.sourcePort,
             destination: segment.ip.destination, destinationPort: tcp.destinationPort)
         var slot = table.find(key)
-        if let s = slot, table.slots[s].record.closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
+        if let s = slot, table.records[s].closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
             // A new SYN on a finished connection with another ISN: port reuse.
-            let isn = table.slots[s].record.tcp.originator.isn
+            let isn = table.records[s].tcp.originator.isn
             if isn != tcp.seq {
                 finalize(s)
                 slot = nil
-            } else if table.slots[s].record.tcp.originator.state == .reset || table.slots[s].record.tcp.responder.state == .reset {
-                table.slots[s].record.anomalies.insert(.synAfterReset)
+            } else if table.records[s].tcp.originator.state == .reset || table.records[s].tcp.responder.state == .reset {
+                table.records[s].anomalies.insert(.synAfterReset)
             }
         }
         let s: Int
@@ -99,13 +99,13 @@ public final class Analyzer {
             s = createFlow(key, segment, sourceIsLow: sourceIsLow, at: time)
         }
         table.touch(s, at: time)
-        let direction: Direction = sourceIsLow == table.slots[s].record.originatorIsLow ? .originator : .responder
+        let direction: Direction = sourceIsLow == table.records[s].originatorIsLow ? .originator : .responder
         update(s, direction: direction, segment, bytes, at: time)
     }
 
     func createFlow(_ key: FlowKey, _ segment: TCPSegment, sourceIsLow: Bool, at time: Int64) -> Int {
         if table.count >= table.capacity, let oldest = table.oldest {
-            table.slots[oldest].record.anomalies.insert(.evicted)
+            table.records[oldest].anomalies.insert(.evicted)
             stats.flowsEvicted &+= 1
             finalize(oldest)
         }
@@ -137,16 +137,16 @@ public final class Analyzer {
         let tcp = segment.tcp
         let flags = tcp.flags
         let payloadLength = segment.payloadWireLength
-        if segment.truncatedBySnaplen { table.slots[s].record.anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
-        if tcp.optionsMalformed { table.slots[s].record.anomalies.insert(.tcpOptionsMalformed) }
+        if segment.truncatedBySnaplen { table.records[s].anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
+        if tcp.optionsMalformed { table.records[s].anomalies.insert(.tcpOptionsMalformed) }
 
         // What follows earlier RSTs (injection races, challenge ACKs).
-        if !table.slots[s].record.resets.isEmpty {
+        if !table.records[s].resets.isEmpty {
             noteAfterResets(s, direction: direction, segment, payloadLength: payloadLength, at: time)
         }
-        let endpointBefore = table.slots[s].record.tcp[direction]
+        let endpointBefore = table.records[s].tcp[direction]
         if endpointBefore.state == .reset && payloadLength > 0 && !flags.contains(.rst) {
-            table.slots[s].record.anomalies.insert(.dataAfterReset)
+            table.records[s].anomalies.insert(.dataAfterReset)
         }
         if flags.contains(.rst) {
             recordReset(s, direction: direction, segment, bytes, at: time)
@@ -155,43 +155,43 @@ public final class Analyzer {
         // Handshake timing for the RTT legs at this vantage.
         if flags.contains(.syn) {
             if direction == .originator && !flags.contains(.ack) {
-                if table.slots[s].record.synAckTime == nil { table.slots[s].record.synTime = time }
-            } else if flags.contains(.ack) && table.slots[s].record.synAckTime == nil {
-                table.slots[s].record.synAckTime = time
+                if table.records[s].synAckTime == nil { table.records[s].synTime = time }
+            } else if flags.contains(.ack) && table.records[s].synAckTime == nil {
+                table.records[s].synAckTime = time
             }
-        } else if direction == .originator, flags.contains(.ack), table.slots[s].record.ackTime == nil,
-            table.slots[s].record.synAckTime != nil, !flags.contains(.rst)
+        } else if direction == .originator, flags.contains(.ack), table.records[s].ackTime == nil,
+            table.records[s].synAckTime != nil, !flags.contains(.rst)
         {
-            table.slots[s].record.ackTime = time
+            table.records[s].ackTime = time
         }
-        if flags.contains(.fin) && table.slots[s].record.firstFIN == nil {
-            table.slots[s].record.firstFIN = direction
-            table.slots[s].record.finTime = time
+        if flags.contains(.fin) && table.records[s].firstFIN == nil {
+            table.records[s].firstFIN = direction
+            table.records[s].finTime = time
         }
 
-        let gap = time &- table.slots[s].record.lastTime
-        if direction == .originator { table.slots[s].record.gapBeforeLast.0 = gap } else { table.slots[s].record.gapBeforeLast.1 = gap }
-        table.slots[s].record.lastTime = time
-        table.slots[s].record.tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+        let gap = time &- table.records[s].lastTime
+        if direction == .originator { table.records[s].gapBeforeLast.0 = gap } else { table.records[s].gapBeforeLast.1 = gap }
+        table.records[s].lastTime = time
+        table.records[s].tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
 
         // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
         if payloadLength > 0 {
-            if direction == .originator, table.slots[s].record.newKeys.0 {
-                table.slots[s].record.postNewKeysBytes.0 &+= payloadLength
-                table.slots[s].record.postNewKeysMaxSegment.0 = max(table.slots[s].record.postNewKeysMaxSegment.0, payloadLength)
-            } else if direction == .responder, table.slots[s].record.newKeys.1 {
-                table.slots[s].record.postNewKeysBytes.1 &+= payloadLength
-                table.slots[s].record.postNewKeysMaxSegment.1 = max(table.slots[s].record.postNewKeysMaxSegment.1, payloadLength)
+            if direction == .originator, table.records[s].newKeys.0 {
+                table.records[s].postNewKeysBytes.0 &+= payloadLength
+                table.records[s].postNewKeysMaxSegment.0 = max(table.records[s].postNewKeysMaxSegment.0, payloadLength)
+            } else if direction == .responder, table.records[s].newKeys.1 {
+                table.records[s].postNewKeysBytes.1 &+= payloadLength
+                table.records[s].postNewKeysMaxSegment.1 = max(table.records[s].postNewKeysMaxSegment.1, payloadLength)
             }
         }
-        if segment.payload.count > 0 && table.slots[s].record.status != .notSSH {
+        if segment.payload.count > 0 && table.records[s].status != .notSSH {
             feedTransport(s, direction: direction, segment, bytes)
         }
 
         // Schedule the report once the connection is over.
-        if table.slots[s].record.closeDeadline == nil {
-            let o = table.slots[s].record.tcp.originator.state
-            let r = table.slots[s].record.tcp.responder.state
+        if table.records[s].closeDeadline == nil {
+            let o = table.records[s].tcp.originator.state
+            let r = table.records[s].tcp.responder.state
             if o == .reset || r == .reset || (o == .closed && r == .closed) {
                 schedule(s, deadline: time &+ configuration.closeDelay)
             }
@@ -202,39 +202,39 @@ public final class Analyzer {
         let range = segment.payload
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         let payload = bytes.extracting(range)
-        if table.slots[s].record.status == .unknown {
+        if table.records[s].status == .unknown {
             // SSH on a port that is not configured: known by its identification line.
             if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
-                table.slots[s].record.status = .banner
+                table.records[s].status = .banner
                 learnSSHEndpoint(s)
             } else {
-                table.slots[s].record.status = .notSSH
+                table.records[s].status = .notSSH
                 stats.nonSSHFlows &+= 1
                 return
             }
         }
-        if table.slots[s].record.transport == nil {
+        if table.records[s].transport == nil {
             var session = SSHTransportSession()
-            if let isn = table.slots[s].record.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
-            if let isn = table.slots[s].record.tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
-            table.slots[s].record.transport = session
+            if let isn = table.records[s].tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
+            if let isn = table.records[s].tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
+            table.records[s].transport = session
         }
         let side: SSHSide = direction == .originator ? .originator : .responder
-        let signal = table.slots[s].record.transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
+        let signal = table.records[s].transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
         if signal.contains(.newKeys) {
-            if direction == .originator { table.slots[s].record.newKeys.0 = true } else { table.slots[s].record.newKeys.1 = true }
+            if direction == .originator { table.records[s].newKeys.0 = true } else { table.records[s].newKeys.1 = true }
         }
     }
 
     func recordReset(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
-        table.slots[s].record.resetCount &+= 1
-        let tcpState = table.slots[s].record.tcp
+        table.records[s].resetCount &+= 1
+        let tcpState = table.records[s].tcp
         if tcpState.originator.packets == 0 && tcpState.responder.packets == 0 {
-            table.slots[s].record.anomalies.insert(.spontaneousRST)
+            table.records[s].anomalies.insert(.spontaneousRST)
         }
-        if table.slots[s].record.resetCount >= 1000 { table.slots[s].record.anomalies.insert(.rstStorm) }
-        guard table.slots[s].record.resets.count < FlowState.maximumResets else {
-            table.slots[s].record.anomalies.insert(.resetsLimited)
+        if table.records[s].resetCount >= 1000 { table.records[s].anomalies.insert(.rstStorm) }
+        guard table.records[s].resets.count < FlowState.maximumResets else {
+            table.records[s].anomalies.insert(.resetsLimited)
             return
         }
         let tcp = segment.tcp
@@ -257,7 +257,7 @@ public final class Analyzer {
             dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
             hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
             payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
-        let f = table.slots[s].record
+        let f = table.records[s]
         let synSeen = tcpState.originator.synCount > 0
         let synAckSeen = f.synAckTime != nil
         let established = (synSeen && synAckSeen && f.ackTime != nil)
@@ -282,39 +282,39 @@ public final class Analyzer {
             receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
             established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
             gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
-        if table.slots[s].record.resets.isEmpty { table.slots[s].record.resets.reserveCapacity(2) }
-        table.slots[s].record.resets.append(observation)
+        if table.records[s].resets.isEmpty { table.records[s].resets.reserveCapacity(2) }
+        table.records[s].resets.append(observation)
     }
 
     func noteAfterResets(_ s: Int, direction: Direction, _ segment: TCPSegment, payloadLength: Int, at time: Int64) {
         let flags = segment.tcp.flags
         let isRST = flags.contains(.rst)
         var i = 0
-        while i < table.slots[s].record.resets.count {
-            let r = table.slots[s].record.resets[i]
+        while i < table.records[s].resets.count {
+            let r = table.records[s].resets[i]
             if direction == r.direction {
                 if !isRST {
-                    table.slots[s].record.resets[i].after.senderPackets &+= 1
+                    table.records[s].resets[i].after.senderPackets &+= 1
                     let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
                     if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
-                        table.slots[s].record.resets[i].after.senderDataOrFIN &+= 1
+                        table.records[s].resets[i].after.senderDataOrFIN &+= 1
                         if r.after.firstSenderDataDelay == nil {
-                            table.slots[s].record.resets[i].after.firstSenderDataDelay = time &- r.packet.time
+                            table.records[s].resets[i].after.firstSenderDataDelay = time &- r.packet.time
                         }
                         let end = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
                         if let m = r.after.senderMaxSeqAfter {
-                            if seqDelta(end, m) > 0 { table.slots[s].record.resets[i].after.senderMaxSeqAfter = end }
+                            if seqDelta(end, m) > 0 { table.records[s].resets[i].after.senderMaxSeqAfter = end }
                         } else {
-                            table.slots[s].record.resets[i].after.senderMaxSeqAfter = end
+                            table.records[s].resets[i].after.senderMaxSeqAfter = end
                         }
                     }
                 }
             } else {
-                table.slots[s].record.resets[i].after.receiverPackets &+= 1
+                table.records[s].resets[i].after.receiverPackets &+= 1
                 let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
                     && !flags.contains(.syn) && !flags.contains(.fin)
                 if pureACK && time &- r.packet.time <= 1_000_000_000 {
-                    table.slots[s].record.resets[i].after.receiverChallengeACK = true
+                    table.records[s].resets[i].after.receiverChallengeACK = true
                 }
             }
             i &+= 1
@@ -327,21 +327,21 @@ public final class Analyzer {
             destination: error.quotedDestination, destinationPort: error.quotedDestinationPort)
         guard let s = table.find(key) else { return }
         stats.icmpErrorsMatched &+= 1
-        if table.slots[s].record.icmp.count >= FlowState.maximumICMP {
-            table.slots[s].record.anomalies.insert(.icmpLimited)
+        if table.records[s].icmp.count >= FlowState.maximumICMP {
+            table.records[s].anomalies.insert(.icmpLimited)
         } else {
-            table.slots[s].record.icmp.append(
+            table.records[s].icmp.append(
                 ICMPObservation(
                     time: time, sender: error.ip.source, type: error.type, code: error.code, ttl: error.ip.ttl,
                     isIPv6: error.ip.isIPv6, name: error.name, isUnreachable: error.isUnreachable))
         }
-        let tcp = table.slots[s].record.tcp
-        if error.isUnreachable && table.slots[s].record.synAckTime == nil && tcp.originator.state == .synSent {
-            table.slots[s].record.refusedByICMP = true
-            if table.slots[s].record.closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
+        let tcp = table.records[s].tcp
+        if error.isUnreachable && table.records[s].synAckTime == nil && tcp.originator.state == .synSent {
+            table.records[s].refusedByICMP = true
+            if table.records[s].closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
         }
         table.touch(s, at: time)
-        table.slots[s].record.lastTime = time
+        table.records[s].lastTime = time
     }
 
     struct EndpointKey: Hashable {
@@ -356,13 +356,13 @@ public final class Analyzer {
 
     func learnSSHEndpoint(_ s: Int) {
         guard sshEndpoints.count < configuration.patternMemory else { return }
-        sshEndpoints.insert(responderEndpoint(table.key(at: s), table.slots[s].record))
+        sshEndpoints.insert(responderEndpoint(table.key(at: s), table.records[s]))
     }
 
     // MARK: Ending flows
 
     func schedule(_ s: Int, deadline: Int64) {
-        table.slots[s].record.closeDeadline = deadline
+        table.records[s].closeDeadline = deadline
         closing.append((s, table.generation(at: s), deadline))
     }
 
@@ -373,7 +373,7 @@ public final class Analyzer {
             guard entry.deadline <= now else { break }
             closingHead += 1
             if table.isLive(entry.slot), table.generation(at: entry.slot) == entry.generation,
-                table.slots[entry.slot].record.closeDeadline != nil
+                table.records[entry.slot].closeDeadline != nil
             {
                 finalize(entry.slot)
             }
@@ -386,7 +386,7 @@ public final class Analyzer {
         while let oldest = table.oldest {
             let idle = now &- table.lastTime(at: oldest)
             guard idle > shortest else { break }
-            let tcp = table.slots[oldest].record.tcp
+            let tcp = table.records[oldest].tcp
             let attempt = tcp.originator.state == .synSent && tcp.responder.state == .inactive
             if attempt || idle > configuration.idleTimeout {
                 stats.flowsIdleExpired &+= 1
@@ -466,7 +466,7 @@ public final class Analyzer {
     /// Reports every flow still open, the patterns, and returns the summary record.
     @discardableResult
     public func finish(extra: [(String, JSON)] = []) -> JSON {
-        let live = table.liveSlotsOldestFirst().sorted { table.slots[$0].record.sequence < table.slots[$1].record.sequence }
+        let live = table.liveSlotsOldestFirst().sorted { table.records[$0].sequence < table.records[$1].sequence }
         for s in live { finalize(s) }
         emitReady(force: true)
         for p in findPatterns(digests) {

@@ -1,13 +1,17 @@
 /// A bounded flow table: key -> slot, records stored in one array, an
 /// intrusive least-recently-used list for oldest-idle eviction.
 ///
-/// Invariant: `index[key] == slot` iff `slots[slot].key == key` and the slot
-/// is live; `count <= capacity`. Growth happens only while the table fills
-/// up to `capacity`; after that slots are reused.
+/// The LRU links and keys live in `meta`, a separate array of plain values,
+/// so walking or touching the list never copies a record (records hold
+/// references; copying one costs retains).
+///
+/// Invariant: `index[key] == slot` iff `meta[slot].key == key` and the slot
+/// is live; `count <= capacity`. Both arrays are reserved once at full
+/// capacity; after that slots are reused.
 public struct FlowTable<Record> {
-    @frozen public struct Slot {
+    @frozen
+    public struct SlotMeta {
         public var key: FlowKey
-        public var record: Record
         public var lastTime: Int64
         /// Bumped each time the slot is reused, so queued references can tell.
         public var generation: UInt32
@@ -16,9 +20,8 @@ public struct FlowTable<Record> {
         @usableFromInline var live: Bool
 
         @inlinable
-        init(key: FlowKey, record: Record, lastTime: Int64, generation: UInt32, previous: Int32, next: Int32, live: Bool) {
+        init(key: FlowKey, lastTime: Int64, generation: UInt32, previous: Int32, next: Int32, live: Bool) {
             self.key = key
-            self.record = record
             self.lastTime = lastTime
             self.generation = generation
             self.previous = previous
@@ -28,7 +31,9 @@ public struct FlowTable<Record> {
     }
 
     public let capacity: Int
-    public var slots: [Slot] = []
+    public var meta: [SlotMeta] = []
+    /// The records, indexed by slot; read and modify them in place (`table.records[slot].field`).
+    public var records: [Record] = []
     @usableFromInline var index: [FlowKey: Int32]
     @usableFromInline var free: [Int32] = []
     /// Most recently used slot, and least recently used.
@@ -39,10 +44,10 @@ public struct FlowTable<Record> {
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
         index = Dictionary(minimumCapacity: min(self.capacity, 1 << 16))
-        // The whole slot array is reserved once: no doubling copy while the
-        // table fills (which used to double peak memory), and untouched pages
-        // of the reservation are never resident.
-        slots.reserveCapacity(self.capacity)
+        // Reserved once: no doubling copy while the table fills, and untouched
+        // pages of the reservation are never resident.
+        meta.reserveCapacity(self.capacity)
+        records.reserveCapacity(self.capacity)
     }
 
     @inlinable
@@ -53,20 +58,14 @@ public struct FlowTable<Record> {
 
     @inlinable
     public subscript(slot: Int) -> Record {
-        // Yielded, never copied: a copy of a flow's state on every field read
-        // was the single largest per-packet cost (retain/release of its arrays).
-        _read { yield slots[slot].record }
-        _modify { yield &slots[slot].record }
+        _read { yield records[slot] }
+        _modify { yield &records[slot] }
     }
 
-    @inlinable
-    public func key(at slot: Int) -> FlowKey { slots[slot].key }
-    @inlinable
-    public func generation(at slot: Int) -> UInt32 { slots[slot].generation }
-    @inlinable
-    public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < slots.count && slots[slot].live }
-    @inlinable
-    public func lastTime(at slot: Int) -> Int64 { slots[slot].lastTime }
+    @inlinable public func key(at slot: Int) -> FlowKey { meta[slot].key }
+    @inlinable public func generation(at slot: Int) -> UInt32 { meta[slot].generation }
+    @inlinable public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < meta.count && meta[slot].live }
+    @inlinable public func lastTime(at slot: Int) -> Int64 { meta[slot].lastTime }
 
     /// The least recently used live slot, if any.
     @inlinable
@@ -75,7 +74,7 @@ public struct FlowTable<Record> {
     /// Marks `slot` used at `time` (moves it to the front of the LRU list).
     @inlinable
     public mutating func touch(_ slot: Int, at time: Int64) {
-        slots[slot].lastTime = time
+        meta[slot].lastTime = time
         let s = Int32(truncatingIfNeeded: slot)
         guard head != s else { return }
         unlink(s)
@@ -88,14 +87,13 @@ public struct FlowTable<Record> {
         let s: Int32
         if let reused = free.popLast() {
             s = reused
-            slots[Int(s)].key = key
-            slots[Int(s)].record = record
-            slots[Int(s)].lastTime = time
-            slots[Int(s)].generation &+= 1
-            slots[Int(s)].live = true
+            let generation = meta[Int(s)].generation &+ 1
+            meta[Int(s)] = SlotMeta(key: key, lastTime: time, generation: generation, previous: -1, next: -1, live: true)
+            records[Int(s)] = record
         } else {
-            s = Int32(truncatingIfNeeded: slots.count)
-            slots.append(Slot(key: key, record: record, lastTime: time, generation: 0, previous: -1, next: -1, live: true))
+            s = Int32(truncatingIfNeeded: meta.count)
+            meta.append(SlotMeta(key: key, lastTime: time, generation: 0, previous: -1, next: -1, live: true))
+            records.append(record)
         }
         index[key] = s
         pushFront(s)
@@ -104,15 +102,15 @@ public struct FlowTable<Record> {
     }
 
     /// Removes the record in `slot` and returns it.
-    @discardableResult
     @inlinable
+    @discardableResult
     public mutating func remove(_ slot: Int, placeholder: Record) -> Record {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
-        index[slots[slot].key] = nil
-        slots[slot].live = false
-        let record = slots[slot].record
-        slots[slot].record = placeholder
+        index[meta[slot].key] = nil
+        meta[slot].live = false
+        let record = records[slot]
+        records[slot] = placeholder
         free.append(s)
         count -= 1
         return record
@@ -126,7 +124,7 @@ public struct FlowTable<Record> {
         var s = tail
         while s >= 0 {
             result.append(Int(s))
-            s = slots[Int(s)].previous
+            s = meta[Int(s)].previous
         }
         return result
     }
@@ -134,20 +132,20 @@ public struct FlowTable<Record> {
     @usableFromInline
     @inlinable
     mutating func unlink(_ s: Int32) {
-        let previous = slots[Int(s)].previous
-        let next = slots[Int(s)].next
-        if previous >= 0 { slots[Int(previous)].next = next } else if head == s { head = next }
-        if next >= 0 { slots[Int(next)].previous = previous } else if tail == s { tail = previous }
-        slots[Int(s)].previous = -1
-        slots[Int(s)].next = -1
+        let previous = meta[Int(s)].previous
+        let next = meta[Int(s)].next
+        if previous >= 0 { meta[Int(previous)].next = next } else if head == s { head = next }
+        if next >= 0 { meta[Int(next)].previous = previous } else if tail == s { tail = previous }
+        meta[Int(s)].previous = -1
+        meta[Int(s)].next = -1
     }
 
     @usableFromInline
     @inlinable
     mutating func pushFront(_ s: Int32) {
-        slots[Int(s)].previous = -1
-        slots[Int(s)].next = head
-        if head >= 0 { slots[Int(head)].previous = s }
+        meta[Int(s)].previous = -1
+        meta[Int(s)].next = head
+        if head >= 0 { meta[Int(head)].previous = s }
         head = s
         if tail < 0 { tail = s }
     }

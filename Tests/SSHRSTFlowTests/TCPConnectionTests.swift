@@ -162,7 +162,7 @@ struct Conversation {
         #expect(table.find(key(11)) == nil)
         let reused = table.insert(key(13), 4, at: 5)
         #expect(reused == oldest)  // the slot is reused, the table does not grow
-        #expect(table.slots.count == 3)
+        #expect(table.meta.count == 3)
         #expect(table[reused] == 4)
     }
 }
