@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "SSHRSTCLI",
             dependencies: [
-                "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution", "SSHRSTWire",
+                "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution", "SSHRSTWire", "SSHRSTFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

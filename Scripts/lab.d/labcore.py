@@ -293,7 +293,8 @@ class Capture:
             self.role = role
             self.metrics_out = self.live_out[:-len(".live.jsonl")] + ".metrics.txt"
             self.live = lab.spawn(role, [live_bin, "capture", "-i", iface, "--format", "jsonl", "-o", self.live_out,
-                                         "--metrics", "127.0.0.1:9464"],
+                                         "--metrics", "127.0.0.1:9464",
+                                         "--write-resets", self.metrics_out[:-len(".metrics.txt")] + ".resets.pcap"],
                                   stderr=open(self.live_err, "w"))
             wait_for(lambda: "listening on" in read(self.live_err) or self.live.poll() is not None, 10, "sshrst capture to start")
             if self.live.poll() is not None:

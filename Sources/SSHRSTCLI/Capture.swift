@@ -36,6 +36,9 @@ struct Capture: ParsableCommand {
     @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Also write every captured packet to this pcap file.", valueName: "file"))
     var write: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the packets of flows that ended badly (reset, refused, timed out) to this pcap, for Wireshark.", valueName: "file"))
+    var writeResets: String?
+
     @Option(name: [.customShort("s"), .long], help: "Snap length in bytes (default keeps whole packets, so KEXINITs decode).")
     var snaplen: Int32 = 262_144
 
@@ -79,12 +82,29 @@ struct Capture: ParsableCommand {
             throw ExitCode(error.kind == .filter ? 64 : 1)
         }
         for warning in capture.warnings { printError("\(device): warning: \(warning)") }
-        if let write {
-            do { try capture.writeAll(to: write) } catch let error {
-                printError(error.description)
-                throw ExitCode(1)
+        // --write-resets: every packet is spooled (to -w or a temporary file)
+        // and the bad flows' packets are copied out when the capture stops.
+        var resetsWriter: PcapWriter? = nil
+        var spool = write
+        var spoolIsTemporary = false
+        do {
+            if let writeResets {
+                resetsWriter = try PcapWriter(path: writeResets, dlt: capture.linkType.dlt, snaplen: snaplen)
+                if spool == nil {
+                    spool = "/tmp/sshrst-spool-\(getpid()).pcap"
+                    spoolIsTemporary = true
+                }
             }
+            if let spool { try capture.writeAll(to: spool) }
+        } catch let error {
+            printError(error.description)
+            throw ExitCode(1)
         }
+        if let spool, getuid() == 0, let entry = getpwnam(user ?? "nobody") {
+            // Readable again after root is dropped (tcpdump -Z does the same with its -w file).
+            chown(spool, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        }
+        var extractor = ResetExtractor()
         let writer = try RecordWriter(options: output)
         if getuid() == 0 || user != nil {
             do { try dropPrivileges(to: user ?? "nobody") } catch let error {
@@ -98,8 +118,10 @@ struct Capture: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
+        let collectResets = resetsWriter != nil
         let analyzer = Analyzer(configuration: analysis.configuration()) { record in
             exporter?.count(record)
+            if collectResets { extractor.note(record) }
             writer.write(record)
         }
         capture.installSignalHandlers()
@@ -139,5 +161,15 @@ struct Capture: ParsableCommand {
                      ("interface_dropped", .int(Int(stats.interfaceDropped)))]
         }
         analyzer.finish(extra: extra)
+        if let resetsWriter, let spool {
+            capture.closeDump()
+            do {
+                let n = try extractor.extract(from: spool, into: resetsWriter)
+                printError("wrote \(n) packets of \(extractor.windows.count) reset/refused/timed-out flow(s) to \(writeResets ?? "")")
+            } catch let error {
+                printError(error.description)
+            }
+            if spoolIsTemporary { unlink(spool) }
+        }
     }
 }

@@ -106,6 +106,12 @@ public final class LiveCapture {
         dumper = d
     }
 
+    /// Flushes and closes the -w file (pcap_dump_close).
+    public func closeDump() {
+        if let d = dumper { pcap_dump_close(d) }
+        dumper = nil
+    }
+
     /// SIGINT and SIGTERM break the loop (pcap_breakloop).
     public func installSignalHandlers() {
         breakTarget = handle

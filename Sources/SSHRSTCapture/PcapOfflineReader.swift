@@ -92,3 +92,54 @@ enum PcapFilter {
         }
     }
 }
+
+/// Writes classic pcap files through libpcap (`pcap_open_dead`,
+/// `pcap_dump_open`, `pcap_dump`, `pcap_dump_close`), nanosecond precision.
+public final class PcapWriter {
+    let dead: OpaquePointer
+    let dumper: OpaquePointer
+
+    public init(path: String, dlt: Int32, snaplen: Int32 = 262_144) throws(CaptureError) {
+        guard let dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen, UInt32(PCAP_TSTAMP_PRECISION_NANO)) else {
+            throw CaptureError(.open, source: path, "pcap_open_dead failed")
+        }
+        guard let dumper = pcap_dump_open(dead, path) else {
+            let text = String(cString: pcap_geterr(dead))
+            pcap_close(dead)
+            throw CaptureError(.open, source: path, text)
+        }
+        self.dead = dead
+        self.dumper = dumper
+    }
+
+    deinit {
+        pcap_dump_close(dumper)
+        pcap_close(dead)
+    }
+
+    public func write(_ frame: Frame, _ bytes: Span<UInt8>) {
+        var header = pcap_pkthdr()
+        header.ts.tv_sec = Int(frame.time / 1_000_000_000)
+        header.ts.tv_usec = Int(frame.time % 1_000_000_000)
+        header.caplen = UInt32(truncatingIfNeeded: bytes.count)
+        header.len = UInt32(truncatingIfNeeded: frame.wireLength)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, base)
+        }
+    }
+}
+
+extension LinkType {
+    /// The DLT value to write this link type back out (raw IP as DLT_RAW).
+    public var dlt: Int32 {
+        switch self {
+        case .null: return 0
+        case .ethernet: return 1
+        case .raw: return 12
+        case .linuxSLL: return 113
+        case .linuxSLL2: return 276
+        case .unsupported(let v): return v
+        }
+    }
+}
