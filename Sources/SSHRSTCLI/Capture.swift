@@ -12,7 +12,8 @@ struct Capture: ParsableCommand {
         abstract: "Analyse live traffic on an interface; report each flow as it ends.",
         discussion: """
             Opens the interface with libpcap (immediate mode, nanosecond timestamps where supported), \
-            by default with the filter 'tcp port 22 or icmp or icmp6' (ports from --port), and \
+            by default with a filter for the SSH ports and ICMP errors, 802.1Q and QinQ included \
+            (ports from --port), and \
             reports every flow as soon as it ends (RST, FIN both ways, SYN timeout, idle expiry), \
             flushed per record so '| jq' and log shippers see it at once. A reset or closed flow is \
             held 5 s of capture time to catch what follows it (data after the RST, the peer's FIN). \
@@ -69,7 +70,10 @@ struct Capture: ParsableCommand {
         var rest = arguments
         let device = interface ?? rest.removeFirst()
         let ports = analysis.port.isEmpty ? [UInt16(22)] : analysis.port
-        let defaultFilter = "(" + ports.map { "tcp port \($0)" }.joined(separator: " or ") + ") or icmp or icmp6"
+        // The SSH ports and ICMP errors, untagged, 802.1Q and QinQ (each `vlan`
+        // shifts the offsets of what follows it, hence the nesting).
+        let base = "(" + ports.map { "tcp port \($0)" }.joined(separator: " or ") + ") or icmp or icmp6"
+        let defaultFilter = "\(base) or (vlan and (\(base))) or (vlan and vlan and (\(base)))"
         var options = LiveCaptureOptions(device: device)
         options.snaplen = snaplen
         options.bufferSize = bufferSize * 1024
