@@ -82,15 +82,10 @@ public final class Analyzer {
             source: segment.ip.source, sourcePort: tcp.sourcePort,
             destination: segment.ip.destination, destinationPort: tcp.destinationPort)
         var slot = table.find(key)
-        if let s = slot, table.records[s].closeDeadline != nil, tcp.flags.contains(.syn), !tcp.flags.contains(.ack) {
-            // A new SYN on a finished connection with another ISN: port reuse.
-            let isn = table.records[s].tcp.originator.isn
-            if isn != tcp.seq {
-                finalize(s)
-                slot = nil
-            } else if table.records[s].tcp.originator.state == .reset || table.records[s].tcp.responder.state == .reset {
-                table.records[s].anomalies.insert(.synAfterReset)
-            }
+        if let s = slot, tcp.flags.contains(.syn), !tcp.flags.contains(.ack), table.records[s].isNewAttempt(seq: tcp.seq) {
+            // A new SYN with another ISN on a finished connection: port reuse.
+            finalize(s)
+            slot = nil
         }
         let s: Int
         if let existing = slot {
@@ -99,8 +94,10 @@ public final class Analyzer {
             s = createFlow(key, segment, sourceIsLow: sourceIsLow, at: time)
         }
         table.touch(s, at: time)
-        let direction: Direction = sourceIsLow == table.records[s].originatorIsLow ? .originator : .responder
-        update(s, direction: direction, segment, bytes, at: time)
+        let result = table.records[s].update(
+            sourceIsLow: sourceIsLow, segment, bytes, at: time, stats: &stats, closeDelay: configuration.closeDelay)
+        if result.learnedBanner { learnSSHEndpoint(s) }
+        if let deadline = result.deadline { schedule(s, deadline: deadline) }
     }
 
     func createFlow(_ key: FlowKey, _ segment: TCPSegment, sourceIsLow: Bool, at time: Int64) -> Int {
@@ -131,194 +128,6 @@ public final class Analyzer {
         if !tcp.flags.contains(.syn) { state.anomalies.insert(.partialConnection) }
         stats.flowsCreated &+= 1
         return table.insert(key, state, at: time)
-    }
-
-    func update(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
-        let tcp = segment.tcp
-        let flags = tcp.flags
-        let payloadLength = segment.payloadWireLength
-        if segment.truncatedBySnaplen { table.records[s].anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
-        if tcp.optionsMalformed { table.records[s].anomalies.insert(.tcpOptionsMalformed) }
-
-        // What follows earlier RSTs (injection races, challenge ACKs).
-        if !table.records[s].resets.isEmpty {
-            noteAfterResets(s, direction: direction, segment, payloadLength: payloadLength, at: time)
-        }
-        let endpointBefore = table.records[s].tcp[direction]
-        if endpointBefore.state == .reset && payloadLength > 0 && !flags.contains(.rst) {
-            table.records[s].anomalies.insert(.dataAfterReset)
-        }
-        if flags.contains(.rst) {
-            recordReset(s, direction: direction, segment, bytes, at: time)
-        }
-
-        // Handshake timing for the RTT legs at this vantage.
-        if flags.contains(.syn) {
-            if direction == .originator && !flags.contains(.ack) {
-                if table.records[s].synAckTime == nil { table.records[s].synTime = time }
-            } else if flags.contains(.ack) && table.records[s].synAckTime == nil {
-                table.records[s].synAckTime = time
-            }
-        } else if direction == .originator, flags.contains(.ack), table.records[s].ackTime == nil,
-            table.records[s].synAckTime != nil, !flags.contains(.rst)
-        {
-            table.records[s].ackTime = time
-        }
-        if flags.contains(.fin) && table.records[s].firstFIN == nil {
-            table.records[s].firstFIN = direction
-            table.records[s].finTime = time
-        }
-
-        let gap = time &- table.records[s].lastTime
-        if direction == .originator { table.records[s].gapBeforeLast.0 = gap } else { table.records[s].gapBeforeLast.1 = gap }
-        table.records[s].lastTime = time
-        table.records[s].tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
-
-        // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
-        if payloadLength > 0 {
-            if direction == .originator, table.records[s].newKeys.0 {
-                table.records[s].postNewKeysBytes.0 &+= payloadLength
-                table.records[s].postNewKeysMaxSegment.0 = max(table.records[s].postNewKeysMaxSegment.0, payloadLength)
-            } else if direction == .responder, table.records[s].newKeys.1 {
-                table.records[s].postNewKeysBytes.1 &+= payloadLength
-                table.records[s].postNewKeysMaxSegment.1 = max(table.records[s].postNewKeysMaxSegment.1, payloadLength)
-            }
-        }
-        if segment.payload.count > 0 && table.records[s].status != .notSSH {
-            feedTransport(s, direction: direction, segment, bytes)
-        }
-
-        // Schedule the report once the connection is over.
-        if table.records[s].closeDeadline == nil {
-            let o = table.records[s].tcp.originator.state
-            let r = table.records[s].tcp.responder.state
-            if o == .reset || r == .reset || (o == .closed && r == .closed) {
-                schedule(s, deadline: time &+ configuration.closeDelay)
-            }
-        }
-    }
-
-    func feedTransport(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>) {
-        let range = segment.payload
-        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
-        let payload = bytes.extracting(range)
-        if table.records[s].status == .unknown {
-            // SSH on a port that is not configured: known by its identification line.
-            if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
-                table.records[s].status = .banner
-                learnSSHEndpoint(s)
-            } else {
-                table.records[s].status = .notSSH
-                stats.nonSSHFlows &+= 1
-                return
-            }
-        }
-        if table.records[s].transport == nil {
-            var session = SSHTransportSession()
-            if let isn = table.records[s].tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
-            if let isn = table.records[s].tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
-            table.records[s].transport = session
-        }
-        let side: SSHSide = direction == .originator ? .originator : .responder
-        let signal = table.records[s].transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
-        if signal.contains(.newKeys) {
-            if direction == .originator { table.records[s].newKeys.0 = true } else { table.records[s].newKeys.1 = true }
-        }
-    }
-
-    func recordReset(_ s: Int, direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
-        table.records[s].resetCount &+= 1
-        let tcpState = table.records[s].tcp
-        if tcpState.originator.packets == 0 && tcpState.responder.packets == 0 {
-            table.records[s].anomalies.insert(.spontaneousRST)
-        }
-        if table.records[s].resetCount >= 1000 { table.records[s].anomalies.insert(.rstStorm) }
-        guard table.records[s].resets.count < FlowState.maximumResets else {
-            table.records[s].anomalies.insert(.resetsLimited)
-            return
-        }
-        let tcp = segment.tcp
-        let senderEndpoint = tcpState[direction]
-        let receiverEndpoint = tcpState[direction.other]
-        var prefix: [UInt8] = []
-        let range = segment.payload
-        if range.count > 0, range.upperBound <= bytes.count {
-            let n = min(range.count, 64)
-            prefix.reserveCapacity(n)
-            var i = range.lowerBound
-            while i < range.lowerBound &+ n {
-                prefix.append(bytes[i])
-                i &+= 1
-            }
-        }
-        let packet = ResetPacket(
-            time: time, claimedSender: direction == .originator ? .client : .server,
-            ttl: segment.ip.ttl, ipID: segment.ip.isIPv6 ? nil : segment.ip.ipID,
-            dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
-            hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
-            payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
-        let f = table.records[s]
-        let synSeen = tcpState.originator.synCount > 0
-        let synAckSeen = f.synAckTime != nil
-        let established = (synSeen && synAckSeen && f.ackTime != nil)
-            || (tcpState.originator.payloadBytes > 0 && tcpState.responder.payloadBytes > 0)
-        let answersSYN = synSeen && !synAckSeen && direction == .responder
-        var rtt: Int64? = nil
-        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
-            if direction == .responder {
-                rtt = synAck &- syn
-            } else if let ack = f.ackTime, ack >= synAck {
-                rtt = ack &- synAck
-            }
-        }
-        var triggerDelay: Int64? = nil
-        var gapBeforeTrigger: Int64? = nil
-        if receiverEndpoint.packets > 0 {
-            triggerDelay = time &- receiverEndpoint.lastTime
-            gapBeforeTrigger = direction == .originator ? f.gapBeforeLast.1 : f.gapBeforeLast.0
-        }
-        let observation = ResetObservation(
-            packet: packet, direction: direction, sender: SideProfile(senderEndpoint),
-            receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
-            established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
-            gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
-        if table.records[s].resets.isEmpty { table.records[s].resets.reserveCapacity(2) }
-        table.records[s].resets.append(observation)
-    }
-
-    func noteAfterResets(_ s: Int, direction: Direction, _ segment: TCPSegment, payloadLength: Int, at time: Int64) {
-        let flags = segment.tcp.flags
-        let isRST = flags.contains(.rst)
-        var i = 0
-        while i < table.records[s].resets.count {
-            let r = table.records[s].resets[i]
-            if direction == r.direction {
-                if !isRST {
-                    table.records[s].resets[i].after.senderPackets &+= 1
-                    let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
-                    if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
-                        table.records[s].resets[i].after.senderDataOrFIN &+= 1
-                        if r.after.firstSenderDataDelay == nil {
-                            table.records[s].resets[i].after.firstSenderDataDelay = time &- r.packet.time
-                        }
-                        let end = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
-                        if let m = r.after.senderMaxSeqAfter {
-                            if seqDelta(end, m) > 0 { table.records[s].resets[i].after.senderMaxSeqAfter = end }
-                        } else {
-                            table.records[s].resets[i].after.senderMaxSeqAfter = end
-                        }
-                    }
-                }
-            } else {
-                table.records[s].resets[i].after.receiverPackets &+= 1
-                let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
-                    && !flags.contains(.syn) && !flags.contains(.fin)
-                if pureACK && time &- r.packet.time <= 1_000_000_000 {
-                    table.records[s].resets[i].after.receiverChallengeACK = true
-                }
-            }
-            i &+= 1
-        }
     }
 
     func handle(_ error: ICMPError, at time: Int64) {

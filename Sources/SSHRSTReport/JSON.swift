@@ -77,11 +77,20 @@ public indirect enum JSON: Sendable, Equatable {
     /// everything else is copied as UTF-8.
     static func escape(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let utf8 = s.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) {
-            out.append(contentsOf: utf8)
-        } else {
-            let hex = Array("0123456789abcdef".utf8)
+        var text = s
+        // One pass over contiguous UTF-8 (String.UTF8View iteration was the
+        // largest single cost of writing records).
+        text.withUTF8 { utf8 in
+            var clean = true
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5c {
+                clean = false
+                break
+            }
+            if clean {
+                out.append(contentsOf: utf8)
+                return
+            }
+            let hex: StaticString = "0123456789abcdef"
             for b in utf8 {
                 switch b {
                 case 0x22: out.append(0x5c); out.append(0x22)
@@ -90,9 +99,11 @@ public indirect enum JSON: Sendable, Equatable {
                 case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
                 case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
                 case 0..<0x20:
-                    out.append(contentsOf: Array("\\u00".utf8))
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 0x0f)])
+                    out.append(0x5c); out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+                    hex.withUTF8Buffer { digits in
+                        out.append(digits[Int(b >> 4)])
+                        out.append(digits[Int(b & 0x0f)])
+                    }
                 default: out.append(b)
                 }
             }

@@ -1,0 +1,220 @@
+import SSHRSTAttribution
+import SSHRSTFlow
+import SSHRSTTransport
+import SSHRSTWire
+
+// The per-packet work on one flow, as mutating methods: the engine calls
+// them through one `_modify` access to the flow's slot, so the state is
+// never copied (a copy costs a retain for every array and buffer inside).
+extension FlowState {
+    /// A SYN on a finished connection: a new attempt (port reuse) when its ISN
+    /// differs; the same ISN is a SYN after a reset (counted as an anomaly).
+    mutating func isNewAttempt(seq: UInt32) -> Bool {
+        guard closeDeadline != nil else { return false }
+        if tcp.originator.isn != seq { return true }
+        if tcp.originator.state == .reset || tcp.responder.state == .reset { anomalies.insert(.synAfterReset) }
+        return false
+    }
+
+    mutating func update(sourceIsLow: Bool, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+        let direction: Direction = sourceIsLow == originatorIsLow ? .originator : .responder
+        return update(direction: direction, segment, bytes, at: time, stats: &stats, closeDelay: closeDelay)
+    }
+
+    /// Everything one segment does to its flow, in place (one exclusive access,
+    /// no copy of the state). Returns the close deadline to schedule, if the
+    /// connection just ended, and whether SSH was just recognised by its banner.
+    mutating func update(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+        var learned = false
+        let tcp = segment.tcp
+        let flags = tcp.flags
+        let payloadLength = segment.payloadWireLength
+        if segment.truncatedBySnaplen { self.anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
+        if tcp.optionsMalformed { self.anomalies.insert(.tcpOptionsMalformed) }
+
+        // What follows earlier RSTs (injection races, challenge ACKs).
+        if !self.resets.isEmpty {
+            noteAfterResets(direction: direction, segment, payloadLength: payloadLength, at: time)
+        }
+        let endpointBefore = self.tcp[direction]
+        if endpointBefore.state == .reset && payloadLength > 0 && !flags.contains(.rst) {
+            self.anomalies.insert(.dataAfterReset)
+        }
+        if flags.contains(.rst) {
+            recordReset(direction: direction, segment, bytes, at: time)
+        }
+
+        // Handshake timing for the RTT legs at this vantage.
+        if flags.contains(.syn) {
+            if direction == .originator && !flags.contains(.ack) {
+                if self.synAckTime == nil { self.synTime = time }
+            } else if flags.contains(.ack) && self.synAckTime == nil {
+                self.synAckTime = time
+            }
+        } else if direction == .originator, flags.contains(.ack), self.ackTime == nil,
+            self.synAckTime != nil, !flags.contains(.rst)
+        {
+            self.ackTime = time
+        }
+        if flags.contains(.fin) && self.firstFIN == nil {
+            self.firstFIN = direction
+            self.finTime = time
+        }
+
+        let gap = time &- self.lastTime
+        if direction == .originator { self.gapBeforeLast.0 = gap } else { self.gapBeforeLast.1 = gap }
+        self.lastTime = time
+        self.tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+
+        // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
+        if payloadLength > 0 {
+            if direction == .originator, self.newKeys.0 {
+                self.postNewKeysBytes.0 &+= payloadLength
+                self.postNewKeysMaxSegment.0 = max(self.postNewKeysMaxSegment.0, payloadLength)
+            } else if direction == .responder, self.newKeys.1 {
+                self.postNewKeysBytes.1 &+= payloadLength
+                self.postNewKeysMaxSegment.1 = max(self.postNewKeysMaxSegment.1, payloadLength)
+            }
+        }
+        if segment.payload.count > 0 && self.status != .notSSH {
+            learned = feedTransport(direction: direction, segment, bytes, stats: &stats)
+        }
+
+        // The report is scheduled once the connection is over.
+        if self.closeDeadline == nil {
+            let o = self.tcp.originator.state
+            let r = self.tcp.responder.state
+            if o == .reset || r == .reset || (o == .closed && r == .closed) {
+                return (time &+ closeDelay, learned)
+            }
+        }
+        return (nil, learned)
+    }
+
+    /// Feeds the payload to the SSH decoder; true when SSH was just recognised by its banner.
+    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, stats: inout DecodeStats) -> Bool {
+        var learned = false
+        let range = segment.payload
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
+        let payload = bytes.extracting(range)
+        if self.status == .unknown {
+            // SSH on a port that is not configured: known by its identification line.
+            if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
+                self.status = .banner
+                learned = true
+            } else {
+                self.status = .notSSH
+                stats.nonSSHFlows &+= 1
+                return false
+            }
+        }
+        if self.transport == nil {
+            var session = SSHTransportSession()
+            if let isn = self.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
+            if let isn = self.tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
+            self.transport = session
+        }
+        let side: SSHSide = direction == .originator ? .originator : .responder
+        let signal = self.transport?.ingest(side, sequence: segment.tcp.seq, payload: payload) ?? []
+        if signal.contains(.newKeys) {
+            if direction == .originator { self.newKeys.0 = true } else { self.newKeys.1 = true }
+        }
+        return learned
+    }
+
+    mutating func recordReset(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64) {
+        self.resetCount &+= 1
+        let tcpState = self.tcp
+        if tcpState.originator.packets == 0 && tcpState.responder.packets == 0 {
+            self.anomalies.insert(.spontaneousRST)
+        }
+        if self.resetCount >= 1000 { self.anomalies.insert(.rstStorm) }
+        guard self.resets.count < FlowState.maximumResets else {
+            self.anomalies.insert(.resetsLimited)
+            return
+        }
+        let tcp = segment.tcp
+        let senderEndpoint = tcpState[direction]
+        let receiverEndpoint = tcpState[direction.other]
+        var prefix: [UInt8] = []
+        let range = segment.payload
+        if range.count > 0, range.upperBound <= bytes.count {
+            let n = min(range.count, 64)
+            prefix.reserveCapacity(n)
+            var i = range.lowerBound
+            while i < range.lowerBound &+ n {
+                prefix.append(bytes[i])
+                i &+= 1
+            }
+        }
+        let packet = ResetPacket(
+            time: time, claimedSender: direction == .originator ? .client : .server,
+            ttl: segment.ip.ttl, ipID: segment.ip.isIPv6 ? nil : segment.ip.ipID,
+            dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
+            hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
+            payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
+        let f = self
+        let synSeen = tcpState.originator.synCount > 0
+        let synAckSeen = f.synAckTime != nil
+        let established = (synSeen && synAckSeen && f.ackTime != nil)
+            || (tcpState.originator.payloadBytes > 0 && tcpState.responder.payloadBytes > 0)
+        let answersSYN = synSeen && !synAckSeen && direction == .responder
+        var rtt: Int64? = nil
+        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
+            if direction == .responder {
+                rtt = synAck &- syn
+            } else if let ack = f.ackTime, ack >= synAck {
+                rtt = ack &- synAck
+            }
+        }
+        var triggerDelay: Int64? = nil
+        var gapBeforeTrigger: Int64? = nil
+        if receiverEndpoint.packets > 0 {
+            triggerDelay = time &- receiverEndpoint.lastTime
+            gapBeforeTrigger = direction == .originator ? f.gapBeforeLast.1 : f.gapBeforeLast.0
+        }
+        let observation = ResetObservation(
+            packet: packet, direction: direction, sender: SideProfile(senderEndpoint),
+            receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
+            established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
+            gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
+        if self.resets.isEmpty { self.resets.reserveCapacity(2) }
+        self.resets.append(observation)
+    }
+
+    mutating func noteAfterResets(direction: Direction, _ segment: TCPSegment, payloadLength: Int, at time: Int64) {
+        let flags = segment.tcp.flags
+        let isRST = flags.contains(.rst)
+        var i = 0
+        while i < self.resets.count {
+            let r = self.resets[i]
+            if direction == r.direction {
+                if !isRST {
+                    self.resets[i].after.senderPackets &+= 1
+                    let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
+                    if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
+                        self.resets[i].after.senderDataOrFIN &+= 1
+                        if r.after.firstSenderDataDelay == nil {
+                            self.resets[i].after.firstSenderDataDelay = time &- r.packet.time
+                        }
+                        let end = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
+                        if let m = r.after.senderMaxSeqAfter {
+                            if seqDelta(end, m) > 0 { self.resets[i].after.senderMaxSeqAfter = end }
+                        } else {
+                            self.resets[i].after.senderMaxSeqAfter = end
+                        }
+                    }
+                }
+            } else {
+                self.resets[i].after.receiverPackets &+= 1
+                let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
+                    && !flags.contains(.syn) && !flags.contains(.fin)
+                if pureACK && time &- r.packet.time <= 1_000_000_000 {
+                    self.resets[i].after.receiverChallengeACK = true
+                }
+            }
+            i &+= 1
+        }
+    }
+
+}

@@ -1,0 +1,23 @@
+import SSHRSTReport
+import Testing
+
+@Suite struct JSONTests {
+    @Test func escapesAndRoundTrips() {
+        let tricky = "quote \" backslash \\ newline \n tab \t bell \u{7} unicode é ✓"
+        let value = JSON.object([("s", .string(tricky)), ("n", .int(-3)), ("f", .fraction(0.5)), ("a", .array([.null, .bool(true)]))])
+        let text = value.serialized()
+        #expect(text == #"{"s":"quote \" backslash \\ newline \n tab \t bell \u0007 unicode é ✓","n":-3,"f":0.50,"a":[null,true]}"#)
+        #expect(JSONParser.parse(text) == value)
+    }
+
+    @Test func secondsAreExact() {
+        #expect(JSON.seconds(1_795_705_723_203_145_999).serialized() == "1795705723.203145")
+        #expect(JSON.seconds(0).serialized() == "0.000000")
+    }
+
+    @Test func rejectsMalformed() {
+        for bad in ["{", "[1,", "{\"a\" 1}", "\"unterminated", "tru", "{\"a\":}"] {
+            #expect(JSONParser.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
