@@ -156,7 +156,10 @@ struct RecordBuilder {
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
             priorAuthFailures: priorAuthFailures, clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
-        let diagnosis = diagnose(context)
+        var fullContext = context
+        let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
+        fullContext.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
+        let diagnosis = diagnose(fullContext)
 
         var fields: [(String, JSON)] = [
             ("type", .string("flow")),

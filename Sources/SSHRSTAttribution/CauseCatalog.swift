@@ -116,6 +116,11 @@ public enum CauseCatalog {
                 id: id, title: "Still open",
                 signature: "No FIN/RST before the capture ended.",
                 detectable: "Only the captured part.")
+        case .protocolMismatch:
+            return CauseInfo(
+                id: id, title: "Not SSH: the client spoke another protocol",
+                signature: "The client's first bytes on the SSH port are not an SSH identification line (HTTP, TLS, a probe); sshd sends its banner and closes or resets.",
+                detectable: "Fully from packets (the client's first bytes); which program sent them is not.")
         case .unexplainedReset:
             return CauseInfo(
                 id: id, title: "Reset, sender undetermined",

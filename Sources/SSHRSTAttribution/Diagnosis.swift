@@ -53,6 +53,8 @@ public struct DiagnosisContext: Sendable {
     public var clientAddress: String?
     /// Added: the negotiated algorithms as text (e.g. "kex curve25519-sha256, cipher chacha20-poly1305@openssh.com"), if known.
     public var negotiatedSummary: String?
+    /// The client sent bytes that are not SSH (an HTTP request, TLS, a port scanner's probe).
+    public var clientSpokeNonSSH: Bool = false
 
     public init(
         outcome: Outcome, phase: Phase, terminatingVerdict: Verdict? = nil, terminatingReset: ResetPacket? = nil,
@@ -123,6 +125,7 @@ public enum CauseID: String, CaseIterable, Sendable {
     case closedDuringAuth = "closed_during_auth"
     case stillOpen = "still_open"
     case unexplainedReset = "unexplained_reset"
+    case protocolMismatch = "protocol_mismatch"
 }
 
 /// Strings sshd writes instead of its banner when it drops a connection (sshd.c drop_connection).
@@ -137,6 +140,12 @@ public enum LoginGrace {
 /// Diagnoses one flow. Order of questions: still open → unanswered → refused → pre-banner drop/ban → reset
 /// (by who sent it, then phase) → orderly close (by phase). Where packets cannot tell, the summary says so.
 public func diagnose(_ c: DiagnosisContext) -> Diagnosis {
+    if c.clientSpokeNonSSH && (c.outcome == .reset || c.outcome == .closed) {
+        let how = c.outcome == .reset
+            ? "the connection was reset (\(c.terminatingVerdict.map { "sent by the \($0.attribution.rawValue), confidence \(Fmt.score($0.confidence))" } ?? "sender undetermined"))"
+            : "the connection was closed"
+        return make(.protocolMismatch, "The client sent something that is not SSH (an HTTP request, TLS, a scanner's probe) to an SSH port; \(c.serverBannerSeen ? "sshd answered with its banner and " : "")\(how). Not an SSH failure: the wrong client or the wrong port.", c)
+    }
     switch c.outcome {
     case .open:
         return make(.stillOpen, "Still open at the end of the capture after \(Fmt.seconds(c.durationNs)) (furthest phase: \(c.phase.rawValue)); nothing went wrong in the captured part.", c)
@@ -430,6 +439,11 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
         ]
     case .stillOpen:
         return ["Nothing to fix in the captured part; capture longer if the problem happens later"]
+    case .protocolMismatch:
+        return [
+            "Check what connects to this port: the client address and its software (a web browser, a health check, a scanner)",
+            "If a proxy or load balancer health check speaks HTTP/TCP to sshd, point it at a TCP check or another port",
+        ]
     case .unexplainedReset:
         return [
             "Capture at the server at the same time: if the server shows no outgoing RST, a box on the path sent it",

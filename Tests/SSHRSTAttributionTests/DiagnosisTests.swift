@@ -33,6 +33,11 @@ import Testing
         (.closedDuringAuth, DiagnosisContext(outcome: .closed, phase: .auth, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .server, durationNs: 3_000_000_000, handshakeToEndNs: 3_000_000_000)),
         (.stillOpen, DiagnosisContext(outcome: .open, phase: .session, durationNs: 10_000_000_000)),
         (.unexplainedReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.undetermined), serverBannerSeen: true, clientBannerSeen: true)),
+        (.protocolMismatch, {
+            var c = DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: verdict(.server, path: .socketAbort), serverBannerSeen: true)
+            c.clientSpokeNonSSH = true
+            return c
+        }()),
     ]
 
     @Test func everyCauseIsReachableAndHasSteps() {

@@ -61,3 +61,17 @@ import Testing
         #expect(Rules.flowLabelContinues(c) == nil)
     }
 }
+
+@Suite struct ProtocolMismatchTests {
+    @Test func httpToPort22IsNotAnSSHFailure() {
+        var c = DiagnosisContext(outcome: .closed, phase: .version, serverBannerSeen: true, clientBannerSeen: false)
+        c.clientSpokeNonSSH = true
+        #expect(diagnose(c).cause == .protocolMismatch)
+        c.clientSpokeNonSSH = false
+        #expect(diagnose(c).cause != .protocolMismatch)
+    }
+
+    @Test func catalogListsIt() {
+        #expect(CauseCatalog.all.contains { $0.id == .protocolMismatch })
+    }
+}
