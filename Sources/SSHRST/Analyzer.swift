@@ -240,6 +240,10 @@ public final class Analyzer {
             noteHostKey(built)
             onFlowRecord?(built.record)
         }
+        guard configuration.ordered else {
+            if let record { sink(record) }
+            return
+        }
         reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         emitReady(force: false)
     }

@@ -17,6 +17,9 @@ public struct AnalyzerConfiguration: Sendable {
     /// Finished records held in memory to keep first-packet order; beyond
     /// this they wait in a temporary file (bounded memory, exact order).
     public var reorderLimit: Int = 256
+    /// Records in first-packet order (files). Off for streams (standard input,
+    /// live capture semantics): each flow is written as soon as it ends.
+    public var ordered = true
     /// Flow summaries kept for cross-flow patterns.
     public var patternMemory: Int = 100_000
 

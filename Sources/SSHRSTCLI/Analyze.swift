@@ -60,7 +60,11 @@ struct Analyze: ParsableCommand {
                 }
             }.map(\.path)
         let writer = try RecordWriter(options: output)
-        let analyzer = Analyzer(configuration: analysis.configuration()) { writer.write($0) }
+        var configuration = analysis.configuration()
+        // A capture on standard input is a stream (ssh host 'tcpdump -U -w -' | sshrst analyze -):
+        // each flow is written as soon as it ends, as in live capture.
+        if files.contains("-") { configuration.ordered = false }
+        let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
         var progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.fileSize($1) })
         var failure: CaptureError? = nil
         for path in files {

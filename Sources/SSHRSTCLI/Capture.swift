@@ -123,7 +123,9 @@ struct Capture: ParsableCommand {
             throw ExitCode(1)
         }
         let collectResets = resetsWriter != nil
-        let analyzer = Analyzer(configuration: analysis.configuration()) { record in
+        var configuration = analysis.configuration()
+        configuration.ordered = false  // each flow as soon as it ends
+        let analyzer = Analyzer(configuration: configuration) { record in
             exporter?.count(record)
             if collectResets { extractor.note(record) }
             writer.write(record)

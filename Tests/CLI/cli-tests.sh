@@ -34,7 +34,23 @@ check "no colour escapes off a TTY" bash -c "! grep -q $'\x1b' '$tmp/a.txt'"
 
 # standard input and BPF filters.
 cat "$demo" | "$bin" analyze --format jsonl - >"$tmp/stdin.jsonl"
-check "stdin gives the same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl') <(grep '\"type\":\"flow\"' '$tmp/stdin.jsonl')"
+check "stdin gives the same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl' | sort) <(grep '\"type\":\"flow\"' '$tmp/stdin.jsonl' | sort)"
+# A stream is reported as flows end, a file in first-packet order (same flows either way).
+gen="$tmp/gen"; cc -O2 -o "$gen" "$repo/Scripts/bench.d/gen.c" 2>/dev/null
+"$gen" -o "$tmp/many.pcap" --packets 30000 --concurrency 50 --seed 2 --gap-ns 600000 >/dev/null 2>&1
+cat "$tmp/many.pcap" | "$bin" analyze --format jsonl - >"$tmp/many-stream.jsonl"
+"$bin" analyze --format jsonl "$tmp/many.pcap" >"$tmp/many-file.jsonl"
+check "stream: same flows as the file" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/many-file.jsonl' | sort) <(grep '\"type\":\"flow\"' '$tmp/many-stream.jsonl' | sort)"
+check "file: flows in first-packet order" bash -c "grep -o '^{\"type\":\"flow\",\"uid\":\"[^\"]*\",\"ts\":[0-9.]*' '$tmp/many-file.jsonl' | sed 's/.*\"ts\"://' | sort -c -n"
+check "stream: flows as they end, not in first-packet order" bash -c "! grep -o '^{\"type\":\"flow\",\"uid\":\"[^\"]*\",\"ts\":[0-9.]*' '$tmp/many-stream.jsonl' | sed 's/.*\"ts\"://' | sort -c -n 2>/dev/null"
+
+# progress on a TTY: a run longer than a second shows a progress line on stderr and erases it.
+if command -v script >/dev/null; then
+    "$gen" -o "$tmp/flood.pcap" --synflood 150000 --seed 1 >/dev/null 2>&1
+    script -qfec "'$bin' analyze --format jsonl -o /dev/null '$tmp/flood.pcap'" /dev/null >"$tmp/tty.txt" 2>&1
+    check "TTY: progress line shown" grep -q "pkt/s" "$tmp/tty.txt"
+    check "TTY: progress line erased at the end" grep -q $'\r\x1b\[K$' "$tmp/tty.txt"
+fi
 "$bin" analyze --format jsonl "$demo" 'tcp port 40003' >"$tmp/f.jsonl"; rc=$?
 check "filter exits 0" test "$rc" = 0
 check "filter keeps one flow" test "$(grep -c '"type":"flow"' "$tmp/f.jsonl")" = 1
