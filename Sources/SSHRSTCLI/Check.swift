@@ -53,19 +53,9 @@ struct Check: ParsableCommand {
         fclose(file)
 
         var actualFlows: [JSON] = []
-        let analyzer = Analyzer(configuration: analysis.configuration()) { record in
+        try analyzeFile(capture, analysis.configuration()) { record in
             if record["type"]?.stringValue == "flow" { actualFlows.append(record) }
         }
-        do {
-            try OfflineSource.read(path: capture, filter: nil) { frame, bytes in
-                analyzer.ingest(frame, bytes)
-                return .proceed
-            }
-        } catch let error {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        analyzer.finish()
         let differences = GoldenComparison.compare(expected: expectedFlows, actual: actualFlows)
         if differences.isEmpty {
             print("ok: \(actualFlows.count) flows match \(expected)")

@@ -47,29 +47,18 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         var target: JSON? = nil
-        let analyzer = Analyzer(configuration: analysis.configuration()) { record in
+        try analyzeFile(file, analysis.configuration()) { record in
             if record["uid"]?.stringValue == uid { target = record }
         }
-        do {
-            try OfflineSource.read(path: file, filter: nil) { frame, bytes in
-                analyzer.ingest(frame, bytes)
-                return .proceed
-            }
-        } catch let error {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        analyzer.finish()
         guard let flow = target else {
             printError("\(file): no flow with uid \(uid) (list them with: sshrst analyze --format jsonl \(file))")
             throw ExitCode(1)
         }
         guard let clientIP = flow.at("client.ip")?.stringValue, let clientPort = flow.at("client.port")?.intValue,
             let serverIP = flow.at("server.ip")?.stringValue, let serverPort = flow.at("server.port")?.intValue,
-            case .number(let tsText)? = flow["ts"], case .number(let durationText)? = flow["duration"]
+            let start = flow["ts"]?.nanoseconds, let duration = flow["duration"]?.nanoseconds
         else { throw ExitCode(1) }
-        let start = Explain.nanoseconds(tsText)
-        let end = start + Explain.nanoseconds(durationText)
+        let end = start + duration
         var rows: [Row] = []
         var isn: [Bool: UInt32] = [:]
         var encrypted: [Bool: Bool] = [true: false, false: false]
@@ -102,14 +91,6 @@ struct Explain: ParsableCommand {
             return .proceed
         }
         print(render(flow, rows: rows, start: start))
-    }
-
-    static func nanoseconds(_ text: String) -> Int64 {
-        let parts = text.split(separator: ".", maxSplits: 1)
-        let whole = Int64(parts.first ?? "0") ?? 0
-        var fraction = parts.count > 1 ? String(parts[1]) : ""
-        while fraction.count < 9 { fraction += "0" }
-        return whole * 1_000_000_000 + (Int64(fraction.prefix(9)) ?? 0)
     }
 
     /// Names the SSH message a segment starts with (cleartext part only).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SSHRST
+import SSHRSTCapture
 import SSHRSTReport
 
 #if canImport(Glibc)
@@ -90,6 +91,34 @@ final class RecordWriter {
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }
         fflush(file)
+    }
+}
+
+/// Analyses one capture file with the library engine and hands every record
+/// to `sink`; a capture error is printed (one line) and exits 1.
+func analyzeFile(_ path: String, _ configuration: AnalyzerConfiguration, sink: @escaping (JSON) -> Void) throws {
+    let analyzer = Analyzer(configuration: configuration, sink: sink)
+    do {
+        try OfflineSource.read(path: path, filter: nil) { frame, bytes in
+            analyzer.ingest(frame, bytes)
+            return .proceed
+        }
+    } catch let error {
+        printError(error.description)
+        throw ExitCode(1)
+    }
+    analyzer.finish()
+}
+
+extension JSON {
+    /// Integer nanoseconds from a seconds value written by `JSON.seconds`.
+    var nanoseconds: Int64? {
+        guard case .number(let text) = self else { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard let whole = Int64(parts.first ?? "") else { return nil }
+        var fraction = parts.count > 1 ? String(parts[1]) : ""
+        while fraction.count < 9 { fraction += "0" }
+        return whole * 1_000_000_000 + (Int64(fraction.prefix(9)) ?? 0)
     }
 }
 

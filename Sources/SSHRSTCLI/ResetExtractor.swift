@@ -9,15 +9,6 @@ struct ResetExtractor {
     /// Flow key -> time windows of bad flows on it.
     var windows: [FlowKey: [(Int64, Int64)]] = [:]
 
-    static func nanoseconds(_ j: JSON?) -> Int64? {
-        guard case .number(let text)? = j else { return nil }
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard let whole = Int64(parts.first ?? "") else { return nil }
-        var fraction = parts.count > 1 ? String(parts[1]) : ""
-        while fraction.count < 9 { fraction += "0" }
-        return whole * 1_000_000_000 + (Int64(fraction.prefix(9)) ?? 0)
-    }
-
     static func address(_ text: String) -> IPAddress? {
         if !text.contains(":") {
             let parts = text.split(separator: ".").compactMap { UInt32($0) }
@@ -51,8 +42,8 @@ struct ResetExtractor {
             let cp = record["client"]?["port"]?.intValue,
             let s = record["server"]?["ip"]?.stringValue.flatMap(ResetExtractor.address),
             let sp = record["server"]?["port"]?.intValue,
-            let start = ResetExtractor.nanoseconds(record["ts"]),
-            let duration = ResetExtractor.nanoseconds(record["duration"])
+            let start = record["ts"]?.nanoseconds,
+            let duration = record["duration"]?.nanoseconds
         else { return }
         let key = FlowKey.make(source: c, sourcePort: UInt16(truncatingIfNeeded: cp), destination: s, destinationPort: UInt16(truncatingIfNeeded: sp)).key
         // A little slack on both sides: the close delay and late retransmissions.
