@@ -307,6 +307,26 @@ def sc_mb_near_server(lab, out):
                 flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r2 (1 hop from the server) via iptables REJECT tcp-reset: IP ID 0, DF, TTL 63 at the client vs 62 for the server's packets; the server never saw it")])
 
 
+@scenario("mb-reject-near-server-at-server")
+def sc_mb_near_server_at_server(lab, out):
+    t = Topo(lab, routers=2, delays={1: 15})
+    t.warm()
+    keys = Keys(lab)
+    sshd = Sshd(lab, keys)
+    ipt(lab, "r2", f"-A FORWARD -p tcp -s {t.client4} --sport 40001 -d {t.server4} --dport 22 "
+                   "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
+                   "-j REJECT --reject-with tcp-reset")
+    cap = Capture(lab, "s", "eth0", out)
+    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
+    echo_feeder(c, lines=120, interval=0.05)
+    c.wait(10)
+    time.sleep(0.5)
+    cap.stop()
+    return dict(description="mb-reject-near-server seen from the server: r2 REJECTs the client's packets after 6000 bytes and answers the client with a RST spoofing the server; r2 also drops what the client sends afterwards (its kernel's RSTs included), so the server never sees a RST: it keeps retransmitting, the flow is still open when the capture stops.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "open", None, "session", "no RST reaches the server: the reset happened between r2 and the client; the server only sees its data go unacknowledged")])
+
+
 @scenario("conntrack-idle-reset")
 def sc_ct_idle(lab, out):
     t = Topo(lab, routers=1, ttl={"r1": 255})

@@ -53,6 +53,7 @@ public enum RuleID: String, CaseIterable, Sendable {
     case idleTimeoutMatch = "idle_timeout_match"
     case longIdleBeforeTrigger = "long_idle_before_trigger"
     case loneReset = "lone_reset"
+    case peerSocketGone = "peer_socket_gone"
 
     /// Rules that count as *strong* on their own: a verdict resting on one of them is not capped by the single-family rule.
     public var isStrong: Bool {
@@ -76,7 +77,7 @@ public enum RuleID: String, CaseIterable, Sendable {
         case .rstPayload: return "payload"
         case .icmpAboutFlow: return "icmp"
         case .idleTimeoutMatch, .longIdleBeforeTrigger: return "idle"
-        case .loneReset: return "context"
+        case .loneReset, .peerSocketGone: return "context"
         }
     }
 }
@@ -87,6 +88,8 @@ public enum RuleID: String, CaseIterable, Sendable {
 public enum Weight {
     /// Strong, hard to fake by accident: RST carries the capture host's own untouched TTL.
     public static let capturedAtSender = 1.0
+    /// Conflict weight of `peer_socket_gone`: enough to pull a TTL-match + kernel-shape pair (0.8) under the margin.
+    public static let peerSocketGone = 0.4
     /// Strong: the claimed sender produced new data after "its" RST (Weaver RST_SEQ_DATA).
     public static let dataAfterResetNew = 1.5
     /// Data at/after the RST seq, but it may be a retransmission already in flight.

@@ -190,6 +190,13 @@ public enum RuleCatalog {
                 why: "State in a firewall/NAT (e.g. a conntrack timeout) may have expired. Points to middlebox, weak (0.2).",
                 falsePositives: "Interactive sessions idle for ordinary reasons; a genuine abort that happens after a pause.",
                 reference: "Linux nf_conntrack_proto_tcp.c tcp_timeouts[]; reset-evidence.md §6")
+        case .peerSocketGone:
+            return RuleInfo(
+                id: id,
+                signal: "A no-socket kernel RST (IP ID 0 + DF, or IPv6 flow label 0) with the far host's TTL, mid-session, from a host that never sent a FIN or RST of its own; capture not on that host.",
+                why: "The host's socket vanished silently: a RST this capture point did not see (from a middlebox, reaching that host only) or a restart tore it down. The packet is the host's; the reset that ended the session may not be. Counted as conflict (0.4), so the verdict needs other evidence.",
+                falsePositives: "A host firewall on that host rejecting mid-session (then the host did reset it): reported undetermined rather than guessed.",
+                reference: "Linux tcp_v4_send_reset / nf_reject (IP ID 0 + DF); observed when a router REJECT answers one side only (Captures/demo.pcap, flow 40002: the client's later kernel RSTs)")
         case .loneReset:
             return RuleInfo(
                 id: id,

@@ -75,3 +75,40 @@ import Testing
         #expect(CauseCatalog.all.contains { $0.id == .protocolMismatch })
     }
 }
+
+/// The far host's kernel answering with no socket mid-session, when that host
+/// never reset or closed its own socket: the packet is the host's, but its
+/// connection was torn down by something unseen (often a middlebox RST that
+/// reached that host only). Never a confident answer on that alone.
+@Suite struct PeerSocketGoneTests {
+    static func context(vantage: Vantage, senderSentFIN: Bool = false, earlierOwnRST: Bool = false) -> ResetContext {
+        var client = Fx.linux(hops: 2, ipIDLast: 4000, nextSeq: 1_000_200, lastAck: 2_000_100)
+        client.sentFIN = senderSentFIN
+        let server = Fx.linux(hops: 0, ipIDLast: 9000, nextSeq: 2_000_100, lastAck: 1_000_200)
+        let rst = ResetPacket(
+            time: Fx.t0 + 10 * Fx.s, claimedSender: .client, ttl: 62, ipID: 0, dontFragment: true, isIPv6: false,
+            seq: 1_000_200, ack: 0, hasACK: false, window: 0)
+        var others: [OtherReset] = []
+        if earlierOwnRST { others.append(OtherReset(time: Fx.t0 + 9 * Fx.s, claimedSender: .client, ttl: 62, ipID: 4001, seq: 1_000_200, ack: 2_000_100)) }
+        return ResetContext(
+            reset: rst, sender: client, receiver: server, vantage: vantage, synSeen: true, synAckSeen: true,
+            established: true, answersSYN: false, rttToSenderNs: 30_000_000, triggerDelayNs: 30_000_000,
+            gapBeforeTriggerNs: 200_000_000, gapBeforeResetNs: 30_000_000, others: others)
+    }
+
+    @Test func serverVantageKernelRSTFromASilentClientIsUndetermined() {
+        let c = PeerSocketGoneTests.context(vantage: .server)
+        #expect(Rules.peerSocketGone(c)?.pointsTo == .undetermined)
+        let v = attribute(c)
+        #expect(v.attribution == .undetermined, "\(v.reason)")
+    }
+
+    @Test func silentWhenTheHostResetOrClosedItself() {
+        #expect(Rules.peerSocketGone(PeerSocketGoneTests.context(vantage: .server, senderSentFIN: true)) == nil)
+        #expect(Rules.peerSocketGone(PeerSocketGoneTests.context(vantage: .server, earlierOwnRST: true)) == nil)
+    }
+
+    @Test func silentWhenCapturedOnThatHost() {
+        #expect(Rules.peerSocketGone(PeerSocketGoneTests.context(vantage: .client)) == nil)
+    }
+}

@@ -83,11 +83,21 @@ import Testing
 
     @Test func e_hostFirewallRejectOnServer() {
         // TTL = server baseline (same host) but IP ID 0 + DF: the server host's kernel/firewall, not sshd's socket.
+        // Seen from the client, mid-session, with no FIN or RST from the server before it, the same packet is
+        // what the server's kernel sends when its socket was silently torn down by a RST the client side never
+        // saw (a middlebox that reset the server only). sshrst does not guess between the two: undetermined,
+        // with both rules and the reason in the verdict.
         let v = attribute(Fx.clientVantageServerRST(ttl: 62, ipID: 0))
-        #expect(v.attribution == .server)
-        #expect(v.confidence >= 0.6 && v.confidence < 0.9)
-        #expect(v.path == .noSocketOrReject)
+        #expect(v.attribution == .undetermined)
+        #expect(v.fired(.peerSocketGone))
         #expect(v.evidence.first { $0.rule == .ipIDZeroDF }?.detail.contains("not the sshd socket") == true)
+        // Once the server had closed its side (FIN) the kernel reply is unambiguous again: the server host.
+        var closed = Fx.clientVantageServerRST(ttl: 62, ipID: 0)
+        closed.sender.sentFIN = true
+        let w = attribute(closed)
+        #expect(w.attribution == .server)
+        #expect(w.confidence >= 0.6 && w.confidence < 0.9)
+        #expect(w.path == .noSocketOrReject)
     }
 
     @Test func f_injectedRSTWithCorrectSeqServerKeepsSending() {

@@ -97,6 +97,7 @@ public enum Rules {
         case .idleTimeoutMatch: return idleTimeoutMatch(c)
         case .longIdleBeforeTrigger: return longIdleBeforeTrigger(c)
         case .loneReset: return loneReset(c)
+        case .peerSocketGone: return peerSocketGone(c)
         }
     }
 
@@ -514,6 +515,32 @@ public enum Rules {
     }
 
     /// A RST with no other packet of its flow seen: backscatter or a capture started mid-flow.
+    /// The far host's kernel answers with no socket (IP ID 0 + DF, or IPv6 flow
+    /// label 0, TTL of that host) in the middle of an established session in
+    /// which that host never sent a FIN or a RST of its own: its connection
+    /// vanished silently. Something tore it down that this capture point did
+    /// not see — typically a RST from a box on the path that reached that host
+    /// only (the middlebox-near-the-other-end case), or the host restarted.
+    /// The RST packet is the host's, but the reset that ended the session may
+    /// not be: conflict evidence, so a lone kernel signature is not enough for
+    /// a confident answer. Silent when the capture is on that host (it would
+    /// have seen the RST that killed its socket).
+    public static func peerSocketGone(_ c: ResetContext) -> Evidence? {
+        guard c.established, !c.answersSYN, !c.vantageIsSender, !c.sender.sentFIN, c.sender.payloadBytes > 0 else { return nil }
+        let kernelShape: Bool
+        if c.reset.isIPv6 {
+            kernelShape = c.reset.flowLabel == 0 && (c.sender.stableFlowLabel ?? 0) != 0
+        } else {
+            kernelShape = c.rstHasKernelNoSocketSignature && (c.sender.ipIDLast ?? 0) != 0
+        }
+        guard kernelShape, case .matches = c.ttlRelation else { return nil }
+        let earlierOwnReset = c.others.contains { $0.claimedSender == c.reset.claimedSender && $0.time < c.reset.time }
+        guard !earlierOwnReset else { return nil }
+        return Evidence(
+            rule: .peerSocketGone, pointsTo: .undetermined, weight: Weight.peerSocketGone,
+            detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart)")
+    }
+
     public static func loneReset(_ c: ResetContext) -> Evidence? {
         guard c.sender.packets == 0, c.receiver.packets == 0, !c.synSeen, !c.synAckSeen else { return nil }
         return Evidence(
