@@ -112,3 +112,12 @@ import Testing
         #expect(Rules.peerSocketGone(PeerSocketGoneTests.context(vantage: .client)) == nil)
     }
 }
+
+extension PeerSocketGoneTests {
+    @Test func explainedByAnEarlierRSTTowardsThatHost() {
+        var c = PeerSocketGoneTests.context(vantage: .middle)
+        #expect(Rules.peerSocketGone(c) != nil)
+        c.others = [OtherReset(time: c.reset.time - Fx.s, claimedSender: .server, ttl: 64, ipID: 0, seq: 2_000_100, ack: 0)]
+        #expect(Rules.peerSocketGone(c) == nil)
+    }
+}

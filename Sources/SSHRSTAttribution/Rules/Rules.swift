@@ -534,8 +534,10 @@ public enum Rules {
             kernelShape = c.rstHasKernelNoSocketSignature && (c.sender.ipIDLast ?? 0) != 0
         }
         guard kernelShape, case .matches = c.ttlRelation else { return nil }
-        let earlierOwnReset = c.others.contains { $0.claimedSender == c.reset.claimedSender && $0.time < c.reset.time }
-        guard !earlierOwnReset else { return nil }
+        // Explained when the capture saw that host reset itself earlier, or saw a RST
+        // travel towards it (that is what killed its socket).
+        let explained = c.others.contains { $0.time < c.reset.time }
+        guard !explained else { return nil }
         return Evidence(
             rule: .peerSocketGone, pointsTo: .undetermined, weight: Weight.peerSocketGone,
             detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart)")
