@@ -159,6 +159,15 @@ struct RecordBuilder {
         var fullContext = context
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
         fullContext.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
+        // A side retransmitting (2+ times) into a peer silent for half a second or more.
+        for (side, me, peer) in [(Side.client, tcp.originator, tcp.responder), (Side.server, tcp.responder, tcp.originator)] {
+            let quiet = me.lastTime - peer.lastTime
+            if outcome == .open, me.retransmissions >= 2, peer.packets > 0, quiet >= 500_000_000 {
+                fullContext.stalledSide = side
+                fullContext.stalledRetransmissions = Int(me.retransmissions)
+                fullContext.stalledQuietNs = quiet
+            }
+        }
         let diagnosis = diagnose(fullContext)
 
         var fields: [(String, JSON)] = [

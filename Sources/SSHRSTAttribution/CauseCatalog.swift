@@ -116,6 +116,11 @@ public enum CauseCatalog {
                 id: id, title: "Still open",
                 signature: "No FIN/RST before the capture ended.",
                 detectable: "Only the captured part.")
+        case .peerUnresponsive:
+            return CauseInfo(
+                id: id, title: "One side retransmits into silence",
+                signature: "No RST or FIN at this capture point; at the end one side keeps retransmitting while the other has gone quiet.",
+                detectable: "That the peer or the path stopped answering, from any vantage; whether a RST or a DROP did it only from a capture nearer the peer.")
         case .protocolMismatch:
             return CauseInfo(
                 id: id, title: "Not SSH: the client spoke another protocol",

@@ -55,6 +55,11 @@ public struct DiagnosisContext: Sendable {
     public var negotiatedSummary: String?
     /// The client sent bytes that are not SSH (an HTTP request, TLS, a port scanner's probe).
     public var clientSpokeNonSSH: Bool = false
+    /// At the end of the capture one side was retransmitting to a peer gone quiet:
+    /// that side, its retransmissions, and how long the peer had been silent.
+    public var stalledSide: Side? = nil
+    public var stalledRetransmissions: Int = 0
+    public var stalledQuietNs: Int64 = 0
 
     public init(
         outcome: Outcome, phase: Phase, terminatingVerdict: Verdict? = nil, terminatingReset: ResetPacket? = nil,
@@ -126,6 +131,7 @@ public enum CauseID: String, CaseIterable, Sendable {
     case stillOpen = "still_open"
     case unexplainedReset = "unexplained_reset"
     case protocolMismatch = "protocol_mismatch"
+    case peerUnresponsive = "peer_unresponsive"
 }
 
 /// Strings sshd writes instead of its banner when it drops a connection (sshd.c drop_connection).
@@ -148,6 +154,10 @@ public func diagnose(_ c: DiagnosisContext) -> Diagnosis {
     }
     switch c.outcome {
     case .open:
+        if let side = c.stalledSide {
+            let peer = side.opposite.rawValue
+            return make(.peerUnresponsive, "The \(side.rawValue) was still retransmitting at the end of the capture (\(c.stalledRetransmissions) retransmission(s)) while the \(peer) had sent nothing for \(Fmt.seconds(c.stalledQuietNs)): the \(peer), or the path to it, stopped answering. No RST reached this capture point; a reset or a drop between here and the \(peer) (a firewall, NAT or load balancer), or a dead \(peer), would look like this.", c)
+        }
         return make(.stillOpen, "Still open at the end of the capture after \(Fmt.seconds(c.durationNs)) (furthest phase: \(c.phase.rawValue)); nothing went wrong in the captured part.", c)
     case .timeout:
         if c.priorAuthFailures >= 3 {
@@ -439,6 +449,12 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
         ]
     case .stillOpen:
         return ["Nothing to fix in the captured part; capture longer if the problem happens later"]
+    case .peerUnresponsive:
+        return [
+            "Capture at the other end at the same time: a RST or DROP between the two capture points shows up there",
+            "Look for a firewall/NAT/load balancer that REJECTs or drops mid-session (iptables -L -n -v, conntrack -L, LB idle timeout)",
+            "If the peer host is down or hung: check it from its console (uptime, journalctl -u ssh)",
+        ]
     case .protocolMismatch:
         return [
             "Check what connects to this port: the client address and its software (a web browser, a health check, a scanner)",

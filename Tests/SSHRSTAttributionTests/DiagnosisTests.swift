@@ -33,6 +33,13 @@ import Testing
         (.closedDuringAuth, DiagnosisContext(outcome: .closed, phase: .auth, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .server, durationNs: 3_000_000_000, handshakeToEndNs: 3_000_000_000)),
         (.stillOpen, DiagnosisContext(outcome: .open, phase: .session, durationNs: 10_000_000_000)),
         (.unexplainedReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.undetermined), serverBannerSeen: true, clientBannerSeen: true)),
+        (.peerUnresponsive, {
+            var c = DiagnosisContext(outcome: .open, phase: .session, serverBannerSeen: true, clientBannerSeen: true)
+            c.stalledSide = .server
+            c.stalledRetransmissions = 3
+            c.stalledQuietNs = 1_000_000_000
+            return c
+        }()),
         (.protocolMismatch, {
             var c = DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: verdict(.server, path: .socketAbort), serverBannerSeen: true)
             c.clientSpokeNonSSH = true
