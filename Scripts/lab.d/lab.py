@@ -605,8 +605,11 @@ def record(name, outdir):
     try:
         with Lab() as lab:
             truth = SCENARIOS[name](lab, tmp_out)
-        for line in verify(tmp_out, truth["flows"], truth["family"]):
-            log(f"  {name}: {line}")
+        # With another vantage (SSHRST_LAB_VANTAGE) the capture need not show what the
+        # scenario's own capture point shows: the check is skipped, the truth kept.
+        if not os.environ.get("SSHRST_LAB_VANTAGE"):
+            for line in verify(tmp_out, truth["flows"], truth["family"]):
+                log(f"  {name}: {line}")
         os.replace(tmp_out, out)
     finally:
         if os.path.exists(tmp_out):

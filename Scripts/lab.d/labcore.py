@@ -275,6 +275,11 @@ class Topo:
 # ====================================================================== tcpdump
 class Capture:
     def __init__(self, lab, role, iface, out):
+        # SSHRST_LAB_VANTAGE=c|s records at the client or the server instead of the
+        # scenario's own capture point (to check attribution from every vantage).
+        override = os.environ.get("SSHRST_LAB_VANTAGE")
+        if override in ("c", "s"):
+            role, iface = override, "eth0"
         self.lab, self.out = lab, out
         self.err = lab.path(f"tcpdump-{role}-{iface}.err")
         self.p = lab.spawn(role, ["tcpdump", "-U", "--immediate-mode", "-Z", "root", "-n", "-w", out, "-i", iface],
