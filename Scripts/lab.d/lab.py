@@ -51,19 +51,86 @@ def echo_feeder(client, lines=80, interval=0.1, line="keystroke-data-0123456789"
 
 
 # ============================================================================ scenarios
-@scenario("port-closed")
-def sc_port_closed(lab, out):
-    """No sshd at all: SYN to 22 is answered by the server kernel's RST."""
+def port_closed(lab, out, family):
+    """No sshd at all: the SYN to 22 is answered by the server kernel's RST."""
     t = Topo(lab, routers=1)
     t.warm()
     keys = Keys(lab)
     cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server4, cport=40001, cmd="true")
+    c = Client(lab, keys, t.server4 if family == 4 else t.server6, cport=40001, cmd="true")
     c.wait()
     cap.stop()
+    return c
+
+
+@scenario("port-closed")
+def sc_port_closed(lab, out):
+    port_closed(lab, out, 4)
     return dict(description="Client -> r1 -> server with no listener on 22; the server kernel answers the SYN with RST+ACK (seq 0).",
                 vantage="client", family=4,
                 flows=[flow(40001, 22, "refused", "server", "tcp", "server kernel no-socket RST (tcp_v4_send_reset): IP ID 0, DF, TTL 64 minus 1 hop")])
+
+
+@scenario("port-closed-v6")
+def sc_port_closed_v6(lab, out):
+    port_closed(lab, out, 6)
+    return dict(description="IPv6: no listener on the server's port 22; the server kernel answers the SYN with RST+ACK.",
+                vantage="client", family=6,
+                flows=[flow(40001, 22, "refused", "server", "tcp", "server kernel no-socket RST over IPv6, hop limit 64 minus 1")])
+
+
+def mb_reject(lab, out, router, family=4, at="c"):
+    """client - r1 - (15 ms each way) - r2 - server; ROUTER's FORWARD chain REJECTs
+    (tcp-reset) the client's packets once the flow passed 6000 bytes (connbytes),
+    answering the client with a RST spoofing the server, mid-session. AT is the
+    namespace where tcpdump runs."""
+    t = Topo(lab, routers=2, delays={1: 15})
+    t.warm()
+    keys = Keys(lab)
+    Sshd(lab, keys)
+    client, server = (t.client4, t.server4) if family == 4 else (t.client6, t.server6)
+    ipt(lab, router, f"-A FORWARD -p tcp -s {client} --sport 40001 -d {server} --dport 22 "
+                     "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
+                     "-j REJECT --reject-with tcp-reset", family=family)
+    cap = Capture(lab, at, "eth0", out)
+    c = Client(lab, keys, server, cport=40001, cmd="cat", stdin=subprocess.PIPE)
+    echo_feeder(c, lines=120, interval=0.05)
+    c.wait(10)
+    time.sleep(0.5)
+    cap.stop()
+
+
+@scenario("mb-reject-near-client")
+def sc_mb_near_client(lab, out):
+    mb_reject(lab, out, "r1")
+    return dict(description="client - r1 - (15 ms each way) - r2 - server; r1's FORWARD chain REJECTs with tcp-reset the client's packets once the flow passed 6000 bytes (connbytes), so r1 answers the client with a RST spoofing the server, mid-session.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session",
+                            "RST from router r1 (1 hop from the client) via iptables REJECT --reject-with tcp-reset: IP ID 0, DF, TTL 64 (server packets arrive with 62), arrives <1 ms after the client's packet while the server RTT is ~30 ms; the server never saw the RST")])
+
+
+@scenario("mb-reject-near-client-v6")
+def sc_mb_v6(lab, out):
+    mb_reject(lab, out, "r1", family=6)
+    return dict(description="IPv6: client - r1 - (15 ms each way) - r2 - server; r1 REJECTs (ip6tables tcp-reset) the client's packets once the flow passed 6000 bytes, answering the client with a RST spoofing the server.",
+                vantage="client", family=6,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 via ip6tables REJECT tcp-reset: hop limit 64 vs 62 for the server's packets, arrives <1 ms after the client's packet while the server RTT is ~30 ms")])
+
+
+@scenario("mb-reject-near-server")
+def sc_mb_near_server(lab, out):
+    mb_reject(lab, out, "r2")
+    return dict(description="client - r1 - (15 ms each way) - r2 - server; r2 (next to the server) REJECTs with tcp-reset the client's packets once the flow passed 6000 bytes, so r2 answers the client with a RST spoofing the server; it arrives after a full path RTT like real server packets, one TTL higher.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r2 (1 hop from the server) via iptables REJECT tcp-reset: IP ID 0, DF, TTL 63 at the client vs 62 for the server's packets; the server never saw it")])
+
+
+@scenario("mb-reject-near-server-at-server")
+def sc_mb_near_server_at_server(lab, out):
+    mb_reject(lab, out, "r2", at="s")
+    return dict(description="mb-reject-near-server seen from the server: r2 REJECTs the client's packets after 6000 bytes and answers the client with a RST spoofing the server; r2 also drops what the client sends afterwards (its kernel's RSTs included), so the server never sees a RST: it keeps retransmitting, the flow is still open when the capture stops.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "open", None, "session", "no RST reaches the server: the reset happened between r2 and the client; the server only sees its data go unacknowledged")])
 
 
 @scenario("client-abort")
@@ -89,29 +156,6 @@ def sc_client_abort(lab, out):
                 vantage="server", family=4,
                 flows=[flow(40001, 22, "reset", "client", "session",
                             "client kernel tcp_send_active_reset (close with unread data): RST+ACK in sequence, IP ID continues the client's per-flow counter")])
-
-
-@scenario("mb-reject-near-client")
-def sc_mb_near_client(lab, out):
-    """Router next to the client REJECTs (tcp-reset) an established SSH flow after N bytes."""
-    t = Topo(lab, routers=2, delays={1: 15})
-    t.warm()
-    keys = Keys(lab)
-    sshd = Sshd(lab, keys)
-    ipt(lab, "r1", f"-A FORWARD -p tcp -s {t.client4} --sport 40001 -d {t.server4} --dport 22 "
-                   "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
-                   "-j REJECT --reject-with tcp-reset")
-    cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
-    echo_feeder(c, lines=120, interval=0.05)
-    c.wait(10)
-    time.sleep(0.5)
-    cap.stop()
-    return dict(description="client - r1 - (15 ms each way) - r2 - server; r1's FORWARD chain REJECTs with tcp-reset the client's packets once the flow passed 6000 bytes (connbytes), so r1 answers the client with a RST spoofing the server, mid-session.",
-                vantage="client", family=4,
-                flows=[flow(40001, 22, "reset", "middlebox", "session",
-                            "RST from router r1 (1 hop from the client) via iptables REJECT --reject-with tcp-reset: IP ID 0, DF, TTL 64 (server packets arrive with 62), arrives <1 ms after the client's packet while the server RTT is ~30 ms; the server never saw the RST")])
-
 
 
 def fail2ban_chain(lab, family, client_ip, reject_with):
@@ -287,46 +331,6 @@ def descendants(pid):
     return out
 
 
-@scenario("mb-reject-near-server")
-def sc_mb_near_server(lab, out):
-    t = Topo(lab, routers=2, delays={1: 15})
-    t.warm()
-    keys = Keys(lab)
-    sshd = Sshd(lab, keys)
-    ipt(lab, "r2", f"-A FORWARD -p tcp -s {t.client4} --sport 40001 -d {t.server4} --dport 22 "
-                   "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
-                   "-j REJECT --reject-with tcp-reset")
-    cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
-    echo_feeder(c, lines=120, interval=0.05)
-    c.wait(10)
-    time.sleep(0.5)
-    cap.stop()
-    return dict(description="client - r1 - (15 ms each way) - r2 - server; r2 (next to the server) REJECTs with tcp-reset the client's packets once the flow passed 6000 bytes, so r2 answers the client with a RST spoofing the server; it arrives after a full path RTT like real server packets, one TTL higher.",
-                vantage="client", family=4,
-                flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r2 (1 hop from the server) via iptables REJECT tcp-reset: IP ID 0, DF, TTL 63 at the client vs 62 for the server's packets; the server never saw it")])
-
-
-@scenario("mb-reject-near-server-at-server")
-def sc_mb_near_server_at_server(lab, out):
-    t = Topo(lab, routers=2, delays={1: 15})
-    t.warm()
-    keys = Keys(lab)
-    sshd = Sshd(lab, keys)
-    ipt(lab, "r2", f"-A FORWARD -p tcp -s {t.client4} --sport 40001 -d {t.server4} --dport 22 "
-                   "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
-                   "-j REJECT --reject-with tcp-reset")
-    cap = Capture(lab, "s", "eth0", out)
-    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
-    echo_feeder(c, lines=120, interval=0.05)
-    c.wait(10)
-    time.sleep(0.5)
-    cap.stop()
-    return dict(description="mb-reject-near-server seen from the server: r2 REJECTs the client's packets after 6000 bytes and answers the client with a RST spoofing the server; r2 also drops what the client sends afterwards (its kernel's RSTs included), so the server never sees a RST: it keeps retransmitting, the flow is still open when the capture stops.",
-                vantage="server", family=4,
-                flows=[flow(40001, 22, "open", None, "session", "no RST reaches the server: the reset happened between r2 and the client; the server only sees its data go unacknowledged")])
-
-
 @scenario("conntrack-idle-reset")
 def sc_ct_idle(lab, out):
     t = Topo(lab, routers=1, ttl={"r1": 255})
@@ -458,40 +462,6 @@ def sc_port2222(lab, out):
                 flows=[flow(40001, 2222, "closed", None, "session", "clean session on a non-standard port"),
                        flow(40002, 22, "refused", "server", "tcp", "nothing listens on 22: server kernel RST+ACK (IP ID 0, TTL 128 at the server)"),
                        flow(40003, 2222, "reset", "client", "session", "client killed with unread data: client kernel RST+ACK")])
-
-
-@scenario("port-closed-v6")
-def sc_port_closed_v6(lab, out):
-    t = Topo(lab, routers=1)
-    t.warm()
-    keys = Keys(lab)
-    cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server6, cport=40001, cmd="true")
-    c.wait()
-    cap.stop()
-    return dict(description="IPv6: no listener on the server's port 22; the server kernel answers the SYN with RST+ACK.",
-                vantage="client", family=6,
-                flows=[flow(40001, 22, "refused", "server", "tcp", "server kernel no-socket RST over IPv6, hop limit 64 minus 1")])
-
-
-@scenario("mb-reject-near-client-v6")
-def sc_mb_v6(lab, out):
-    t = Topo(lab, routers=2, delays={1: 15})
-    t.warm()
-    keys = Keys(lab)
-    sshd = Sshd(lab, keys)
-    ipt(lab, "r1", f"-A FORWARD -p tcp -s {t.client6} --sport 40001 -d {t.server6} --dport 22 "
-                   "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes "
-                   "-j REJECT --reject-with tcp-reset", family=6)
-    cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server6, cport=40001, cmd="cat", stdin=subprocess.PIPE)
-    echo_feeder(c, lines=120, interval=0.05)
-    c.wait(10)
-    time.sleep(0.5)
-    cap.stop()
-    return dict(description="IPv6: client - r1 - (15 ms each way) - r2 - server; r1 REJECTs (ip6tables tcp-reset) the client's packets once the flow passed 6000 bytes, answering the client with a RST spoofing the server.",
-                vantage="client", family=6,
-                flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 via ip6tables REJECT tcp-reset: hop limit 64 vs 62 for the server's packets, arrives <1 ms after the client's packet while the server RTT is ~30 ms")])
 
 
 @scenario("fail2ban-icmp-v6")
