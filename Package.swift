@@ -33,7 +33,7 @@ let package = Package(
         // Passive RFC 4253 decoder (identification, binary packets, KEXINIT); stdlib only.
         .target(name: "SSHRSTTransport", swiftSettings: strict),
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
-        .target(name: "SSHRSTAttribution", swiftSettings: strict),
+        .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap or writes `unsafe`.
         .target(name: "SSHRSTCapture", dependencies: ["CPcap"]),
         // Record model and renderers (JSON Lines, text, Zeek).
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "SSHRSTWireTests", dependencies: ["SSHRSTWire"]),
         .testTarget(name: "SSHRSTFlowTests", dependencies: ["SSHRSTFlow", "SSHRSTWire"]),
         .testTarget(name: "SSHRSTTransportTests", dependencies: ["SSHRSTTransport"]),
-        .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution"]),
+        .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution", "SSHRSTWire"]),
         .testTarget(
             name: "SSHRSTTests",
             dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture"]

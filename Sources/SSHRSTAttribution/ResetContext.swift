@@ -1,3 +1,5 @@
+import SSHRSTWire
+
 // Input values for RST attribution. The engine fills these from real packets; this module only reads them.
 //
 // Units: every time is `Int64` nanoseconds since the Unix epoch (capture time); every duration is `Int64`
@@ -227,35 +229,8 @@ public struct ICMPReport: Sendable, Equatable {
         isIPv6 ? (type == 1 && code == 1) : (type == 3 && (code == 9 || code == 10 || code == 13))
     }
 
-    /// Stable snake_case name of the type/code, as in the `icmp` array of the flow record.
-    public var name: String {
-        if isIPv6 {
-            switch (type, code) {
-            case (1, 0): return "no_route"
-            case (1, 1): return "admin_prohibited"
-            case (1, 3): return "address_unreachable"
-            case (1, 4): return "port_unreachable"
-            case (1, 5), (1, 6): return "policy_rejected"
-            case (1, _): return "destination_unreachable"
-            case (2, _): return "packet_too_big"
-            case (3, _): return "time_exceeded"
-            case (4, _): return "parameter_problem"
-            default: return "icmpv6_\(type)_\(code)"
-            }
-        }
-        switch (type, code) {
-        case (3, 0): return "net_unreachable"
-        case (3, 1): return "host_unreachable"
-        case (3, 2): return "protocol_unreachable"
-        case (3, 3): return "port_unreachable"
-        case (3, 4): return "fragmentation_needed"
-        case (3, 9), (3, 10), (3, 13): return "admin_prohibited"
-        case (3, _): return "destination_unreachable"
-        case (11, _): return "time_exceeded"
-        case (12, _): return "parameter_problem"
-        default: return "icmp_\(type)_\(code)"
-        }
-    }
+    /// Stable snake_case name of the type/code, as in the `icmp` array of the flow record (SSHRSTWire's table).
+    public var name: String { ICMPName.of(type: type, code: code, isIPv6: isIPv6) }
 }
 
 /// Everything attribution knows about one RST: the packet, both sides' history before it, what followed, and the flow's

@@ -28,16 +28,30 @@ public struct ICMPError: Sendable, Equatable {
     public var quotedSeq: UInt32?
 
     /// Stable snake_case name of the error, as in the flow record's `icmp[].name`.
-    public var name: String {
-        if ip.isIPv6 {
+    public var name: String { ICMPName.of(type: type, code: code, isIPv6: ip.isIPv6) }
+
+    /// Destination unreachable (any code) or administratively prohibited: the
+    /// kind of error that refuses a connection attempt.
+    public var isUnreachable: Bool {
+        ip.isIPv6 ? type == 1 : type == 3
+    }
+}
+
+/// The one table of ICMP/ICMPv6 type/code names (RFC 792, RFC 4443 §3) used in
+/// records and in diagnoses.
+public enum ICMPName {
+    public static func of(type: UInt8, code: UInt8, isIPv6: Bool) -> String {
+        if isIPv6 {
             switch (type, code) {
             case (1, 0): return "no_route"
             case (1, 1): return "admin_prohibited"
-            case (1, 3): return "host_unreachable"
+            case (1, 3): return "address_unreachable"
             case (1, 4): return "port_unreachable"
-            case (1, 5), (1, 6): return "admin_prohibited"
+            case (1, 5), (1, 6): return "policy_rejected"
             case (1, _): return "destination_unreachable"
+            case (2, _): return "packet_too_big"
             case (3, _): return "time_exceeded"
+            case (4, _): return "parameter_problem"
             default: return "icmpv6_\(type)_\(code)"
             }
         }
@@ -46,17 +60,13 @@ public struct ICMPError: Sendable, Equatable {
         case (3, 1): return "host_unreachable"
         case (3, 2): return "protocol_unreachable"
         case (3, 3): return "port_unreachable"
+        case (3, 4): return "fragmentation_needed"
         case (3, 9), (3, 10), (3, 13): return "admin_prohibited"
         case (3, _): return "destination_unreachable"
         case (11, _): return "time_exceeded"
+        case (12, _): return "parameter_problem"
         default: return "icmp_\(type)_\(code)"
         }
-    }
-
-    /// Destination unreachable (any code) or administratively prohibited: the
-    /// kind of error that refuses a connection attempt.
-    public var isUnreachable: Bool {
-        ip.isIPv6 ? type == 1 : type == 3
     }
 }
 
