@@ -456,19 +456,28 @@ struct DirectionDecoder: Sendable {
     // MARK: SSH-2 packets
 
     /// Handles at most one packet; returns true when parsing may continue.
-    private mutating func stepSSH2(log: inout AnomalyLog) -> Bool {
+    /// The packet_length field at `head`, checked against the cap and `minimum`
+    /// (SSH-2: RFC 4253 §6; SSH-1: the length word): nil when more bytes are
+    /// needed or when the length is impossible (then a stopping violation).
+    private mutating func packetLength(minimum: Int, log: inout AnomalyLog) -> Int? {
         let bytes = buf
-        let s = bytes.span
-        guard let length32 = s.be32(at: head) else { return false }
+        guard let length32 = bytes.span.be32(at: head) else { return nil }
         guard length32 <= UInt32(TransportLimits.maxPacketLength) else {
             violation(.packetTooLarge, log: &log, stopping: true)
-            return false
+            return nil
         }
         let length = Int(length32)
-        guard length >= 2 else {
+        guard length >= minimum else {
             violation(.packetTooSmall, log: &log, stopping: true)
-            return false
+            return nil
         }
+        return length
+    }
+
+    private mutating func stepSSH2(log: inout AnomalyLog) -> Bool {
+        guard let length = packetLength(minimum: 2, log: &log) else { return false }
+        let bytes = buf
+        let s = bytes.span
         guard let padding = s.u8(at: head &+ 4) else { return false }
         // payload length = length - padding - 1 must be >= 1.
         guard Int(padding) <= length &- 2 else {
@@ -580,18 +589,9 @@ struct DirectionDecoder: Sendable {
     // MARK: SSH-1 packets
 
     private mutating func stepSSH1(log: inout AnomalyLog) -> Bool {
+        guard let length = packetLength(minimum: 5, log: &log) else { return false }
         let bytes = buf
         let s = bytes.span
-        guard let length32 = s.be32(at: head) else { return false }
-        guard length32 <= UInt32(TransportLimits.maxPacketLength) else {
-            violation(.packetTooLarge, log: &log, stopping: true)
-            return false
-        }
-        let length = Int(length32)
-        guard length >= 5 else {
-            violation(.packetTooSmall, log: &log, stopping: true)
-            return false
-        }
         let padding = 8 &- (length & 7)
         let total = 4 &+ padding &+ length
         let typeAt = head &+ 4 &+ padding
