@@ -142,7 +142,7 @@ struct RecordBuilder {
             let end = terminating.map { state.resets[$0].packet.time } ?? state.lastTime
             handshakeToEnd = end - synAck
         }
-        let context = DiagnosisContext(
+        var context = DiagnosisContext(
             outcome: outcome, phase: phase,
             terminatingVerdict: terminating.map { verdicts[$0] },
             terminatingReset: terminating.map { state.resets[$0].packet },
@@ -156,19 +156,18 @@ struct RecordBuilder {
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
             priorAuthFailures: priorAuthFailures, clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
-        var fullContext = context
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
-        fullContext.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
+        context.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
         // A side retransmitting (2+ times) into a peer silent for half a second or more.
         for (side, me, peer) in [(Side.client, tcp.originator, tcp.responder), (Side.server, tcp.responder, tcp.originator)] {
             let quiet = me.lastTime - peer.lastTime
             if outcome == .open, me.retransmissions >= 2, peer.packets > 0, quiet >= 500_000_000 {
-                fullContext.stalledSide = side
-                fullContext.stalledRetransmissions = Int(me.retransmissions)
-                fullContext.stalledQuietNs = quiet
+                context.stalledSide = side
+                context.stalledRetransmissions = Int(me.retransmissions)
+                context.stalledQuietNs = quiet
             }
         }
-        let diagnosis = diagnose(fullContext)
+        let diagnosis = diagnose(context)
 
         var fields: [(String, JSON)] = [
             ("type", .string("flow")),
