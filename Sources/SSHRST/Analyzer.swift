@@ -30,6 +30,8 @@ public final class Analyzer {
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
     var authFailures: [String: (count: Int, lastEnd: Int64)] = [:]
     var patterns: [JSON] = []
+    /// KEXINITs, negotiations and their JSON shared between records (bounded).
+    let memo = RecordMemo()
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
 
@@ -222,7 +224,7 @@ public final class Analyzer {
             state.status = .banner
         }
         if state.isReported {
-            var builder = RecordBuilder(state: state, key: key, configuration: configuration)
+            var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
             let pairKey = builder.clientServerKey
             if let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
                 builder.priorAuthFailures = prior.count

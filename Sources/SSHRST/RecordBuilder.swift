@@ -23,11 +23,14 @@ struct RecordBuilder {
     let configuration: AnalyzerConfiguration
     /// Failed authentications from this client to this server that ended before this flow began.
     var priorAuthFailures = 0
+    /// Shared across the analyzer's records (nil: render everything from scratch; same output).
+    let memo: RecordMemo?
 
-    init(state: FlowState, key: FlowKey, configuration: AnalyzerConfiguration) {
+    init(state: FlowState, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
         self.state = state
         self.key = key
         self.configuration = configuration
+        self.memo = memo
     }
 
     var clientServerKey: String {
@@ -70,7 +73,7 @@ struct RecordBuilder {
 
     func build() -> BuiltRecord {
         let tcp = state.tcp
-        let summary = state.transport?.summary()
+        let summary = state.transport?.summary(interner: memo?.interner)
         let client = originator
         let server = responder
         let uid = RecordBuilder.uid(client, server, time: state.firstTime)
@@ -134,7 +137,7 @@ struct RecordBuilder {
 
         // Diagnosis.
         let serverPre = summary?.responderPreBanner ?? []
-        let negotiation = summary.flatMap { s in s.negotiation ?? s.negotiation(assumingClient: .originator) }
+        let negotiation = summary?.effectiveNegotiation
         let disconnect = summary?.disconnect
         let idle = terminating.flatMap { i in state.resets[i].gapBeforeTrigger }
         var handshakeToEnd: Int64? = nil
@@ -326,8 +329,7 @@ struct RecordBuilder {
         return .object(fields)
     }
 
-    func kexJSON(_ k: KexInit?) -> JSON {
-        guard let k else { return .null }
+    func kexJSON(_ k: KexInit) -> JSON {
         func list(_ l: [String]) -> JSON { .array(l.map { .string($0) }) }
         return .object([
             ("kex_algorithms", list(k.kexAlgorithms)),
@@ -355,23 +357,32 @@ struct RecordBuilder {
         let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
         let clientKex = clientIsOriginator ? s.originatorKexInit : s.responderKexInit
         let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
+        let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
+        let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
+        let clientKexJSON = clientKex.map { k in memo?.kexJSON(k, id: clientKexID, build: kexJSON) ?? kexJSON(k) } ?? .null
+        let serverKexJSON = serverKex.map { k in memo?.kexJSON(k, id: serverKexID, build: kexJSON) ?? kexJSON(k) } ?? .null
         var negotiated: JSON = .null
         var failure: JSON = .null
-        if let c = clientKex, let sv = serverKex {
-            let n = negotiate(client: c, server: sv)
-            negotiated = .object([
-                ("kex", .optionalString(n.kex)), ("host_key", .optionalString(n.hostKey)),
-                ("cipher_client_to_server", .optionalString(n.cipherClientToServer)),
-                ("cipher_server_to_client", .optionalString(n.cipherServerToClient)),
-                ("mac_client_to_server", .optionalString(n.macClientToServer)),
-                ("mac_server_to_client", .optionalString(n.macServerToClient)),
-                ("compression_client_to_server", .optionalString(n.compressionClientToServer)),
-                ("compression_server_to_client", .optionalString(n.compressionServerToClient)),
-            ])
-            failure = .optionalString(n.failure)
+        if clientKex != nil, serverKex != nil, let n = s.effectiveNegotiation {
+            func build() -> (json: JSON, failure: JSON) {
+                (.object([
+                    ("kex", .optionalString(n.kex)), ("host_key", .optionalString(n.hostKey)),
+                    ("cipher_client_to_server", .optionalString(n.cipherClientToServer)),
+                    ("cipher_server_to_client", .optionalString(n.cipherServerToClient)),
+                    ("mac_client_to_server", .optionalString(n.macClientToServer)),
+                    ("mac_server_to_client", .optionalString(n.macServerToClient)),
+                    ("compression_client_to_server", .optionalString(n.compressionClientToServer)),
+                    ("compression_server_to_client", .optionalString(n.compressionServerToClient)),
+                ]), .optionalString(n.failure))
+            }
+            (negotiated, failure) = memo?.negotiatedJSON(clientID: clientKexID, serverID: serverKexID, build: build) ?? build()
         }
-        let clientHassh = clientKex.map { SSHRSTTransport.hasshString(client: $0) }
-        let serverHassh = serverKex.map { SSHRSTTransport.hasshServerString(server: $0) }
+        let clientHassh = clientKex.map { k in
+            memo?.hassh(k, id: clientKexID, client: true) ?? { let h = hasshString(client: k); return (h, Fingerprint.md5Hex(h)) }()
+        }
+        let serverHassh = serverKex.map { k in
+            memo?.hassh(k, id: serverKexID, client: false) ?? { let h = hasshServerString(server: k); return (h, Fingerprint.md5Hex(h)) }()
+        }
         func marker(_ name: String, in k: KexInit?) -> Bool { k?.kexAlgorithms.contains(name) ?? false }
         var strict: JSON = .null
         var ext: JSON = .null
@@ -395,14 +406,14 @@ struct RecordBuilder {
             ("client_banner", .optionalString(clientIsOriginator ? s.originatorBanner : s.responderBanner)),
             ("server_banner", .optionalString(clientIsOriginator ? s.responderBanner : s.originatorBanner)),
             ("version", .optionalInt(s.version)),
-            ("client_kexinit", kexJSON(clientKex)),
-            ("server_kexinit", kexJSON(serverKex)),
+            ("client_kexinit", clientKexJSON),
+            ("server_kexinit", serverKexJSON),
             ("negotiated", negotiated),
             ("negotiation_failure", failure),
-            ("hassh", .optionalString(clientHassh.map { Fingerprint.md5Hex($0) })),
-            ("hassh_string", .optionalString(clientHassh)),
-            ("hassh_server", .optionalString(serverHassh.map { Fingerprint.md5Hex($0) })),
-            ("hassh_server_string", .optionalString(serverHassh)),
+            ("hassh", .optionalString(clientHassh?.md5)),
+            ("hassh_string", .optionalString(clientHassh?.string)),
+            ("hassh_server", .optionalString(serverHassh?.md5)),
+            ("hassh_server_string", .optionalString(serverHassh?.string)),
             ("host_key", hostKey),
             ("strict_kex", strict),
             ("ext_info", ext),

@@ -9,6 +9,15 @@ public indirect enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+    /// A value serialized once and shared by many records (a KEXINIT seen on many flows): written as its
+    /// stored bytes; the readers below (`subscript`, `arrayValue`, ...) see `value`.
+    case shared(SharedJSON)
+
+    /// This value with any `.shared` wrapper removed.
+    public var resolved: JSON {
+        if case .shared(let s) = self { return s.value }
+        return self
+    }
 
     public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
 
@@ -66,6 +75,7 @@ public indirect enum JSON: Sendable, Equatable {
                 value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
+        case .shared(let s): out.append(contentsOf: s.bytes)
         }
     }
 
@@ -113,26 +123,38 @@ public indirect enum JSON: Sendable, Equatable {
 
     // Reading (for `sshrst check` and tests): a small strict parser.
     public subscript(key: String) -> JSON? {
-        if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
+        if case .object(let fields) = resolved { return fields.first { $0.0 == key }?.1.resolved }
         return nil
     }
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var stringValue: String? { if case .string(let s) = resolved { return s }; return nil }
     public var intValue: Int? {
-        switch self {
+        switch resolved {
         case .int(let i): return i
         case .number(let s): return Int(s)
         default: return nil
         }
     }
     public var doubleValue: Double? {
-        switch self {
+        switch resolved {
         case .int(let i): return Double(i)
         case .number(let s): return Double(s)
         default: return nil
         }
     }
-    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
-    public var isNull: Bool { if case .null = self { return true }; return false }
+    public var arrayValue: [JSON]? { if case .array(let a) = resolved { return a }; return nil }
+    public var isNull: Bool { if case .null = resolved { return true }; return false }
+}
+
+/// A JSON value and its serialization, made once (see `JSON.shared`).
+public final class SharedJSON: Sendable {
+    public let value: JSON
+    public let bytes: [UInt8]
+
+    public init(_ value: JSON) {
+        let v = value.resolved
+        self.value = v
+        self.bytes = v.serializedBytes()
+    }
 }
 
 /// "S.ffffff" from integer nanoseconds, exact (no floating point).

@@ -115,47 +115,51 @@ struct StoredKexInit: Sendable {
               probe &+ 5 <= end
         else { return .malformed }
 
+        // Second pass: copy the lists (a vector copy), then check each on the copy: too many names, empty
+        // names, over-long names, bytes that are not printable US-ASCII or are spaces.
         var listBytes: [UInt8] = []
         listBytes.reserveCapacity(total)
         var ends: [Int] = []
         ends.reserveCapacity(nameListCount)
-        var tooLong = false
-        var malformed = false
         for _ in 0..<nameListCount {
             guard let r = s.sshString(at: cursor, end: end) else { return .malformed }
-            let check = checkNameList(s, r)
-            tooLong = tooLong || check.tooLong
-            malformed = malformed || check.malformed
             s.append(r, to: &listBytes)
             ends.append(listBytes.count)
             cursor = r.upperBound
         }
+        var tooLong = false
+        var malformed = false
+        let copy = listBytes.span
+        var start = 0
+        for listEnd in ends {
+            guard start < listEnd, listEnd <= copy.count else { start = listEnd; continue }
+            let list = copy.extracting(start..<listEnd)
+            start = listEnd
+            var names = 1
+            var nameLength = 0
+            var longest = 0
+            var bad = false
+            for i in list.indices {
+                let b = list[i]
+                if b == UInt8(ascii: ",") {
+                    bad = bad || nameLength == 0
+                    longest = Swift.max(longest, nameLength)
+                    names &+= 1
+                    nameLength = 0
+                } else {
+                    nameLength &+= 1
+                    // Printable US-ASCII without the space: 0x21 ... 0x7E.
+                    bad = bad || (b &- 0x21) > (0x7E - 0x21)
+                }
+            }
+            longest = Swift.max(longest, nameLength)
+            if bad || nameLength == 0 || longest > TransportLimits.maxAlgorithmNameLength { malformed = true }
+            if names > TransportLimits.maxNamesPerList { tooLong = true }
+        }
+        guard ends.count == nameListCount else { return .malformed }
         return .ok(
             StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0),
             tooLong: tooLong, malformed: malformed)
-    }
-
-    /// One linear pass over a name-list: too many names, empty names, over-long or non-printable names.
-    private static func checkNameList(_ s: Span<UInt8>, _ r: Range<Int>) -> (tooLong: Bool, malformed: Bool) {
-        guard !r.isEmpty else { return (false, false) }
-        var names = 1
-        var nameLength = 0
-        var malformed = false
-        for i in r {
-            guard let b = s.u8(at: i) else { return (false, true) }
-            if b == UInt8(ascii: ",") {
-                if nameLength == 0 { malformed = true }
-                names &+= 1
-                nameLength = 0
-            } else {
-                nameLength &+= 1
-                if nameLength > TransportLimits.maxAlgorithmNameLength || !isPrintableASCII(b) || b == 0x20 {
-                    malformed = true
-                }
-            }
-        }
-        if nameLength == 0 { malformed = true }
-        return (names > TransportLimits.maxNamesPerList, malformed)
     }
 
     /// The bytes of list `k` (0 ..< 10).

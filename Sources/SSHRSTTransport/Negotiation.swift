@@ -101,12 +101,32 @@ enum KexFamily {
     case plain
 
     init(kexName: String) {
-        if kexName.hasPrefix("diffie-hellman-group-exchange-") || kexName.contains("group-exchange") {
+        if KexFamily.containsGroupExchange(kexName) {
             self = .groupExchange
         } else if kexName == "rsa1024-sha1" || kexName == "rsa2048-sha256" {
             self = .rsa
         } else {
             self = .plain
         }
+    }
+
+    private static let groupExchangeBytes: [UInt8] = Array("group-exchange".utf8)
+
+    /// `kexName` contains "group-exchange" (covers `diffie-hellman-group-exchange-*` and vendor variants);
+    /// a byte search over the UTF-8 view (String.contains costs more than the rest of a record).
+    static func containsGroupExchange(_ kexName: String) -> Bool {
+        let u = kexName.utf8.span
+        let needle = groupExchangeBytes.span
+        let n = needle.count
+        guard u.count >= n else { return false }
+        for start in 0...(u.count &- n) {
+            var match = true
+            for j in 0..<n where u[start &+ j] != needle[j] {
+                match = false
+                break
+            }
+            if match { return true }
+        }
+        return false
     }
 }

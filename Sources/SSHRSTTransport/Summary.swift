@@ -72,6 +72,12 @@ public struct SSHSummary: Sendable {
     public var responderVersion: SSHProtocolVersion?
     /// Furthest phase.
     public var phase: SSHPhaseCode
+    /// RFC 4253 §7.1 outcome with the SSH client taken as `sshClientSide ?? .originator` (what records show),
+    /// when both KEXINITs were seen; computed once by `summary(interner:)`.
+    public var effectiveNegotiation: Negotiation?
+    /// The interner's ids of the two KEXINITs (equal ids: byte-identical name-lists), when one was used.
+    public var originatorKexInitID: Int?
+    public var responderKexInitID: Int?
 
     /// The client's and server's KEXINIT, once `sshClientSide` is known.
     public var clientKexInit: KexInit? { sshClientSide.flatMap { $0 == .originator ? originatorKexInit : responderKexInit } }
@@ -96,13 +102,27 @@ public struct SSHSummary: Sendable {
 }
 
 extension SSHTransportSession {
-    /// Builds the flow's summary (cold path: allocates strings and arrays).
-    public func summary() -> SSHSummary {
+    /// Builds the flow's summary (cold path: allocates strings and arrays). With an `interner`, KEXINITs
+    /// already seen on other flows and their negotiation are not decoded again.
+    public func summary(interner: KexInitInterner? = nil) -> SSHSummary {
         var anomalies = log
         let o = dirs[0]
         let r = dirs[1]
-        let kexO = o.kexInit?.decoded()
-        let kexR = r.kexInit?.decoded()
+        func decode(_ k: StoredKexInit?) -> (KexInit, id: Int?)? {
+            guard let k else { return nil }
+            return interner?.decode(k) ?? (k.decoded(), nil)
+        }
+        let decodedO = decode(o.kexInit)
+        let decodedR = decode(r.kexInit)
+        let kexO = decodedO?.0
+        let kexR = decodedR?.0
+        func negotiation(client: SSHSide) -> Negotiation? {
+            let c = client == .originator ? decodedO : decodedR
+            let s = client == .originator ? decodedR : decodedO
+            guard let c, let s else { return nil }
+            return interner?.negotiation(client: c.0, clientID: c.id, server: s.0, serverID: s.id)
+                ?? negotiate(client: c.0, server: s.0)
+        }
 
         let v = agreedVersion(o.version, r.version)
         if v.mismatch { anomalies.add(.versionMismatch) }
@@ -110,16 +130,17 @@ extension SSHTransportSession {
         // Negotiated kex family, needed to read 30/31 and to know which reply carries the host key.
         let clientByMessages = Self.clientSide(o, r, family: nil)
         var family: KexFamily?
-        if let c = clientByMessages.side {
-            let ck = c == .originator ? kexO : kexR
-            let sk = c == .originator ? kexR : kexO
-            if let ck, let sk, let kex = firstCommon(ck.kexAlgorithms, sk.kexAlgorithms) {
-                family = KexFamily(kexName: kex)
-            }
+        var effective: Negotiation?
+        if let c = clientByMessages.side, let n = negotiation(client: c) {
+            if let kex = n.kex { family = KexFamily(kexName: kex) }
+            effective = n
         }
         var client = clientByMessages
         if family == .rsa { client = Self.clientSide(o, r, family: .rsa) }
         if client.conflict { anomalies.add(.kexRoleConflict) }
+        if client.side != clientByMessages.side || effective == nil {
+            effective = negotiation(client: client.side ?? .originator)
+        }
 
         // Host key.
         var hostKey: HostKey?
@@ -184,7 +205,10 @@ extension SSHTransportSession {
             responderNonSSH: r.nonSSH,
             originatorVersion: o.version,
             responderVersion: r.version,
-            phase: phaseCode)
+            phase: phaseCode,
+            effectiveNegotiation: effective,
+            originatorKexInitID: decodedO?.id,
+            responderKexInitID: decodedR?.id)
     }
 
     private static func lines(_ d: DirectionDecoder) -> [String] {

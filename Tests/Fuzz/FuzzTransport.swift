@@ -11,7 +11,8 @@
 //               and holes are one byte away
 // flags & 0x04: call setStart(side, sequence) first (as the engine does after a SYN)
 // flags & 0x30 == 0x30: call summary() after this record
-// After the last record: finish(), then summary() and its derived values.
+// After the last record: finish(), then summary() and its derived values, and summary(interner:) with an
+// interner shared by all inputs (small, so its capacity limit is reached): both must agree.
 // Tests/SSHRSTTests/FuzzRegressionTests.swift replays inputs with the same decoder.
 
 import SSHRSTTransport
@@ -58,8 +59,18 @@ enum FuzzTransport {
             if flags & 0x30 == 0x30 { consume(session.summary()) }
         }
         session.finish()
-        consume(session.summary())
+        let plain = session.summary()
+        consume(plain)
+        let interned = session.summary(interner: interner)
+        precondition(interned.originatorKexInit == plain.originatorKexInit
+            && interned.responderKexInit == plain.responderKexInit
+            && interned.effectiveNegotiation == plain.effectiveNegotiation
+            && plain.effectiveNegotiation == plain.negotiation(assumingClient: plain.sshClientSide ?? .originator)
+            && interned.sshClientSide == plain.sshClientSide && interned.anomalies == plain.anomalies,
+            "summary(interner:) differs from summary()")
     }
+
+    nonisolated(unsafe) static let interner = KexInitInterner(capacity: 64)
 
     static func consume(_ summary: SSHSummary) {
         var total = summary.anomalies.count

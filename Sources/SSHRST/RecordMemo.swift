@@ -1,0 +1,58 @@
+import SSHRSTReport
+import SSHRSTTransport
+
+/// What records repeat from flow to flow, made once: decoded KEXINITs and their negotiation (through the
+/// transport's interner), each distinct KEXINIT's JSON object and hassh/hasshServer, each pair's
+/// `negotiated` object. Keyed by the interner's ids, so bounded by its capacity; a KEXINIT the interner
+/// did not keep is rendered every time. Output is byte-identical with or without the memo.
+final class RecordMemo {
+    let interner: KexInitInterner
+
+    struct KexEntry {
+        let json: JSON
+        /// hassh source string and MD5 when this KEXINIT is the client's; hasshServer's when the server's.
+        var clientHassh: (string: String, md5: String)?
+        var serverHassh: (string: String, md5: String)?
+    }
+
+    private var kex: [Int: KexEntry] = [:]
+    private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
+
+    init(capacity: Int = 1024) {
+        interner = KexInitInterner(capacity: capacity)
+    }
+
+    /// The KEXINIT's JSON object.
+    func kexJSON(_ k: KexInit, id: Int?, build: (KexInit) -> JSON) -> JSON {
+        guard let id else { return build(k) }
+        if let e = kex[id] { return e.json }
+        let json = JSON.shared(SharedJSON(build(k)))
+        kex[id] = KexEntry(json: json)
+        return json
+    }
+
+    /// hassh (client) or hasshServer (server) source string and MD5.
+    func hassh(_ k: KexInit, id: Int?, client: Bool) -> (string: String, md5: String) {
+        func make() -> (string: String, md5: String) {
+            let s = client ? hasshString(client: k) : hasshServerString(server: k)
+            return (s, Fingerprint.md5Hex(s))
+        }
+        guard let id, var e = kex[id] else { return make() }
+        if let h = client ? e.clientHassh : e.serverHassh { return h }
+        let h = make()
+        if client { e.clientHassh = h } else { e.serverHassh = h }
+        kex[id] = e
+        return h
+    }
+
+    /// The `negotiated` object and `negotiation_failure` value for a client/server pair.
+    func negotiatedJSON(clientID: Int?, serverID: Int?, build: () -> (json: JSON, failure: JSON)) -> (json: JSON, failure: JSON) {
+        guard let c = clientID, let s = serverID else { return build() }
+        let pair = c &* interner.capacity &+ s
+        if let n = negotiated[pair] { return n }
+        let built = build()
+        let n = (json: JSON.shared(SharedJSON(built.json)), failure: built.failure)
+        negotiated[pair] = n
+        return n
+    }
+}

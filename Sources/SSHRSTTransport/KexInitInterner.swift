@@ -1,0 +1,74 @@
+// Many flows send byte-identical KEXINITs (the same client or server software): decode each
+// distinct one once, and compute each client/server negotiation once.
+
+/// Remembers decoded KEXINITs by their name-list bytes (the cookie is per message and is not part of the key)
+/// and RFC 4253 §7.1 outcomes by pair. Bounded: past `capacity` distinct KEXINITs (or pairs) new ones are
+/// decoded every time and not remembered, so hostile input costs time as without the interner, never memory.
+/// Not thread-safe: one per analyzer. Output is the same with or without it.
+public final class KexInitInterner {
+    public let capacity: Int
+    private var entries: [Key: Int] = [:]
+    private var decodedByID: [KexInit] = []
+    private var negotiations: [Int: Negotiation] = [:]
+    public private(set) var hits = 0
+    public private(set) var misses = 0
+
+    public init(capacity: Int = 1024) {
+        self.capacity = max(0, capacity)
+    }
+
+    /// Distinct KEXINITs remembered.
+    public var count: Int { decodedByID.count }
+
+    struct Key: Hashable {
+        let digest: UInt64
+        let listBytes: [UInt8]
+        let ends: [Int]
+        let follows: Bool
+
+        init(_ k: StoredKexInit) {
+            // FNV-1a over the bytes and the list boundaries: the dictionary hashes only this word.
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in k.listBytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            for e in k.ends { h = (h ^ UInt64(truncatingIfNeeded: e)) &* 0x0000_0100_0000_01b3 }
+            digest = k.firstKexPacketFollows ? ~h : h
+            listBytes = k.listBytes
+            ends = k.ends
+            follows = k.firstKexPacketFollows
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.digest == b.digest && a.follows == b.follows && a.ends == b.ends && a.listBytes == b.listBytes
+        }
+    }
+
+    /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
+    func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {
+        let key = Key(stored)
+        if let id = entries[key] {
+            hits &+= 1
+            var k = decodedByID[id]
+            k.cookie = stored.cookie
+            return (k, id)
+        }
+        misses &+= 1
+        let k = stored.decoded()
+        guard decodedByID.count < capacity else { return (k, nil) }
+        let id = decodedByID.count
+        entries[key] = id
+        decodedByID.append(k)
+        return (k, id)
+    }
+
+    /// `negotiate(client:server:)`, remembered when both KEXINITs have ids.
+    func negotiation(client: KexInit, clientID: Int?, server: KexInit, serverID: Int?) -> Negotiation {
+        guard let c = clientID, let s = serverID else { return negotiate(client: client, server: server) }
+        let pair = c &* capacity &+ s
+        if let n = negotiations[pair] { return n }
+        let n = negotiate(client: client, server: server)
+        if negotiations.count < capacity { negotiations[pair] = n }
+        return n
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import SSHRSTTransport
+
+/// `summary(interner:)` must give exactly what `summary()` gives; the interner only saves work.
+@Suite struct InternerTests {
+    func session(clientLists: [[String]] = Fixture.clientLists, cookie: UInt8 = 0, follows: Bool = false) -> SSHTransportSession {
+        var f = Feeder()
+        f.send(.originator, Array((Fixture.clientBanner + "\r\n").utf8)
+            + Wire.packet(Wire.kexInit(clientLists, cookie: [UInt8](repeating: cookie, count: 16), follows: follows)))
+        f.send(.responder, Fixture.serverStream)
+        f.session.finish()
+        return f.session
+    }
+
+    func expectSame(_ a: SSHSummary, _ b: SSHSummary) {
+        #expect(a.originatorKexInit == b.originatorKexInit)
+        #expect(a.responderKexInit == b.responderKexInit)
+        #expect(a.effectiveNegotiation == b.effectiveNegotiation)
+        #expect(a.sshClientSide == b.sshClientSide)
+        #expect(a.anomalies == b.anomalies)
+    }
+
+    @Test func sameKexInitIsDecodedOnceAndKeepsEachCookie() throws {
+        let interner = KexInitInterner(capacity: 8)
+        let first = session(cookie: 1).summary(interner: interner)
+        let second = session(cookie: 2).summary(interner: interner)
+        expectSame(first, session(cookie: 1).summary())
+        expectSame(second, session(cookie: 2).summary())
+        #expect(first.originatorKexInit?.cookie == [UInt8](repeating: 1, count: 16))
+        #expect(second.originatorKexInit?.cookie == [UInt8](repeating: 2, count: 16))
+        #expect(first.originatorKexInitID != nil && first.originatorKexInitID == second.originatorKexInitID)
+        #expect(first.responderKexInitID == second.responderKexInitID)
+        #expect(first.originatorKexInitID != first.responderKexInitID)
+        #expect(interner.count == 2)
+        #expect(interner.hits == 2 && interner.misses == 2)
+        #expect(first.effectiveNegotiation == first.negotiation)
+    }
+
+    @Test func differentListsOrFollowsGetDifferentEntries() {
+        let interner = KexInitInterner(capacity: 8)
+        var other = Fixture.clientLists
+        other[2] = Array(other[2].reversed())
+        let a = session().summary(interner: interner)
+        let b = session(clientLists: other).summary(interner: interner)
+        let c = session(follows: true).summary(interner: interner)
+        expectSame(b, session(clientLists: other).summary())
+        expectSame(c, session(follows: true).summary())
+        #expect(Set([a.originatorKexInitID, b.originatorKexInitID, c.originatorKexInitID]).count == 3)
+        #expect(b.effectiveNegotiation?.cipherClientToServer == other[2].first { Fixture.serverLists[2].contains($0) })
+        #expect(a.effectiveNegotiation?.cipherClientToServer == Fixture.clientLists[2].first { Fixture.serverLists[2].contains($0) })
+        #expect(c.originatorKexInit?.firstKexPacketFollows == true)
+    }
+
+    @Test func fullInternerStillDecodesCorrectly() {
+        let interner = KexInitInterner(capacity: 1)
+        var other = Fixture.clientLists
+        other[0] = ["diffie-hellman-group14-sha256"] + other[0]
+        _ = session().summary(interner: interner)  // fills the single slot (client KEXINIT)
+        let s = session(clientLists: other).summary(interner: interner)
+        expectSame(s, session(clientLists: other).summary())
+        #expect(s.originatorKexInitID == nil && s.responderKexInitID == nil)
+        #expect(interner.count == 1)
+        #expect(s.effectiveNegotiation?.kex == "diffie-hellman-group14-sha256")
+    }
+}
