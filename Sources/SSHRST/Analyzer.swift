@@ -246,7 +246,12 @@ public final class Analyzer {
             if let record { sink(record) }
             return
         }
-        reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+        if reorder.takeIfNext(state.sequence) {
+            // Its turn already: written as built, nothing to hold.
+            if let record { sink(record) }
+        } else {
+            reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+        }
         emitReady(force: false)
     }
 
@@ -319,28 +324,43 @@ public final class Analyzer {
 }
 
 /// Holds finished records until every earlier-starting flow has finished, so
-/// records come out in first-packet order. Up to `limit` records wait in
-/// memory; beyond that the oldest waiting ones are serialized to a temporary
-/// file and read back when their turn comes (bounded memory, exact order).
-/// Only when no spill file can be made does it give up order, counted.
+/// records come out in first-packet order. Waiting records are kept serialized
+/// (a record's text is a fraction of its tree), up to `limit` records and
+/// `maximumMemoryBytes` in memory; beyond that the most recently finished ones
+/// go to a temporary file and are read back when their turn comes (bounded
+/// memory, exact order). Records that waited reach the sink as `JSON.shared`
+/// text: written as is, parsed only if a field is read. Only when no spill file
+/// can be made does it give up order, counted.
 struct ReorderBuffer {
     enum Pending {
-        case memory(JSON?)
+        case memory([UInt8]?)
         case spilled(offset: Int, length: Int)
         case spilledNone
     }
     var pending: [UInt64: Pending] = [:]
     var inMemory = 0
+    var inMemoryBytes = 0
     var nextToEmit: UInt64 = 0
     var spill: SpillFile? = nil
     /// Records waiting (in memory or spilled) before order gives way.
     static let maximumWaiting = 100_000
+    /// Serialized bytes of waiting records held in memory before spilling.
+    static let maximumMemoryBytes = 4 << 20
     /// Keys held in memory, in arrival order (stale entries skipped lazily).
     var memoryOrder: [UInt64] = []
 
+    /// Whether `sequence` is the next record due (then it counts as emitted).
+    mutating func takeIfNext(_ sequence: UInt64) -> Bool {
+        guard sequence == nextToEmit, pending[sequence] == nil else { return false }
+        nextToEmit &+= 1
+        return true
+    }
+
     mutating func add(_ sequence: UInt64, _ record: JSON?, limit: Int, forced: inout Int) {
-        pending[sequence] = .memory(record)
+        let bytes = record?.serializedBytes()
+        pending[sequence] = .memory(bytes)
         inMemory &+= 1
+        inMemoryBytes &+= bytes?.count ?? 0
         memoryOrder.append(sequence)
         if memoryOrder.count > 4 * max(limit, 64) {
             memoryOrder.removeAll { key in
@@ -348,17 +368,18 @@ struct ReorderBuffer {
                 return true
             }
         }
-        guard inMemory > limit else { return }
+        guard inMemory > limit || inMemoryBytes > ReorderBuffer.maximumMemoryBytes else { return }
         // Spill the most recently finished waiting records first: they wait longest.
         if spill == nil { spill = SpillFile() }
         guard let file = spill, file.isAvailable else { return }
         var toSpill = max(1, inMemory - limit / 2)
-        while toSpill > 0, let key = memoryOrder.popLast() {
+        while toSpill > 0 || inMemoryBytes > ReorderBuffer.maximumMemoryBytes / 2, let key = memoryOrder.popLast() {
             guard case .memory(let record)? = pending[key] else { continue }
             toSpill -= 1
             if let record {
-                guard let place = file.append(record.serializedBytes()) else { return }
+                guard let place = file.append(record) else { return }
                 pending[key] = .spilled(offset: place.offset, length: place.length)
+                inMemoryBytes &-= record.count
             } else {
                 pending[key] = .spilledNone
             }
@@ -373,16 +394,15 @@ struct ReorderBuffer {
         if let entry = pending.removeValue(forKey: nextToEmit) {
             nextToEmit &+= 1
             switch entry {
-            case .memory(let record):
+            case .memory(let bytes):
                 inMemory &-= 1
-                return .some(record)
+                inMemoryBytes &-= bytes?.count ?? 0
+                return .some(bytes.map { .shared(SharedJSON(serialized: $0)) })
             case .spilledNone:
                 return .some(nil)
             case .spilled(let offset, let length):
-                guard let bytes = spill?.read(offset: offset, length: length),
-                    let record = JSONParser.parse(bytes: bytes)
-                else { return .some(nil) }
-                return .some(record)
+                guard let bytes = spill?.read(offset: offset, length: length) else { return .some(nil) }
+                return .some(.shared(SharedJSON(serialized: bytes)))
             }
         }
         // Without a usable spill file, or with more waiting records than the

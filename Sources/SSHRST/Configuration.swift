@@ -14,9 +14,10 @@ public struct AnalyzerConfiguration: Sendable {
     /// (data after a RST, challenge ACKs, the peer's FIN) before it is reported.
     /// Zeek's tcp_reset_delay and tcp_close_delay are 5 s.
     public var closeDelay: Int64 = 5 * 1_000_000_000
-    /// Finished records held in memory to keep first-packet order; beyond
-    /// this they wait in a temporary file (bounded memory, exact order).
-    public var reorderLimit: Int = 256
+    /// Finished records held in memory (serialized, at most 4 MiB) to keep
+    /// first-packet order; beyond this they wait in a temporary file
+    /// (bounded memory, exact order).
+    public var reorderLimit: Int = 2048
     /// Records in first-packet order (files). Off for streams (standard input,
     /// live capture semantics): each flow is written as soon as it ends.
     public var ordered = true

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A JSON value with ordered object keys, so output is byte-for-byte
 /// deterministic (no hash-order iteration, fixed number formatting).
 public indirect enum JSON: Sendable, Equatable {
@@ -147,13 +149,30 @@ public indirect enum JSON: Sendable, Equatable {
 
 /// A JSON value and its serialization, made once (see `JSON.shared`).
 public final class SharedJSON: Sendable {
-    public let value: JSON
     public let bytes: [UInt8]
+    private let parsed: Mutex<JSON?>
 
+    /// Serializes `value` now.
     public init(_ value: JSON) {
         let v = value.resolved
-        self.value = v
         self.bytes = v.serializedBytes()
+        self.parsed = Mutex(v)
+    }
+
+    /// Wraps text that is already serialized JSON (a record read back from a spill file): writing it
+    /// copies the bytes; it is parsed only if something reads a field (`null` if it does not parse).
+    public init(serialized bytes: [UInt8]) {
+        self.bytes = bytes
+        self.parsed = Mutex(nil)
+    }
+
+    public var value: JSON {
+        parsed.withLock { cached in
+            if let cached { return cached }
+            let v = JSONParser.parse(bytes: bytes) ?? .null
+            cached = v
+            return v
+        }
     }
 }
 

@@ -20,4 +20,23 @@ import Testing
             #expect(JSONParser.parse(bad) == nil, "\(bad)")
         }
     }
+
+    @Test func sharedValuesWriteTheirBytesAndReadLikeTheValue() {
+        let inner = JSON.object([("k", .array([.string("a,b"), .int(7)])), ("z", .null)])
+        let made = JSON.shared(SharedJSON(inner))
+        let record = JSON.object([("x", made), ("y", .bool(false))])
+        #expect(record.serialized() == #"{"x":{"k":["a,b",7],"z":null},"y":false}"#)
+        #expect(record["x"]?["k"]?.arrayValue?.first?.stringValue == "a,b")
+        #expect(record["x"]?["z"]?.isNull == true)
+        // Read back from text (a spilled record): written verbatim, parsed on first read.
+        let text = Array(record.serialized().utf8)
+        let spilled = JSON.shared(SharedJSON(serialized: text))
+        #expect(spilled.serializedBytes() == text)
+        #expect(spilled["x"]?["k"]?.arrayValue?.last?.intValue == 7)
+        #expect(spilled["y"] == .bool(false))
+        #expect(spilled == record)
+        // Text that does not parse reads as null but is still written as it was.
+        let broken = JSON.shared(SharedJSON(serialized: Array("{".utf8)))
+        #expect(broken.resolved.isNull && broken.serialized() == "{")
+    }
 }
