@@ -77,6 +77,8 @@ struct RecordBuilder {
         let client = originator
         let server = responder
         let uid = RecordBuilder.uid(client, server, time: state.firstTime)
+        let clientIP = client.0.description
+        let serverIP = server.0.description
 
         // Roles.
         let roleBasis: String
@@ -133,7 +135,7 @@ struct RecordBuilder {
         for a in summary?.anomalies ?? [] where !anomalies.contains(a) { anomalies.append(a) }
 
         let ssh = sshJSON(summary)
-        let hostKeyFingerprint = summary?.hostKey.map { Fingerprint.sha256($0.blob) }
+        let hostKeyFingerprint = summary?.hostKey.map { fingerprints($0.blob).sha256 }
 
         // Diagnosis.
         let serverPre = summary?.responderPreBanner ?? []
@@ -158,7 +160,7 @@ struct RecordBuilder {
             synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
-            priorAuthFailures: priorAuthFailures, clientAddress: client.0.description, negotiatedSummary: negotiationText(negotiation))
+            priorAuthFailures: priorAuthFailures, clientAddress: clientIP, negotiatedSummary: negotiationText(negotiation))
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
         context.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
         // A side retransmitting (2+ times) into a peer silent for half a second or more.
@@ -177,8 +179,8 @@ struct RecordBuilder {
             ("uid", .string(uid)),
             ("ts", .seconds(state.firstTime)),
             ("duration", .seconds(state.lastTime - state.firstTime)),
-            ("client", .object([("ip", .string(client.0.description)), ("port", .int(Int(client.1)))])),
-            ("server", .object([("ip", .string(server.0.description)), ("port", .int(Int(server.1)))])),
+            ("client", .object([("ip", .string(clientIP)), ("port", .int(Int(client.1)))])),
+            ("server", .object([("ip", .string(serverIP)), ("port", .int(Int(server.1)))])),
             ("role_basis", .string(roleBasis)),
             ("vantage", .string(vantage.rawValue)),
             ("vantage_reason", .string(vantageReason)),
@@ -206,7 +208,7 @@ struct RecordBuilder {
             fields.append(("idle_before_reset", .seconds(gap)))
         }
         let digest = FlowDigest(
-            uid: uid, clientIP: client.0.description, serverIP: server.0.description, serverPort: Int(server.1),
+            uid: uid, clientIP: clientIP, serverIP: serverIP, serverPort: Int(server.1),
             start: state.firstTime, end: state.lastTime, outcome: outcome, phase: phase, cause: diagnosis.cause,
             attribution: terminating.map { verdicts[$0].attribution }, idleBeforeEndNs: idle,
             authFailedLikely: outcome == .closed && phase == .auth)
@@ -329,6 +331,10 @@ struct RecordBuilder {
         return .object(fields)
     }
 
+    func fingerprints(_ blob: [UInt8]) -> (sha256: String, md5: String) {
+        memo?.fingerprints(blob) ?? (Fingerprint.sha256(blob), Fingerprint.md5Colons(blob))
+    }
+
     func kexJSON(_ k: KexInit) -> JSON {
         func list(_ l: [String]) -> JSON { .array(l.map { .string($0) }) }
         return .object([
@@ -392,9 +398,10 @@ struct RecordBuilder {
         }
         var hostKey: JSON = .null
         if let key = s.hostKey {
+            let f = fingerprints(key.blob)
             hostKey = .object([
-                ("algorithm", .string(key.algorithm)), ("fingerprint", .string(Fingerprint.sha256(key.blob))),
-                ("fingerprint_md5", .string(Fingerprint.md5Colons(key.blob))),
+                ("algorithm", .string(key.algorithm)), ("fingerprint", .string(f.sha256)),
+                ("fingerprint_md5", .string(f.md5)),
             ])
         }
         var disconnect: JSON = .null

@@ -16,6 +16,7 @@ final class RecordMemo {
     }
 
     private var kex: [Int: KexEntry] = [:]
+    private var fingerprints: [[UInt8]: (sha256: String, md5: String)] = [:]
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
 
     init(capacity: Int = 1024) {
@@ -54,5 +55,13 @@ final class RecordMemo {
         let n = (json: JSON.shared(SharedJSON(built.json)), failure: built.failure)
         negotiated[pair] = n
         return n
+    }
+
+    /// The host key's `SHA256:` and MD5 fingerprints (a server's key is in every flow to it).
+    func fingerprints(_ blob: [UInt8]) -> (sha256: String, md5: String) {
+        if let f = fingerprints[blob] { return f }
+        let f = (sha256: Fingerprint.sha256(blob), md5: Fingerprint.md5Colons(blob))
+        if fingerprints.count < interner.capacity { fingerprints[blob] = f }
+        return f
     }
 }

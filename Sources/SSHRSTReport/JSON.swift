@@ -2,7 +2,9 @@ import Synchronization
 
 /// A JSON value with ordered object keys, so output is byte-for-byte
 /// deterministic (no hash-order iteration, fixed number formatting).
-public indirect enum JSON: Sendable, Equatable {
+/// Not `indirect`: arrays already give the recursion its indirection, and an
+/// indirect enum boxes every scalar (a heap object per number in a record).
+public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -54,7 +56,7 @@ public indirect enum JSON: Sendable, Equatable {
         switch self {
         case .null: out.append(contentsOf: JSON.nullBytes)
         case .bool(let b): out.append(contentsOf: b ? JSON.trueBytes : JSON.falseBytes)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSON.appendDecimal(i, to: &out)
         case .number(let s): out.append(contentsOf: s.utf8)
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):
@@ -78,6 +80,30 @@ public indirect enum JSON: Sendable, Equatable {
             }
             out.append(UInt8(ascii: "}"))
         case .shared(let s): out.append(contentsOf: s.bytes)
+        }
+    }
+
+    /// Decimal digits of `i` without making a String.
+    static func appendDecimal(_ i: Int, to out: inout [UInt8]) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = i.magnitude
+        if magnitude < 10 {
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: magnitude))
+            return
+        }
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            digits &+= 1
+        }
+        let start = out.count
+        for _ in 0..<digits { out.append(0) }
+        var at = start &+ digits &- 1
+        while at >= start {
+            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            at &-= 1
         }
     }
 

@@ -30,53 +30,72 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 
     /// Dotted quad, or RFC 5952 text (lower case, longest zero run as `::`).
     public var description: String {
+        // Built as bytes (string interpolation cost more than the rest of a record's addresses).
+        var out: [UInt8] = []
+        out.reserveCapacity(isIPv6 ? 40 : 16)
         if !isIPv6 {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+            IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
+            return String(decoding: out, as: UTF8.self)
         }
-        var groups: [UInt16] = []
-        groups.reserveCapacity(8)
-        for shift in stride(from: 48, through: 0, by: -16) {
-            groups.append(UInt16(truncatingIfNeeded: high >> UInt64(shift)))
+        // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
+        if high == 0 && (low >> 32) == 0xffff {
+            out.append(contentsOf: [0x3a, 0x3a, 0x66, 0x66, 0x66, 0x66, 0x3a])  // "::ffff:"
+            IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
+            return String(decoding: out, as: UTF8.self)
         }
-        for shift in stride(from: 48, through: 0, by: -16) {
-            groups.append(UInt16(truncatingIfNeeded: low >> UInt64(shift)))
+        func group(_ i: Int) -> UInt16 {
+            let word = i < 4 ? high : low
+            return UInt16(truncatingIfNeeded: word >> UInt64(48 &- 16 &* (i & 3)))
         }
         // RFC 5952 §4.2: shorten the longest run of two or more zero groups (first if tied).
         var bestStart = -1
         var bestLength = 0
         var index = 0
         while index < 8 {
-            if groups[index] == 0 {
+            if group(index) == 0 {
                 var end = index
-                while end < 8 && groups[end] == 0 { end += 1 }
-                if end - index > bestLength {
+                while end < 8 && group(end) == 0 { end &+= 1 }
+                if end &- index > bestLength {
                     bestStart = index
-                    bestLength = end - index
+                    bestLength = end &- index
                 }
                 index = end
             } else {
-                index += 1
+                index &+= 1
             }
         }
         if bestLength < 2 { bestStart = -1 }
-        // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
-        if high == 0 && (low >> 32) == 0xffff {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "::ffff:\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        }
-        var text = ""
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var i = 0
         while i < 8 {
             if i == bestStart {
-                text += "::"
-                i += bestLength
+                out.append(0x3a)
+                out.append(0x3a)
+                i &+= bestLength
                 continue
             }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(groups[i], radix: 16)
-            i += 1
+            if let last = out.last, last != 0x3a { out.append(0x3a) }
+            let g = group(i)
+            var started = false
+            for shift in [12, 8, 4, 0] {
+                let digit = Int((g >> UInt16(shift)) & 0xf)
+                if digit != 0 || started || shift == 0 {
+                    out.append(hex[digit])
+                    started = true
+                }
+            }
+            i &+= 1
         }
-        return text
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendDottedQuad(_ v: UInt32, to out: inout [UInt8]) {
+        for shift in [24, 16, 8, 0] {
+            let octet = UInt8(truncatingIfNeeded: v >> UInt32(shift))
+            if shift != 24 { out.append(0x2e) }
+            if octet >= 100 { out.append(0x30 &+ octet / 100) }
+            if octet >= 10 { out.append(0x30 &+ (octet / 10) % 10) }
+            out.append(0x30 &+ octet % 10)
+        }
     }
 }

@@ -10,6 +10,12 @@ import Testing
         #expect(JSONParser.parse(text) == value)
     }
 
+    @Test func integersAreWrittenExactly() {
+        for i in [0, 7, 9, 10, 99, 100, -1, -10, 65_535, 1_234_567_890, Int.max, Int.min] {
+            #expect(JSON.int(i).serialized() == String(i))
+        }
+    }
+
     @Test func secondsAreExact() {
         #expect(JSON.seconds(1_795_705_723_203_145_999).serialized() == "1795705723.203145")
         #expect(JSON.seconds(0).serialized() == "0.000000")

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import SSHRSTWire
 
 /// Hex fixtures built from real frames; the tcpdump line that printed each is in its comment.
@@ -215,5 +218,37 @@ func dissect(_ link: LinkType, _ bytes: [UInt8]) -> Result<Dissection, WireError
         #expect(IPAddress(v6High: 0, v6Low: 1).description == "::1")
         #expect(IPAddress(v6High: 0x2001_0db8_0000_0001, v6Low: 0x0000_0001_0000_0001).description == "2001:db8:0:1:0:1:0:1")
         #expect(IPAddress(v6High: 0, v6Low: 0xffff_c000_0201).description == "::ffff:192.0.2.1")
+        #expect(IPAddress(v4: 0).description == "0.0.0.0")
+        #expect(IPAddress(v4: 0xffff_ffff).description == "255.255.255.255")
+        #expect(IPAddress(v4: 0x0a00_6409).description == "10.0.100.9")
+    }
+
+    /// Against glibc's inet_ntop on random addresses with many zero groups (glibc writes IPv4-compatible
+    /// `::a.b.c.d`, deprecated by RFC 4291 and not RFC 5952's form: those are left out).
+    @Test func addressTextMatchesInetNtop() {
+        var generator = SystemRandomNumberGenerator()
+        func word() -> UInt64 {
+            var w: UInt64 = 0
+            for _ in 0..<4 { w = w << 16 | (Bool.random(using: &generator) ? 0 : UInt64.random(in: 0...0xffff, using: &generator)) }
+            return w
+        }
+        for _ in 0..<5_000 {
+            let v4 = UInt32.random(in: 0...UInt32.max, using: &generator) >> UInt32.random(in: 0...24, using: &generator)
+            #expect(IPAddress(v4: v4).description == ntop(AF_INET, bigEndianBytes(UInt64(v4), count: 4)))
+            let (high, low) = (word(), word())
+            guard !(high == 0 && low >> 32 == 0) else { continue }
+            #expect(IPAddress(v6High: high, v6Low: low).description
+                == ntop(AF_INET6, bigEndianBytes(high, count: 8) + bigEndianBytes(low, count: 8)))
+        }
+    }
+
+    func bigEndianBytes(_ v: UInt64, count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: v >> UInt64(8 * (count - 1 - $0))) }
+    }
+
+    func ntop(_ family: Int32, _ bytes: [UInt8]) -> String {
+        var text = [CChar](repeating: 0, count: 64)
+        _ = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &text, 64) }
+        return String(cString: text)
     }
 }
