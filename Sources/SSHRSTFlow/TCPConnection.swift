@@ -23,10 +23,13 @@ public struct TCPConnection: Sendable {
 
     public init() {}
 
+    /// Modified in place (`_modify`): an Endpoint is ~200 bytes, and get/set copies of it were a
+    /// visible share of the per-packet instructions. (A plain `get` inlines to a field load where a
+    /// `_read` coroutine copied.)
     public subscript(direction: Direction) -> Endpoint {
         get { direction == .originator ? originator : responder }
-        set {
-            if direction == .originator { originator = newValue } else { responder = newValue }
+        _modify {
+            if direction == .originator { yield &originator } else { yield &responder }
         }
     }
 
@@ -68,45 +71,12 @@ public struct TCPConnection: Sendable {
     public mutating func apply(_ segment: TCPSegment, from direction: Direction, payloadLength: Int, at time: Int64) {
         let flags = segment.tcp.flags
         let seq = segment.tcp.seq
-        var endpoint = self[direction]
-        if endpoint.packets == 0 { endpoint.firstTime = time }
-        endpoint.packets &+= 1
-        endpoint.lastTime = time
-        endpoint.payloadBytes &+= payloadLength
-        if flags.contains(.syn) { endpoint.synCount &+= 1 }
-        if flags.contains(.fin) { endpoint.finCount &+= 1 }
-        if flags.contains(.rst) {
-            endpoint.rstCount &+= 1
-        } else {
-            endpoint.observeBaseline(segment.ip, at: time)
-        }
-        if flags.contains(.ack) {
-            if let last = endpoint.lastAck {
-                if seqDelta(segment.tcp.ack, last) > 0 { endpoint.lastAck = segment.tcp.ack }
-            } else {
-                endpoint.lastAck = segment.tcp.ack
-            }
-        }
-        if flags.contains(.syn) {
-            if endpoint.isn == nil || endpoint.state == .inactive || endpoint.state == .synSent {
-                endpoint.isn = seq
-            }
-            if let scale = segment.tcp.windowScale { endpoint.windowScale = scale }
-        }
-        // RFC 7323 §2.2: the window field of a SYN is never scaled.
-        let shift = flags.contains(.syn) ? 0 : Int(endpoint.windowScale ?? 0)
-        if !flags.contains(.rst) { endpoint.window = UInt32(segment.tcp.window) &<< UInt32(shift) }
-        self[direction] = endpoint
+        self[direction].count(segment, payloadLength: payloadLength, at: time)
 
         updateHistory(flags: flags, seq: seq, length: payloadLength, direction: direction)
         let delta = updateLastSeq(direction, segment: segment, payloadLength: payloadLength)
         if segment.tcp.window == 0 && !flags.contains(.syn) && !flags.contains(.fin) && !flags.contains(.rst) {
-            var e = self[direction]
-            e.zeroWindows &+= 1
-            let hit = e.zeroWindows == e.zeroWindowThreshold
-            if hit { e.zeroWindowThreshold = e.zeroWindowThreshold &* 10 }
-            self[direction] = e
-            if hit { addHistory(UInt8(ascii: "W"), direction) }
+            if self[direction].countZeroWindow() { addHistory(UInt8(ascii: "W"), direction) }
         }
         updateState(direction, flags: flags, seq: seq, ack: segment.tcp.ack, length: payloadLength, delta: delta)
     }
@@ -153,46 +123,15 @@ public struct TCPConnection: Sendable {
 
     /// Zeek's update_last_seq: advances SND.NXT, counts retransmissions ('T').
     mutating func updateLastSeq(_ direction: Direction, segment: TCPSegment, payloadLength: Int) -> Int32 {
-        let flags = segment.tcp.flags
-        var e = self[direction]
-        let seqLength = UInt32(truncatingIfNeeded: payloadLength)
-            &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
-        let onePast = segment.tcp.seq &+ seqLength
-        if !e.hasSeq {
-            e.hasSeq = true
-            e.startSeq = segment.tcp.seq
-            e.lastSeq = onePast
-            self[direction] = e
-            return 1
-        }
-        let delta = seqDelta(onePast, e.lastSeq)
-        let tooLarge: Int32 = 1_048_576  // Zeek's TOO_LARGE_SEQ_DELTA
-        if (flags.contains(.syn) || flags.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
-            // A RST or SYN far outside the sequence space is not trusted.
-        } else if flags.contains(.fin) && e.lastSeq == e.startSeq &+ 1 {
-            e.lastSeq = onePast
-        } else if e.state == .reset {
-            // Nothing after a RST is trusted.
-        } else if delta > 0 {
-            e.lastSeq = onePast
-        } else if payloadLength > 0 {
-            e.retransmissions &+= 1
-            if e.retransmissions == e.retransmissionThreshold {
-                e.retransmissionThreshold = e.retransmissionThreshold &* 10
-                self[direction] = e
-                addHistory(UInt8(ascii: "T"), direction)
-                return delta
-            }
-        }
-        self[direction] = e
-        return delta
+        let step = self[direction].advanceLastSeq(
+            seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength)
+        if step.retransmissionMark { addHistory(UInt8(ascii: "T"), direction) }
+        return step.delta
     }
 
     mutating func setState(_ direction: Direction, _ state: EndpointState) {
-        var e = self[direction]
-        e.previousState = e.state
-        e.state = state
-        self[direction] = e
+        self[direction].previousState = self[direction].state
+        self[direction].state = state
     }
 
     /// Zeek's UpdateStateMachine and its per-state helpers.
@@ -342,4 +281,78 @@ public struct HistoryLetters: Sendable, Equatable {
     public var bytes: [UInt8] { (0..<count).map { self[$0] } }
 
     public static func == (a: HistoryLetters, b: HistoryLetters) -> Bool { a.bytes == b.bytes }
+}
+
+extension Endpoint {
+    /// The per-segment counters and baselines of the sending endpoint (in place).
+    mutating func count(_ segment: TCPSegment, payloadLength: Int, at time: Int64) {
+        let flags = segment.tcp.flags
+        if packets == 0 { firstTime = time }
+        packets &+= 1
+        lastTime = time
+        payloadBytes &+= payloadLength
+        if flags.contains(.syn) { synCount &+= 1 }
+        if flags.contains(.fin) { finCount &+= 1 }
+        if flags.contains(.rst) {
+            rstCount &+= 1
+        } else {
+            observeBaseline(segment.ip, at: time)
+        }
+        if flags.contains(.ack) {
+            if let last = lastAck {
+                if seqDelta(segment.tcp.ack, last) > 0 { lastAck = segment.tcp.ack }
+            } else {
+                lastAck = segment.tcp.ack
+            }
+        }
+        if flags.contains(.syn) {
+            if isn == nil || state == .inactive || state == .synSent {
+                isn = segment.tcp.seq
+            }
+            if let scale = segment.tcp.windowScale { windowScale = scale }
+        }
+        // RFC 7323 §2.2: the window field of a SYN is never scaled.
+        let shift = flags.contains(.syn) ? 0 : Int(windowScale ?? 0)
+        if !flags.contains(.rst) { window = UInt32(segment.tcp.window) &<< UInt32(shift) }
+    }
+
+    /// Counts a zero-window segment; true when it reaches the next history threshold (1, 10, 100, ...).
+    mutating func countZeroWindow() -> Bool {
+        zeroWindows &+= 1
+        let hit = zeroWindows == zeroWindowThreshold
+        if hit { zeroWindowThreshold = zeroWindowThreshold &* 10 }
+        return hit
+    }
+
+    /// Zeek's update of the endpoint's last sequence number; the delta, and whether a retransmission
+    /// reached the next 'T' threshold (1, 10, 100, ...).
+    mutating func advanceLastSeq(seq: UInt32, flags: TCPFlags, payloadLength: Int) -> (delta: Int32, retransmissionMark: Bool) {
+        let seqLength = UInt32(truncatingIfNeeded: payloadLength)
+            &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
+        let onePast = seq &+ seqLength
+        if !hasSeq {
+            hasSeq = true
+            startSeq = seq
+            lastSeq = onePast
+            return (1, false)
+        }
+        let delta = seqDelta(onePast, lastSeq)
+        let tooLarge: Int32 = 1_048_576  // Zeek's TOO_LARGE_SEQ_DELTA
+        if (flags.contains(.syn) || flags.contains(.rst)) && (delta > tooLarge || delta < -tooLarge) {
+            // A RST or SYN far outside the sequence space is not trusted.
+        } else if flags.contains(.fin) && lastSeq == startSeq &+ 1 {
+            lastSeq = onePast
+        } else if state == .reset {
+            // Nothing after a RST is trusted.
+        } else if delta > 0 {
+            lastSeq = onePast
+        } else if payloadLength > 0 {
+            retransmissions &+= 1
+            if retransmissions == retransmissionThreshold {
+                retransmissionThreshold = retransmissionThreshold &* 10
+                return (delta, true)
+            }
+        }
+        return (delta, false)
+    }
 }

@@ -156,6 +156,14 @@ public enum Dissector {
         }
     }
 
+    /// Tunnels (IP-in-IP, GRE) re-enter here: the outlined copy keeps `dissectIP` inlinable into `dissect`,
+    /// so a plain segment is built in place instead of being copied out of each call.
+    @inline(never)
+    static func dissectInner(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int) throws(WireError) -> Dissection {
+        try dissectIP(bytes, at: offset, v6: v6, depth: depth)
+    }
+
+    @inline(__always)
     static func dissectIP(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int) throws(WireError) -> Dissection {
         let ip = v6 ? try IPv6.parse(bytes, at: offset) : try IPv4.parse(bytes, at: offset)
         if ip.isFragment { return .skipped(.fragment) }
@@ -169,14 +177,15 @@ public enum Dissector {
         case 47:
             return try gre(bytes, ip: ip, depth: depth)
         case 4 where depth < maximumTunnelDepth:  // IPv4-in-IP (RFC 2003)
-            return try dissectIP(bytes, at: ip.payloadOffset, v6: false, depth: depth &+ 1)
+            return try dissectInner(bytes, at: ip.payloadOffset, v6: false, depth: depth &+ 1)
         case 41 where depth < maximumTunnelDepth:  // IPv6-in-IP (RFC 4213)
-            return try dissectIP(bytes, at: ip.payloadOffset, v6: true, depth: depth &+ 1)
+            return try dissectInner(bytes, at: ip.payloadOffset, v6: true, depth: depth &+ 1)
         default:
             return .skipped(.otherTransport)
         }
     }
 
+    @inline(__always)
     static func tcpSegment(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int) throws(WireError) -> TCPSegment {
         guard ip.payloadOffset <= bytes.count else { throw WireError(.tcp, .truncated) }
         let header = try TCPHeader.parse(bytes, at: ip.payloadOffset)
@@ -203,12 +212,12 @@ public enum Dissector {
         if flags & 0x2000 != 0 { inner &+= 4 }
         if flags & 0x1000 != 0 { inner &+= 4 }
         switch proto {
-        case 0x0800: return try dissectIP(bytes, at: inner, v6: false, depth: depth &+ 1)
-        case 0x86dd: return try dissectIP(bytes, at: inner, v6: true, depth: depth &+ 1)
+        case 0x0800: return try dissectInner(bytes, at: inner, v6: false, depth: depth &+ 1)
+        case 0x86dd: return try dissectInner(bytes, at: inner, v6: true, depth: depth &+ 1)
         case 0x6558:
             guard let type = bytes.be16(at: inner &+ 12) else { throw WireError(.gre, .truncated) }
-            if type == 0x0800 { return try dissectIP(bytes, at: inner &+ 14, v6: false, depth: depth &+ 1) }
-            if type == 0x86dd { return try dissectIP(bytes, at: inner &+ 14, v6: true, depth: depth &+ 1) }
+            if type == 0x0800 { return try dissectInner(bytes, at: inner &+ 14, v6: false, depth: depth &+ 1) }
+            if type == 0x86dd { return try dissectInner(bytes, at: inner &+ 14, v6: true, depth: depth &+ 1) }
             return .skipped(.notIP)
         default:
             return .skipped(.greUnsupported)
