@@ -324,9 +324,9 @@ struct RecordBuilder {
 
     func rttJSON() -> JSON {
         guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return .null }
-        var fields: [(String, JSON)] = [("server_leg", .number(formatSeconds((synAck - syn), decimals: 6).millisecondsText))]
+        var fields: [(String, JSON)] = [("server_leg", .number(millisecondsText(synAck - syn)))]
         if let ack = state.ackTime, ack >= synAck {
-            fields.append(("client_leg", .number(formatSeconds((ack - synAck), decimals: 6).millisecondsText)))
+            fields.append(("client_leg", .number(millisecondsText(ack - synAck))))
         }
         return .object(fields)
     }
@@ -383,12 +383,8 @@ struct RecordBuilder {
             }
             (negotiated, failure) = memo?.negotiatedJSON(clientID: clientKexID, serverID: serverKexID, build: build) ?? build()
         }
-        let clientHassh = clientKex.map { k in
-            memo?.hassh(k, id: clientKexID, client: true) ?? { let h = hasshString(client: k); return (h, Fingerprint.md5Hex(h)) }()
-        }
-        let serverHassh = serverKex.map { k in
-            memo?.hassh(k, id: serverKexID, client: false) ?? { let h = hasshServerString(server: k); return (h, Fingerprint.md5Hex(h)) }()
-        }
+        let clientHassh = clientKex.map { k in memo?.hassh(k, id: clientKexID, client: true) ?? RecordMemo.hassh(k, client: true) }
+        let serverHassh = serverKex.map { k in memo?.hassh(k, id: serverKexID, client: false) ?? RecordMemo.hassh(k, client: false) }
         func marker(_ name: String, in k: KexInit?) -> Bool { k?.kexAlgorithms.contains(name) ?? false }
         var strict: JSON = .null
         var ext: JSON = .null
@@ -417,10 +413,10 @@ struct RecordBuilder {
             ("server_kexinit", serverKexJSON),
             ("negotiated", negotiated),
             ("negotiation_failure", failure),
-            ("hassh", .optionalString(clientHassh?.md5)),
-            ("hassh_string", .optionalString(clientHassh?.string)),
-            ("hassh_server", .optionalString(serverHassh?.md5)),
-            ("hassh_server_string", .optionalString(serverHassh?.string)),
+            ("hassh", clientHassh?.md5 ?? .null),
+            ("hassh_string", clientHassh?.string ?? .null),
+            ("hassh_server", serverHassh?.md5 ?? .null),
+            ("hassh_server_string", serverHassh?.string ?? .null),
             ("host_key", hostKey),
             ("strict_kex", strict),
             ("ext_info", ext),
@@ -431,13 +427,7 @@ struct RecordBuilder {
     }
 }
 
-extension String {
-    /// "0.001234" seconds -> "1.234" milliseconds (text shift, no floating point).
-    var millisecondsText: String {
-        guard let dot = firstIndex(of: ".") else { return self }
-        let whole = self[..<dot]
-        let fraction = self[index(after: dot)...]
-        let micro = (Int(whole) ?? 0) * 1_000_000 + (Int(fraction) ?? 0)
-        return formatSeconds(Int64(micro) * 1_000_000, decimals: 3)
-    }
+/// Nanoseconds as milliseconds with 3 decimals, truncated to whole microseconds first ("1.234").
+func millisecondsText(_ nanoseconds: Int64) -> String {
+    formatSeconds((nanoseconds / 1_000) &* 1_000_000, decimals: 3)
 }

@@ -10,9 +10,10 @@ final class RecordMemo {
 
     struct KexEntry {
         let json: JSON
-        /// hassh source string and MD5 when this KEXINIT is the client's; hasshServer's when the server's.
-        var clientHassh: (string: String, md5: String)?
-        var serverHassh: (string: String, md5: String)?
+        /// hassh source string and MD5 (as JSON strings, serialized once) when this KEXINIT is the client's;
+        /// hasshServer's when the server's.
+        var clientHassh: (string: JSON, md5: JSON)?
+        var serverHassh: (string: JSON, md5: JSON)?
     }
 
     private var kex: [Int: KexEntry] = [:]
@@ -32,15 +33,17 @@ final class RecordMemo {
         return json
     }
 
-    /// hassh (client) or hasshServer (server) source string and MD5.
-    func hassh(_ k: KexInit, id: Int?, client: Bool) -> (string: String, md5: String) {
-        func make() -> (string: String, md5: String) {
-            let s = client ? hasshString(client: k) : hasshServerString(server: k)
-            return (s, Fingerprint.md5Hex(s))
-        }
-        guard let id, var e = kex[id] else { return make() }
+    /// hassh (client) or hasshServer (server) source string and MD5, as JSON strings.
+    static func hassh(_ k: KexInit, client: Bool) -> (string: JSON, md5: JSON) {
+        let s = client ? hasshString(client: k) : hasshServerString(server: k)
+        return (.string(s), .string(Fingerprint.md5Hex(s)))
+    }
+
+    func hassh(_ k: KexInit, id: Int?, client: Bool) -> (string: JSON, md5: JSON) {
+        guard let id, var e = kex[id] else { return RecordMemo.hassh(k, client: client) }
         if let h = client ? e.clientHassh : e.serverHassh { return h }
-        let h = make()
+        let made = RecordMemo.hassh(k, client: client)
+        let h = (string: JSON.shared(SharedJSON(made.string)), md5: JSON.shared(SharedJSON(made.md5)))
         if client { e.clientHassh = h } else { e.serverHassh = h }
         kex[id] = e
         return h

@@ -202,22 +202,29 @@ public final class SharedJSON: Sendable {
     }
 }
 
-/// "S.ffffff" from integer nanoseconds, exact (no floating point).
+/// "S.ffffff" from integer nanoseconds, exact (no floating point), truncated to `decimals` (0...9).
 public func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
-    let negative = nanoseconds < 0
+    let decimals = min(max(decimals, 0), 9)
     let magnitude = nanoseconds.magnitude
     let whole = magnitude / 1_000_000_000
     var fraction = magnitude % 1_000_000_000
-    var digits = 9
-    while digits > decimals {
-        fraction /= 10
-        digits -= 1
+    for _ in decimals..<9 { fraction /= 10 }
+    var out: [UInt8] = []
+    out.reserveCapacity(32)
+    if nanoseconds < 0 { out.append(UInt8(ascii: "-")) }
+    JSON.appendDecimal(Int(whole), to: &out)
+    if decimals > 0 {
+        out.append(UInt8(ascii: "."))
+        let start = out.count
+        for _ in 0..<decimals { out.append(UInt8(ascii: "0")) }
+        var at = out.count &- 1
+        while fraction > 0 && at >= start {
+            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: fraction % 10)
+            fraction /= 10
+            at &-= 1
+        }
     }
-    var fractionText = String(fraction)
-    if fractionText.count < decimals {
-        fractionText = String(repeating: "0", count: decimals - fractionText.count) + fractionText
-    }
-    return (negative ? "-" : "") + String(whole) + (decimals > 0 ? "." + fractionText : "")
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// Parses one JSON text (RFC 8259); numbers keep their text.

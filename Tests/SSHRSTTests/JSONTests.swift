@@ -16,6 +16,26 @@ import Testing
         }
     }
 
+    /// Against a plain String-based reference (the earlier implementation).
+    @Test func secondsMatchTheReference() {
+        func reference(_ ns: Int64, _ decimals: Int) -> String {
+            let whole = ns.magnitude / 1_000_000_000
+            var fraction = ns.magnitude % 1_000_000_000
+            var digits = 9
+            while digits > decimals { fraction /= 10; digits -= 1 }
+            var text = String(fraction)
+            if text.count < decimals { text = String(repeating: "0", count: decimals - text.count) + text }
+            return (ns < 0 ? "-" : "") + String(whole) + (decimals > 0 ? "." + text : "")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let ns = Int64.random(in: -4_000_000_000_000...4_000_000_000_000_000_000, using: &generator) >> Int64.random(in: 0...60, using: &generator)
+            for decimals in [0, 3, 6, 9] { #expect(formatSeconds(ns, decimals: decimals) == reference(ns, decimals)) }
+        }
+        #expect(formatSeconds(1_500_000, decimals: 3) == "0.001")
+        #expect(formatSeconds(-1, decimals: 6) == "-0.000000")
+    }
+
     @Test func secondsAreExact() {
         #expect(JSON.seconds(1_795_705_723_203_145_999).serialized() == "1795705723.203145")
         #expect(JSON.seconds(0).serialized() == "0.000000")
