@@ -5,7 +5,7 @@
 /// so walking or touching the list never copies a record (records hold
 /// references; copying one costs retains).
 ///
-/// Invariant: `index[key] == slot` iff `meta[slot].key == key` and the slot
+/// Invariant: `index.find(key) == slot` iff `meta[slot].key == key` and the slot
 /// is live; `count <= capacity`. Both arrays are reserved once at full
 /// capacity; after that slots are reused.
 public struct FlowTable<Record> {
@@ -34,7 +34,7 @@ public struct FlowTable<Record> {
     public var meta: [SlotMeta] = []
     /// The records, indexed by slot; read and modify them in place (`table.records[slot].field`).
     public var records: [Record] = []
-    @usableFromInline var index: [FlowKey: Int32]
+    @usableFromInline var index: FlowIndex
     @usableFromInline var free: [Int32] = []
     /// Most recently used slot, and least recently used.
     @usableFromInline var head: Int32 = -1
@@ -43,7 +43,8 @@ public struct FlowTable<Record> {
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-        index = Dictionary(minimumCapacity: min(self.capacity, 1 << 16))
+        var generator = SystemRandomNumberGenerator()
+        index = FlowIndex(seed: generator.next())
         // Reserved once: no doubling copy while the table fills, and untouched
         // pages of the reservation are never resident.
         meta.reserveCapacity(self.capacity)
@@ -52,7 +53,7 @@ public struct FlowTable<Record> {
 
     @inlinable
     public func find(_ key: FlowKey) -> Int? {
-        guard let slot = index[key] else { return nil }
+        guard let slot = index.find(key, in: meta) else { return nil }
         return Int(slot)
     }
 
@@ -95,7 +96,7 @@ public struct FlowTable<Record> {
             meta.append(SlotMeta(key: key, lastTime: time, generation: 0, previous: -1, next: -1, live: true))
             records.append(record)
         }
-        index[key] = s
+        index.insert(key, slot: s, meta: meta)
         pushFront(s)
         count += 1
         return Int(s)
@@ -107,7 +108,7 @@ public struct FlowTable<Record> {
     public mutating func remove(_ slot: Int, placeholder: Record) -> Record {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
-        index[meta[slot].key] = nil
+        index.remove(meta[slot].key, slot: s, meta: meta)
         meta[slot].live = false
         let record = records[slot]
         records[slot] = placeholder

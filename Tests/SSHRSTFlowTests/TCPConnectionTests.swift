@@ -165,4 +165,41 @@ struct Conversation {
         #expect(table.meta.count == 3)
         #expect(table[reused] == 4)
     }
+
+    /// The open-addressing index against a Dictionary model: random inserts, lookups and removals over
+    /// IPv4 and IPv6 keys, past several growths, with removals that shift probe chains back.
+    @Test func indexAgreesWithADictionaryModel() {
+        var generator = SystemRandomNumberGenerator()
+        var table = FlowTable<Int>(capacity: 5_000)
+        var model: [FlowKey: Int] = [:]
+        func randomKey() -> FlowKey {
+            let v6 = Bool.random(using: &generator)
+            let a = v6 ? IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: UInt64.random(in: 0...3_000, using: &generator))
+                : IPAddress(v4: UInt32.random(in: 0...3_000, using: &generator))
+            let b = v6 ? IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: 1) : IPAddress(v4: 1)
+            return FlowKey.make(source: a, sourcePort: UInt16.random(in: 40000...40003, using: &generator), destination: b, destinationPort: 22).key
+        }
+        for step in 0..<60_000 {
+            let k = randomKey()
+            let found = table.find(k)
+            #expect((found != nil) == (model[k] != nil))
+            if let slot = found {
+                #expect(table[slot] == model[k])
+                #expect(table.key(at: slot) == k)
+                if Bool.random(using: &generator) {
+                    table.remove(slot, placeholder: -1)
+                    model[k] = nil
+                }
+            } else if table.count < table.capacity {
+                let slot = table.insert(k, step, at: Int64(step))
+                model[k] = step
+                #expect(table.find(k) == slot)
+            }
+            #expect(table.count == model.count)
+        }
+        for (k, v) in model {
+            guard let slot = table.find(k) else { Issue.record("lost \(k)"); continue }
+            #expect(table[slot] == v)
+        }
+    }
 }
