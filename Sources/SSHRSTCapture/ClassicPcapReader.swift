@@ -25,7 +25,8 @@ public final class ClassicPcapReader {
     public let nanosecond: Bool
     let swapped: Bool
     let descriptor: Int32
-    var buffer: [UInt8]
+    /// The window: allocated once, freed in deinit; records are handed out as spans into it.
+    let buffer: UnsafeMutableBufferPointer<UInt8>
     var start = 0
     var end = 0
     var endOfFile = false
@@ -89,11 +90,16 @@ public final class ClassicPcapReader {
         self.nanosecond = nanosecond
         self.swapped = swapped
         self.fileSize = fileSize
-        self.buffer = [UInt8](repeating: 0, count: ClassicPcapReader.windowSize)
+        let window = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize)
+        unsafe window.initialize(repeating: 0)
+        self.buffer = unsafe window
         self.bytesRead = 24
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        unsafe buffer.deallocate()
+    }
 
     static func readFully(_ fd: Int32, _ base: UnsafeMutableRawPointer?, _ count: Int) -> Int {
         guard let base = unsafe base else { return 0 }
@@ -111,32 +117,28 @@ public final class ClassicPcapReader {
     func fill(_ need: Int) -> Bool {
         if end - start >= need { return true }
         if endOfFile { return false }
+        guard let base = unsafe buffer.baseAddress else { return false }
         if start > 0 {
             let remaining = end - start
-            if remaining > 0 {
-                unsafe buffer.withUnsafeMutableBytes { raw in
-                    guard let base = unsafe raw.baseAddress else { return }
-                    unsafe memmove(base, base + start, remaining)
-                }
-            }
+            if remaining > 0 { unsafe memmove(base, base + start, remaining) }
             start = 0
             end = remaining
         }
         while end - start < need && !endOfFile {
             let capacity = buffer.count - end
-            let got = unsafe buffer.withUnsafeMutableBytes { raw in
-                unsafe ClassicPcapReader.readFully(descriptor, raw.baseAddress.map { unsafe $0 + end }, capacity)
-            }
+            let got = unsafe ClassicPcapReader.readFully(descriptor, UnsafeMutableRawPointer(base + end), capacity)
             if got < capacity { endOfFile = true }
             end += got
         }
         return end - start >= need
     }
 
+    /// The file-order 32-bit word at `i` (callers have `fill`ed past it: `i + 4 <= end`).
     @inline(__always)
     func word(_ i: Int) -> UInt32 {
-        let b = buffer
-        let v = UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+        precondition(i >= 0 && i &+ 4 <= end)
+        let raw = unsafe UnsafeRawBufferPointer(buffer)
+        let v = UInt32(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
         return swapped ? v.byteSwapped : v
     }
 
@@ -167,10 +169,9 @@ public final class ClassicPcapReader {
             let time = seconds &* 1_000_000_000 &+ (nanosecond ? fraction : fraction &* 1000)
             let frame = Frame(time: time, capturedLength: captured, wireLength: max(original, captured), linkType: linkType)
             let recordStart = start + 16
-            let control = buffer.withUnsafeBufferPointer { all in
-                let bytes = unsafe UnsafeBufferPointer(rebasing: all[recordStart..<(recordStart + captured)])
-                return body(frame, unsafe bytes.span)
-            }
+            // fill(16 + captured) succeeded: the record lies inside start ..< end.
+            let bytes = unsafe UnsafeBufferPointer(rebasing: buffer[recordStart..<(recordStart + captured)])
+            let control = body(frame, unsafe bytes.span)
             start += 16 + captured
             bytesRead += 16 + captured
             if control == .stop { return }

@@ -130,7 +130,6 @@ public struct FlowTable<Record> {
         return result
     }
 
-    @usableFromInline
     @inlinable
     mutating func unlink(_ s: Int32) {
         let previous = meta[Int(s)].previous
@@ -141,7 +140,6 @@ public struct FlowTable<Record> {
         meta[Int(s)].next = -1
     }
 
-    @usableFromInline
     @inlinable
     mutating func pushFront(_ s: Int32) {
         meta[Int(s)].previous = -1
