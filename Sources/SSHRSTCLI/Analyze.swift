@@ -59,7 +59,8 @@ struct Analyze: ParsableCommand {
                 default: return a.index < b.index
                 }
             }.map(\.path)
-        let writer = try RecordWriter(options: output)
+        // Standard input is a stream: records are flushed as flows end, as in live capture.
+        let writer = try RecordWriter(options: output, live: files.contains("-"))
         var configuration = analysis.configuration()
         // A capture on standard input is a stream (ssh host 'tcpdump -U -w -' | sshrst analyze -):
         // each flow is written as soon as it ends, as in live capture.

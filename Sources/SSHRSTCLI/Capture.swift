@@ -109,7 +109,7 @@ struct Capture: ParsableCommand {
             chown(spool, entry.pointee.pw_uid, entry.pointee.pw_gid)
         }
         var extractor = ResetExtractor()
-        let writer = try RecordWriter(options: output)
+        let writer = try RecordWriter(options: output, live: true)
         if getuid() == 0 || user != nil {
             do { try dropPrivileges(to: user ?? "nobody") } catch let error {
                 printError(error.description)

@@ -62,8 +62,11 @@ final class RecordWriter {
     let renderer: TextRenderer
     let file: UnsafeMutablePointer<FILE>
     let ownsFile: Bool
+    /// Flush after every record: live capture (records must show as flows end) and terminals. Reading a
+    /// file into a pipe or file, stdio's buffer decides (a write per record cost more than parsing some).
+    let flushEachRecord: Bool
 
-    init(options: OutputOptions) throws {
+    init(options: OutputOptions, live: Bool = false) throws {
         format = options.resolvedFormat()
         renderer = TextRenderer(color: options.useColor())
         if let path = options.output {
@@ -77,7 +80,14 @@ final class RecordWriter {
             file = f
             ownsFile = false
         }
+        flushEachRecord = live || isatty(fileno(file)) != 0
+        // Batch writes (stdio's default is one write(2) per 4 KiB): a record is ~5 KiB of JSON. glibc ignores
+        // the size without a buffer, so one is given; it lives as long as the process (one writer per command).
+        if !flushEachRecord { setvbuf(file, RecordWriter.outputBuffer, _IOFBF, RecordWriter.outputBufferSize) }
     }
+
+    static let outputBufferSize = 1 << 18
+    nonisolated(unsafe) static let outputBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: outputBufferSize)
 
     deinit { if ownsFile { fclose(file) } else { fflush(file) } }
 
@@ -90,7 +100,7 @@ final class RecordWriter {
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }
-        fflush(file)
+        if flushEachRecord { fflush(file) }
     }
 }
 
