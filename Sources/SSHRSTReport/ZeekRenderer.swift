@@ -23,7 +23,7 @@ public enum ZeekRenderer {
     }
 
     static func fields(of record: JSON, dropping: Set<String>) -> [(String, JSON)] {
-        guard case .object(let f) = record else { return [] }
+        guard case .object(let f) = record.resolved else { return [] }
         return f.filter { !dropping.contains($0.0) }
     }
 

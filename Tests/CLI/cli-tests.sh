@@ -43,6 +43,10 @@ cat "$tmp/many.pcap" | "$bin" analyze --format jsonl - >"$tmp/many-stream.jsonl"
 check "stream: same flows as the file" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/many-file.jsonl' | sort) <(grep '\"type\":\"flow\"' '$tmp/many-stream.jsonl' | sort)"
 check "file: flows in first-packet order" bash -c "grep -o '^{\"type\":\"flow\",\"uid\":\"[^\"]*\",\"ts\":[0-9.]*' '$tmp/many-file.jsonl' | sed 's/.*\"ts\"://' | sort -c -n"
 check "stream: flows as they end, not in first-packet order" bash -c "! grep -o '^{\"type\":\"flow\",\"uid\":\"[^\"]*\",\"ts\":[0-9.]*' '$tmp/many-stream.jsonl' | sed 's/.*\"ts\"://' | sort -c -n 2>/dev/null"
+# Records that waited for their turn (kept serialized) render like the others in every format.
+flows_many=$(grep -c '"type":"flow"' "$tmp/many-file.jsonl")
+check "zeek: a conn line for every flow, waiting records included" test "$("$bin" analyze --format zeek "$tmp/many.pcap" | grep -c '"_path":"conn"')" = "$flows_many"
+check "text: every flow rendered, waiting records included" test "$("$bin" analyze --format text "$tmp/many.pcap" | grep -oE '\bC[0-9A-Za-z]{12}\b' | sort -u | wc -l)" = "$flows_many"
 
 # progress on a TTY: a run longer than a second shows a progress line on stderr and erases it
 # (SSHRST_PROGRESS_AFTER_MS=0: shown from the start, so the check does not depend on the machine's speed).
