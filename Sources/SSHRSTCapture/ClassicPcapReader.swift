@@ -113,7 +113,9 @@ public final class ClassicPcapReader {
         return total
     }
 
-    /// Ensures `need` bytes are buffered from `start`; false at end of file.
+    /// Ensures `need` bytes are buffered from `start`; false at end of file. (The caller checks
+    /// `end - start` first: refills happen once per window, not per record.)
+    @inline(never)
     func fill(_ need: Int) -> Bool {
         if end - start >= need { return true }
         if endOfFile { return false }
@@ -147,7 +149,7 @@ public final class ClassicPcapReader {
     /// every record before it.
     public func forEach(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
         while true {
-            guard fill(16) else {
+            guard end &- start >= 16 || fill(16) else {
                 if end - start > 0 {
                     throw CaptureError(.truncatedRecord, source: source,
                         "truncated record header at byte \(bytesRead) (\(end - start) of 16 bytes): file cut short")
@@ -162,7 +164,7 @@ public final class ClassicPcapReader {
                 throw CaptureError(.corruptRecord, source: source,
                     "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
             }
-            guard fill(16 + captured) else {
+            guard end &- start >= 16 &+ captured || fill(16 + captured) else {
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
             }
