@@ -4,7 +4,8 @@ import SSHRSTTransport
 /// What records repeat from flow to flow, made once: decoded KEXINITs and their negotiation (through the
 /// transport's interner), each distinct KEXINIT's JSON object and hassh/hasshServer, each pair's
 /// `negotiated` object. Keyed by the interner's ids, so bounded by its capacity; a KEXINIT the interner
-/// did not keep is rendered every time. Output is byte-identical with or without the memo.
+/// did not keep is rendered every time. Every table holds at most `capacity` entries. Output is
+/// byte-identical with or without the memo.
 final class RecordMemo {
     let interner: KexInitInterner
 
@@ -56,7 +57,9 @@ final class RecordMemo {
         if let n = negotiated[pair] { return n }
         let built = build()
         let n = (json: JSON.shared(SharedJSON(built.json)), failure: built.failure)
-        negotiated[pair] = n
+        // Pairs are bounded like everything else here (not capacity²: distinct pairs need distinct flows,
+        // but a crafted capture could have many).
+        if negotiated.count < interner.capacity { negotiated[pair] = n }
         return n
     }
 

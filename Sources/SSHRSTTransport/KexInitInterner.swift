@@ -3,10 +3,13 @@
 
 /// Remembers decoded KEXINITs by their name-list bytes (the cookie is per message and is not part of the key)
 /// and RFC 4253 §7.1 outcomes by pair. Bounded: past `capacity` distinct KEXINITs (or pairs) new ones are
-/// decoded every time and not remembered, so hostile input costs time as without the interner, never memory.
+/// decoded every time and not remembered, and KEXINITs with more than `maximumListBytes` of name-lists (real
+/// ones have 1–2 KiB; hostile ones up to the 64 KiB buffer) are never remembered, so the interner holds at most
+/// capacity × 4 KiB of lists and hostile input costs time as without it, never memory.
 /// Not thread-safe: one per analyzer. Output is the same with or without it.
 public final class KexInitInterner {
     public let capacity: Int
+    public static let maximumListBytes = 4096
     private var entries: [Key: Int] = [:]
     private var decodedByID: [KexInit] = []
     private var negotiations: [Int: Negotiation] = [:]
@@ -46,6 +49,10 @@ public final class KexInitInterner {
 
     /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
     func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {
+        guard stored.listBytes.count <= KexInitInterner.maximumListBytes else {
+            misses &+= 1
+            return (stored.decoded(), nil)
+        }
         let key = Key(stored)
         if let id = entries[key] {
             hits &+= 1

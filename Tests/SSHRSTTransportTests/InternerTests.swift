@@ -62,4 +62,17 @@ import Testing
         #expect(interner.count == 1)
         #expect(s.effectiveNegotiation?.kex == "diffie-hellman-group14-sha256")
     }
+
+    @Test func oversizedKexInitsAreNotRemembered() {
+        let interner = KexInitInterner(capacity: 8)
+        var big = Fixture.clientLists
+        big[0] = (0..<300).map { "kex-\($0)-long-name@example.com" } + big[0]
+        let a = session(clientLists: big).summary(interner: interner)
+        let b = session(clientLists: big).summary(interner: interner)
+        expectSame(a, session(clientLists: big).summary())
+        #expect(a.originatorKexInitID == nil && b.originatorKexInitID == nil)
+        #expect(a.responderKexInitID != nil && a.responderKexInitID == b.responderKexInitID)
+        #expect(a.effectiveNegotiation?.kex == Fixture.clientLists[0].first { Fixture.serverLists[0].contains($0) })
+        #expect(interner.count == 1)
+    }
 }
