@@ -385,12 +385,11 @@ struct RecordBuilder {
         }
         let clientHassh = clientKex.map { k in memo?.hassh(k, id: clientKexID, client: true) ?? RecordMemo.hassh(k, client: true) }
         let serverHassh = serverKex.map { k in memo?.hassh(k, id: serverKexID, client: false) ?? RecordMemo.hassh(k, client: false) }
-        func marker(_ name: String, in k: KexInit?) -> Bool { k?.kexAlgorithms.contains(name) ?? false }
         var strict: JSON = .null
         var ext: JSON = .null
         if clientKex != nil || serverKex != nil {
-            strict = .object([("client", .bool(marker("kex-strict-c-v00@openssh.com", in: clientKex))), ("server", .bool(marker("kex-strict-s-v00@openssh.com", in: serverKex)))])
-            ext = .object([("client", .bool(marker("ext-info-c", in: clientKex))), ("server", .bool(marker("ext-info-s", in: serverKex)))])
+            strict = .object([("client", .bool(clientKex?.offersStrictKexClient ?? false)), ("server", .bool(serverKex?.offersStrictKexServer ?? false))])
+            ext = .object([("client", .bool(clientKex?.offersExtInfoClient ?? false)), ("server", .bool(serverKex?.offersExtInfoServer ?? false))])
         }
         var hostKey: JSON = .null
         if let key = s.hostKey {

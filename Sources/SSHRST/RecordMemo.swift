@@ -9,15 +9,10 @@ import SSHRSTTransport
 final class RecordMemo {
     let interner: KexInitInterner
 
-    struct KexEntry {
-        let json: JSON
-        /// hassh source string and MD5 (as JSON strings, serialized once) when this KEXINIT is the client's;
-        /// hasshServer's when the server's.
-        var clientHassh: (string: JSON, md5: JSON)?
-        var serverHassh: (string: JSON, md5: JSON)?
-    }
-
-    private var kex: [Int: KexEntry] = [:]
+    /// Per KEXINIT id: its JSON object; hassh (when it is a client's) and hasshServer (when a server's).
+    private var kex: [Int: JSON] = [:]
+    private var clientHassh: [Int: (string: JSON, md5: JSON)] = [:]
+    private var serverHassh: [Int: (string: JSON, md5: JSON)] = [:]
     private var fingerprints: [[UInt8]: (sha256: String, md5: String)] = [:]
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
 
@@ -28,9 +23,9 @@ final class RecordMemo {
     /// The KEXINIT's JSON object.
     func kexJSON(_ k: KexInit, id: Int?, build: (KexInit) -> JSON) -> JSON {
         guard let id else { return build(k) }
-        if let e = kex[id] { return e.json }
+        if let json = kex[id] { return json }
         let json = JSON.shared(SharedJSON(build(k)))
-        kex[id] = KexEntry(json: json)
+        kex[id] = json
         return json
     }
 
@@ -41,12 +36,11 @@ final class RecordMemo {
     }
 
     func hassh(_ k: KexInit, id: Int?, client: Bool) -> (string: JSON, md5: JSON) {
-        guard let id, var e = kex[id] else { return RecordMemo.hassh(k, client: client) }
-        if let h = client ? e.clientHassh : e.serverHassh { return h }
+        guard let id else { return RecordMemo.hassh(k, client: client) }
+        if let h = client ? clientHassh[id] : serverHassh[id] { return h }
         let made = RecordMemo.hassh(k, client: client)
         let h = (string: JSON.shared(SharedJSON(made.string)), md5: JSON.shared(SharedJSON(made.md5)))
-        if client { e.clientHassh = h } else { e.serverHassh = h }
-        kex[id] = e
+        if client { clientHassh[id] = h } else { serverHassh[id] = h }
         return h
     }
 

@@ -59,12 +59,12 @@ struct Analyze: ParsableCommand {
                 default: return a.index < b.index
                 }
             }.map(\.path)
-        // Standard input is a stream: records are flushed as flows end, as in live capture.
-        let writer = try RecordWriter(options: output, live: files.contains("-"))
-        var configuration = analysis.configuration()
         // A capture on standard input is a stream (ssh host 'tcpdump -U -w -' | sshrst analyze -):
-        // each flow is written as soon as it ends, as in live capture.
-        if files.contains("-") { configuration.ordered = false }
+        // each flow is written, and flushed, as soon as it ends, as in live capture.
+        let isStream = files.contains("-")
+        let writer = try RecordWriter(options: output, live: isStream)
+        var configuration = analysis.configuration()
+        if isStream { configuration.ordered = false }
         let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
         var progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.fileSize($1) })
         var failure: CaptureError? = nil

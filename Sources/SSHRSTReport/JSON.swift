@@ -86,23 +86,25 @@ public enum JSON: Sendable, Equatable {
     /// Decimal digits of `i` without making a String.
     static func appendDecimal(_ i: Int, to out: inout [UInt8]) {
         if i < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = i.magnitude
-        if magnitude < 10 {
-            out.append(0x30 &+ UInt8(truncatingIfNeeded: magnitude))
-            return
-        }
+        appendDigits(UInt64(i.magnitude), minimumDigits: 1, to: &out)
+    }
+
+    /// The digits of `value`, left-padded with zeros to `minimumDigits`.
+    static func appendDigits(_ value: UInt64, minimumDigits: Int, to out: inout [UInt8]) {
         var digits = 1
-        var probe = magnitude
+        var probe = value
         while probe >= 10 {
             probe /= 10
             digits &+= 1
         }
+        digits = Swift.max(digits, minimumDigits)
         let start = out.count
-        for _ in 0..<digits { out.append(0) }
+        for _ in 0..<digits { out.append(UInt8(ascii: "0")) }
+        var remaining = value
         var at = start &+ digits &- 1
-        while at >= start {
-            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
+        while remaining > 0 {
+            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: remaining % 10)
+            remaining /= 10
             at &-= 1
         }
     }
@@ -206,23 +208,15 @@ public final class SharedJSON: Sendable {
 public func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
     let decimals = min(max(decimals, 0), 9)
     let magnitude = nanoseconds.magnitude
-    let whole = magnitude / 1_000_000_000
     var fraction = magnitude % 1_000_000_000
     for _ in decimals..<9 { fraction /= 10 }
     var out: [UInt8] = []
     out.reserveCapacity(32)
     if nanoseconds < 0 { out.append(UInt8(ascii: "-")) }
-    JSON.appendDecimal(Int(whole), to: &out)
+    JSON.appendDigits(magnitude / 1_000_000_000, minimumDigits: 1, to: &out)
     if decimals > 0 {
         out.append(UInt8(ascii: "."))
-        let start = out.count
-        for _ in 0..<decimals { out.append(UInt8(ascii: "0")) }
-        var at = out.count &- 1
-        while fraction > 0 && at >= start {
-            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: fraction % 10)
-            fraction /= 10
-            at &-= 1
-        }
+        JSON.appendDigits(fraction, minimumDigits: decimals, to: &out)
     }
     return String(decoding: out, as: UTF8.self)
 }

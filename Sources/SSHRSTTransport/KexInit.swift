@@ -127,39 +127,42 @@ struct StoredKexInit: Sendable {
             ends.append(listBytes.count)
             cursor = r.upperBound
         }
+        let stored = StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0)
         var tooLong = false
         var malformed = false
-        let copy = listBytes.span
-        var start = 0
-        for listEnd in ends {
-            guard start < listEnd, listEnd <= copy.count else { start = listEnd; continue }
-            let list = copy.extracting(start..<listEnd)
-            start = listEnd
-            var names = 1
-            var nameLength = 0
-            var longest = 0
-            var bad = false
-            for i in list.indices {
-                let b = list[i]
-                if b == UInt8(ascii: ",") {
-                    bad = bad || nameLength == 0
-                    longest = Swift.max(longest, nameLength)
-                    names &+= 1
-                    nameLength = 0
-                } else {
-                    nameLength &+= 1
-                    // Printable US-ASCII without the space: 0x21 ... 0x7E.
-                    bad = bad || (b &- 0x21) > (0x7E - 0x21)
-                }
-            }
-            longest = Swift.max(longest, nameLength)
-            if bad || nameLength == 0 || longest > TransportLimits.maxAlgorithmNameLength { malformed = true }
-            if names > TransportLimits.maxNamesPerList { tooLong = true }
+        let copy = stored.listBytes.span
+        for k in 0..<nameListCount {
+            let check = checkNameList(copy.extracting(stored.listRange(k)))
+            tooLong = tooLong || check.tooLong
+            malformed = malformed || check.malformed
         }
-        guard ends.count == nameListCount else { return .malformed }
-        return .ok(
-            StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0),
-            tooLong: tooLong, malformed: malformed)
+        return .ok(stored, tooLong: tooLong, malformed: malformed)
+    }
+
+    /// One linear pass over a name-list: too many names, empty names, over-long names, bytes that are not
+    /// printable US-ASCII or are spaces.
+    private static func checkNameList(_ list: Span<UInt8>) -> (tooLong: Bool, malformed: Bool) {
+        guard !list.isEmpty else { return (false, false) }
+        var names = 1
+        var nameLength = 0
+        var longest = 0
+        var bad = false
+        for i in list.indices {
+            let b = list[i]
+            if b == UInt8(ascii: ",") {
+                bad = bad || nameLength == 0
+                longest = Swift.max(longest, nameLength)
+                names &+= 1
+                nameLength = 0
+            } else {
+                nameLength &+= 1
+                // Printable US-ASCII without the space: 0x21 ... 0x7E.
+                bad = bad || (b &- 0x21) > (0x7E - 0x21)
+            }
+        }
+        longest = Swift.max(longest, nameLength)
+        let malformed = bad || nameLength == 0 || longest > TransportLimits.maxAlgorithmNameLength
+        return (names > TransportLimits.maxNamesPerList, malformed)
     }
 
     /// The bytes of list `k` (0 ..< 10).

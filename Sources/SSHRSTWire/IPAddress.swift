@@ -65,7 +65,6 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             }
         }
         if bestLength < 2 { bestStart = -1 }
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var i = 0
         while i < 8 {
             if i == bestStart {
@@ -77,10 +76,10 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             if let last = out.last, last != 0x3a { out.append(0x3a) }
             let g = group(i)
             var started = false
-            for shift in [12, 8, 4, 0] {
-                let digit = Int((g >> UInt16(shift)) & 0xf)
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let digit = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xf
                 if digit != 0 || started || shift == 0 {
-                    out.append(hex[digit])
+                    out.append(digit < 10 ? 0x30 &+ digit : 0x57 &+ digit)  // 0-9, a-f
                     started = true
                 }
             }
@@ -90,7 +89,7 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     }
 
     static func appendDottedQuad(_ v: UInt32, to out: inout [UInt8]) {
-        for shift in [24, 16, 8, 0] {
+        for shift in stride(from: 24, through: 0, by: -8) {
             let octet = UInt8(truncatingIfNeeded: v >> UInt32(shift))
             if shift != 24 { out.append(0x2e) }
             if octet >= 100 { out.append(0x30 &+ octet / 100) }
