@@ -2,11 +2,14 @@
 // sshrst: who sent the reset? Passive SSH/TCP reset attribution from pcap and live capture.
 import PackageDescription
 
+/// Release builds inline across the package's modules (the per-packet path crosses Wire, Flow and the engine).
+let cmo: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 /// Decoding targets see attacker-controlled bytes: no `unsafe` may appear there.
 let strict: [SwiftSetting] = [
     .strictMemorySafety(),
     .treatWarning("StrictMemorySafety", as: .error),
-]
+] + cmo
 
 let package = Package(
     name: "sshrst",
@@ -35,9 +38,9 @@ let package = Package(
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap or writes `unsafe`.
-        .target(name: "SSHRSTCapture", dependencies: ["CPcap"]),
+        .target(name: "SSHRSTCapture", dependencies: ["CPcap"], swiftSettings: cmo),
         // Record model and renderers (JSON Lines, text, Zeek).
-        .target(name: "SSHRSTReport"),
+        .target(name: "SSHRSTReport", swiftSettings: cmo),
         // The engine: one straight line from frame to record.
         .target(
             name: "SSHRST",
@@ -59,7 +62,8 @@ let package = Package(
                 "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution", "SSHRSTWire", "SSHRSTFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            swiftSettings: cmo
         ),
         .testTarget(name: "SSHRSTWireTests", dependencies: ["SSHRSTWire"]),
         .testTarget(name: "SSHRSTFlowTests", dependencies: ["SSHRSTFlow", "SSHRSTWire"]),

@@ -29,6 +29,13 @@ extension FlowState {
         let tcp = segment.tcp
         let flags = tcp.flags
         let payloadLength = segment.payloadWireLength
+        // Steady state (most packets): no RST seen, nothing truncated or malformed, an ACK or data segment
+        // that changes no TCP state or history (`applySteady` checks and declines everything else).
+        if self.resets.isEmpty, !segment.truncatedBySnaplen, !tcp.optionsMalformed,
+            self.tcp.applySteady(segment, from: direction, payloadLength: payloadLength, at: time)
+        {
+            return updateSteady(direction: direction, segment, bytes, payloadLength: payloadLength, at: time, stats: &stats, closeDelay: closeDelay)
+        }
         if segment.truncatedBySnaplen { self.anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
         if tcp.optionsMalformed { self.anomalies.insert(.tcpOptionsMalformed) }
 
@@ -81,6 +88,36 @@ extension FlowState {
         }
 
         // The report is scheduled once the connection is over.
+        if self.closeDeadline == nil {
+            let o = self.tcp.originator.state
+            let r = self.tcp.responder.state
+            if o == .reset || r == .reset || (o == .closed && r == .closed) {
+                return (time &+ closeDelay, learned)
+            }
+        }
+        return (nil, learned)
+    }
+
+    /// The rest of `update` for a segment `TCPConnection.applySteady` took: the same steps, minus those that
+    /// cannot apply to it (RST, SYN, FIN, truncation, option anomalies).
+    mutating func updateSteady(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+        if direction == .originator, self.ackTime == nil, self.synAckTime != nil { self.ackTime = time }
+        let gap = time &- self.lastTime
+        if direction == .originator { self.gapBeforeLast.0 = gap } else { self.gapBeforeLast.1 = gap }
+        self.lastTime = time
+        var learned = false
+        if payloadLength > 0 {
+            if direction == .originator, self.newKeys.0 {
+                self.postNewKeysBytes.0 &+= payloadLength
+                self.postNewKeysMaxSegment.0 = max(self.postNewKeysMaxSegment.0, payloadLength)
+            } else if direction == .responder, self.newKeys.1 {
+                self.postNewKeysBytes.1 &+= payloadLength
+                self.postNewKeysMaxSegment.1 = max(self.postNewKeysMaxSegment.1, payloadLength)
+            }
+        }
+        if segment.payload.count > 0 && self.status != .notSSH {
+            learned = feedTransport(direction: direction, segment, bytes, stats: &stats)
+        }
         if self.closeDeadline == nil {
             let o = self.tcp.originator.state
             let r = self.tcp.responder.state

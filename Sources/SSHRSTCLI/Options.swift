@@ -65,6 +65,8 @@ final class RecordWriter {
     /// Flush after every record: live capture (records must show as flows end) and terminals. Reading a
     /// file into a pipe or file, stdio's buffer decides (a write per record cost more than parsing some).
     let flushEachRecord: Bool
+    /// One buffer reused for every record's JSON.
+    private var sink = ByteSink(capacity: 16384)
 
     init(options: OutputOptions, live: Bool = false) throws {
         format = options.resolvedFormat()
@@ -94,9 +96,16 @@ final class RecordWriter {
     func write(_ record: JSON) {
         switch format {
         case .jsonl:
-            var bytes = record.serializedBytes()
-            bytes.append(0x0a)
-            bytes.withUnsafeBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
+            if case .shared(let stored) = record {
+                // Already serialized (a record that waited in the reorder buffer): written as it is.
+                stored.bytes.withUnsafeBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
+                fputc(0x0a, file)
+            } else {
+                sink.removeAll()
+                record.write(into: &sink)
+                sink.append(0x0a)
+                sink.withBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
+            }
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }

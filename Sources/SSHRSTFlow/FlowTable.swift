@@ -72,14 +72,27 @@ public struct FlowTable<Record> {
     @inlinable
     public var oldest: Int? { tail >= 0 ? Int(tail) : nil }
 
-    /// Marks `slot` used at `time` (moves it to the front of the LRU list).
+    /// Marks `slot` used at `time` (moves it to the front of the LRU list). One exclusive access to the
+    /// slot array for the whole move (element-wise array writes each re-checked uniqueness).
     @inlinable
     public mutating func touch(_ slot: Int, at time: Int64) {
-        meta[slot].lastTime = time
         let s = Int32(truncatingIfNeeded: slot)
-        guard head != s else { return }
-        unlink(s)
-        pushFront(s)
+        let oldHead = head
+        var newTail = tail
+        do {
+            var m = meta.mutableSpan
+            m[slot].lastTime = time
+            guard oldHead != s else { return }
+            let previous = m[slot].previous
+            let next = m[slot].next
+            if previous >= 0 { m[Int(previous)].next = next }
+            if next >= 0 { m[Int(next)].previous = previous } else if newTail == s { newTail = previous }
+            m[slot].previous = -1
+            m[slot].next = oldHead
+            if oldHead >= 0 { m[Int(oldHead)].previous = s }
+        }
+        head = s
+        tail = newTail < 0 ? s : newTail
     }
 
     /// Inserts a new record. The caller must have made room (count < capacity).

@@ -81,6 +81,20 @@ public struct TCPConnection: Sendable {
         updateState(direction, flags: flags, seq: seq, ack: segment.tcp.ack, length: payloadLength, delta: delta)
     }
 
+    /// The common case, an ACK or data segment (no SYN, FIN or RST, window open) from an established endpoint
+    /// whose history already shows that kind of segment: only counters, baselines and the sequence advance
+    /// change, exactly as `apply` would change them. Returns false, having changed nothing, for anything else.
+    public mutating func applySteady(_ segment: TCPSegment, from direction: Direction, payloadLength: Int, at time: Int64) -> Bool {
+        let flags = segment.tcp.flags
+        guard flags.rawValue & 0x17 == 0x10, segment.tcp.window != 0 else { return false }
+        let mask = payloadLength > 0 ? HistoryBit.data : HistoryBit.ack
+        let bit = direction == .originator ? mask : mask &<< 16
+        guard historySeen & bit != 0 else { return false }
+        guard self[direction].state == .established, self[direction].hasSeq else { return false }
+        if self[direction].countSteady(segment, payloadLength: payloadLength, at: time) { addHistory(UInt8(ascii: "T"), direction) }
+        return true
+    }
+
     /// Zeek's update_history (TCPSessionAdapter.cc).
     mutating func updateHistory(flags: TCPFlags, seq: UInt32, length: Int, direction: Direction) {
         let syn = flags.contains(.syn)
@@ -314,6 +328,35 @@ extension Endpoint {
         // RFC 7323 §2.2: the window field of a SYN is never scaled.
         let shift = flags.contains(.syn) ? 0 : Int(windowScale ?? 0)
         if !flags.contains(.rst) { window = UInt32(segment.tcp.window) &<< UInt32(shift) }
+    }
+
+    /// `count` and `advanceLastSeq` for an established endpoint's segment with ACK and none of SYN, FIN, RST;
+    /// returns whether a retransmission reached the next 'T' threshold.
+    @inline(__always)
+    mutating func countSteady(_ segment: TCPSegment, payloadLength: Int, at time: Int64) -> Bool {
+        if packets == 0 { firstTime = time }
+        packets &+= 1
+        lastTime = time
+        payloadBytes &+= payloadLength
+        observeBaseline(segment.ip, at: time)
+        let ack = segment.tcp.ack
+        if let last = lastAck {
+            if seqDelta(ack, last) > 0 { lastAck = ack }
+        } else {
+            lastAck = ack
+        }
+        window = UInt32(segment.tcp.window) &<< UInt32(windowScale ?? 0)
+        let onePast = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
+        if seqDelta(onePast, lastSeq) > 0 {
+            lastSeq = onePast
+        } else if payloadLength > 0 {
+            retransmissions &+= 1
+            if retransmissions == retransmissionThreshold {
+                retransmissionThreshold = retransmissionThreshold &* 10
+                return true
+            }
+        }
+        return false
     }
 
     /// Counts a zero-window segment; true when it reaches the next history threshold (1, 10, 100, ...).

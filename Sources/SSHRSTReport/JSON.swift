@@ -44,20 +44,21 @@ public enum JSON: Sendable, Equatable {
         String(decoding: serializedBytes(), as: UTF8.self)
     }
 
-    /// The UTF-8 text, built in one byte buffer (no per-character String work).
+    /// The UTF-8 text.
     public func serializedBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
-        write(into: &out)
-        return out
+        if case .shared(let s) = self { return s.bytes }
+        var sink = ByteSink(capacity: 4096)
+        write(into: &sink)
+        return sink.bytes
     }
 
-    public func write(into out: inout [UInt8]) {
+    /// Appends the UTF-8 text to `out`.
+    public func write(into out: inout ByteSink) {
         switch self {
-        case .null: out.append(contentsOf: JSON.nullBytes)
-        case .bool(let b): out.append(contentsOf: b ? JSON.trueBytes : JSON.falseBytes)
+        case .null: out.append(utf8: "null")
+        case .bool(let b): out.append(utf8: b ? "true" : "false")
         case .int(let i): JSON.appendDecimal(i, to: &out)
-        case .number(let s): out.append(contentsOf: s.utf8)
+        case .number(let s): out.append(utf8: s)
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -79,76 +80,75 @@ public enum JSON: Sendable, Equatable {
                 value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
-        case .shared(let s): out.append(contentsOf: s.bytes)
+        case .shared(let s): out.append(s.bytes)
         }
     }
 
     /// Decimal digits of `i` without making a String.
-    static func appendDecimal(_ i: Int, to out: inout [UInt8]) {
+    static func appendDecimal(_ i: Int, to out: inout ByteSink) {
         if i < 0 { out.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(i.magnitude), minimumDigits: 1, to: &out)
     }
 
-    /// The digits of `value`, left-padded with zeros to `minimumDigits`.
-    static func appendDigits(_ value: UInt64, minimumDigits: Int, to out: inout [UInt8]) {
+    /// The digits of `value`, left-padded with zeros to `minimumDigits` (at most 20 digits are written).
+    static func appendDigits(_ value: UInt64, minimumDigits: Int, to out: inout ByteSink) {
         var digits = 1
         var probe = value
         while probe >= 10 {
             probe /= 10
             digits &+= 1
         }
-        digits = Swift.max(digits, minimumDigits)
+        digits = Swift.min(Swift.max(digits, minimumDigits), 20)
+        out.reserve(digits)
         let start = out.count
-        for _ in 0..<digits { out.append(UInt8(ascii: "0")) }
-        var remaining = value
         var at = start &+ digits &- 1
-        while remaining > 0 {
-            out[at] = 0x30 &+ UInt8(truncatingIfNeeded: remaining % 10)
+        var remaining = value
+        while at >= start {
+            out.set(at, 0x30 &+ UInt8(truncatingIfNeeded: remaining % 10))
             remaining /= 10
             at &-= 1
         }
+        out.advance(by: digits)
     }
-
-    static let nullBytes = Array("null".utf8)
-    static let trueBytes = Array("true".utf8)
-    static let falseBytes = Array("false".utf8)
 
     /// RFC 8259 §7: quote, backslash and control characters are escaped;
     /// everything else is copied as UTF-8.
-    static func escape(_ s: String, into out: inout [UInt8]) {
+    static func escape(_ s: String, into out: inout ByteSink) {
         out.append(UInt8(ascii: "\""))
-        var text = s
-        // One pass over contiguous UTF-8 (String.UTF8View iteration was the
-        // largest single cost of writing records).
-        text.withUTF8 { utf8 in
-            var clean = true
-            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5c {
-                clean = false
-                break
-            }
-            if clean {
-                out.append(contentsOf: utf8)
-                return
-            }
-            let hex: StaticString = "0123456789abcdef"
-            for b in utf8 {
-                switch b {
-                case 0x22: out.append(0x5c); out.append(0x22)
-                case 0x5c: out.append(0x5c); out.append(0x5c)
-                case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
-                case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
-                case 0..<0x20:
-                    out.append(0x5c); out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
-                    hex.withUTF8Buffer { digits in
-                        out.append(digits[Int(b >> 4)])
-                        out.append(digits[Int(b & 0x0f)])
-                    }
-                default: out.append(b)
-                }
-            }
+        if s.utf8.withContiguousStorageIfAvailable({ escapeContiguous($0, into: &out) }) == nil {
+            var copy = s
+            copy.withUTF8 { escapeContiguous($0, into: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func escapeContiguous(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
+        var clean = true
+        for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5c {
+            clean = false
+            break
+        }
+        if clean {
+            out.append(utf8)
+            return
+        }
+        let hex: StaticString = "0123456789abcdef"
+        for b in utf8 {
+            switch b {
+            case 0x22: out.append(0x5c); out.append(0x22)
+            case 0x5c: out.append(0x5c); out.append(0x5c)
+            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
+            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                out.append(0x5c); out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+                hex.withUTF8Buffer { digits in
+                    out.append(digits[Int(b >> 4)])
+                    out.append(digits[Int(b & 0x0f)])
+                }
+            default: out.append(b)
+            }
+        }
     }
 
     // Reading (for `sshrst check` and tests): a small strict parser.
@@ -206,19 +206,23 @@ public final class SharedJSON: Sendable {
 
 /// "S.ffffff" from integer nanoseconds, exact (no floating point), truncated to `decimals` (0...9).
 public func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
+    var out = ByteSink(capacity: 64)
+    appendSeconds(nanoseconds, decimals: decimals, to: &out)
+    return out.withBytes { String(decoding: $0, as: UTF8.self) }
+}
+
+/// `formatSeconds` written straight into `out`.
+public func appendSeconds(_ nanoseconds: Int64, decimals: Int, to out: inout ByteSink) {
     let decimals = min(max(decimals, 0), 9)
     let magnitude = nanoseconds.magnitude
     var fraction = magnitude % 1_000_000_000
     for _ in decimals..<9 { fraction /= 10 }
-    var out: [UInt8] = []
-    out.reserveCapacity(32)
     if nanoseconds < 0 { out.append(UInt8(ascii: "-")) }
     JSON.appendDigits(magnitude / 1_000_000_000, minimumDigits: 1, to: &out)
     if decimals > 0 {
         out.append(UInt8(ascii: "."))
         JSON.appendDigits(fraction, minimumDigits: decimals, to: &out)
     }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// Parses one JSON text (RFC 8259); numbers keep their text.

@@ -142,26 +142,31 @@ struct StoredKexInit: Sendable {
     /// One linear pass over a name-list: too many names, empty names, over-long names, bytes that are not
     /// printable US-ASCII or are spaces.
     private static func checkNameList(_ list: Span<UInt8>) -> (tooLong: Bool, malformed: Bool) {
-        guard !list.isEmpty else { return (false, false) }
+        let n = list.count
+        guard n > 0 else { return (false, false) }
         var names = 1
-        var nameLength = 0
+        var nameStart = 0
         var longest = 0
+        var emptyName = false
+        // Printable US-ASCII without the space is 0x21 ... 0x7E (the comma included): any other byte sets `bad`.
         var bad = false
-        for i in list.indices {
+        var i = 0
+        while i < n {
             let b = list[i]
             if b == UInt8(ascii: ",") {
-                bad = bad || nameLength == 0
-                longest = Swift.max(longest, nameLength)
+                let length = i &- nameStart
+                emptyName = emptyName || length == 0
+                longest = Swift.max(longest, length)
                 names &+= 1
-                nameLength = 0
-            } else {
-                nameLength &+= 1
-                // Printable US-ASCII without the space: 0x21 ... 0x7E.
-                bad = bad || (b &- 0x21) > (0x7E - 0x21)
+                nameStart = i &+ 1
+            } else if (b &- 0x21) > (0x7E - 0x21) {
+                bad = true
             }
+            i &+= 1
         }
-        longest = Swift.max(longest, nameLength)
-        let malformed = bad || nameLength == 0 || longest > TransportLimits.maxAlgorithmNameLength
+        let last = n &- nameStart
+        longest = Swift.max(longest, last)
+        let malformed = bad || emptyName || last == 0 || longest > TransportLimits.maxAlgorithmNameLength
         return (names > TransportLimits.maxNamesPerList, malformed)
     }
 
