@@ -28,6 +28,13 @@ public struct FlowKey: Hashable, Sendable, Comparable {
         return (FlowKey(lowAddress: destination, highAddress: source, lowPort: destinationPort, highPort: sourcePort), false)
     }
 
+    /// Written out (and inlinable) rather than synthesized: compared on every packet's lookup.
+    @inlinable
+    public static func == (a: FlowKey, b: FlowKey) -> Bool {
+        a.lowAddress == b.lowAddress && a.highAddress == b.highAddress && a.lowPort == b.lowPort
+            && a.highPort == b.highPort
+    }
+
     @inlinable
     public static func < (a: FlowKey, b: FlowKey) -> Bool {
         if a.lowAddress != b.lowAddress { return a.lowAddress < b.lowAddress }

@@ -85,6 +85,8 @@ struct StoredKexInit: Sendable {
     /// End offset of each of the 10 lists in `listBytes` (list k spans ends[k-1] ..< ends[k]).
     var ends: [Int]
     var firstKexPacketFollows: Bool
+    /// Every name-list byte is printable US-ASCII or a comma (the text of `listBytes` is exactly its bytes).
+    var printableASCII = false
 
     enum ParseResult {
         case ok(StoredKexInit, tooLong: Bool, malformed: Bool)
@@ -127,23 +129,28 @@ struct StoredKexInit: Sendable {
             ends.append(listBytes.count)
             cursor = r.upperBound
         }
-        let stored = StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0)
+        var stored = StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0)
         var tooLong = false
         var malformed = false
-        let copy = stored.listBytes.span
-        for k in 0..<nameListCount {
-            let check = checkNameList(copy.extracting(stored.listRange(k)))
-            tooLong = tooLong || check.tooLong
-            malformed = malformed || check.malformed
+        var printable = true
+        do {
+            let copy = stored.listBytes.span
+            for k in 0..<nameListCount {
+                let check = checkNameList(copy.extracting(stored.listRange(k)))
+                tooLong = tooLong || check.tooLong
+                malformed = malformed || check.malformed
+                printable = printable && check.printable
+            }
         }
+        stored.printableASCII = printable
         return .ok(stored, tooLong: tooLong, malformed: malformed)
     }
 
     /// One linear pass over a name-list: too many names, empty names, over-long names, bytes that are not
     /// printable US-ASCII or are spaces.
-    private static func checkNameList(_ list: Span<UInt8>) -> (tooLong: Bool, malformed: Bool) {
+    private static func checkNameList(_ list: Span<UInt8>) -> (tooLong: Bool, malformed: Bool, printable: Bool) {
         let n = list.count
-        guard n > 0 else { return (false, false) }
+        guard n > 0 else { return (false, false, true) }
         var names = 1
         var nameStart = 0
         var longest = 0
@@ -167,7 +174,7 @@ struct StoredKexInit: Sendable {
         let last = n &- nameStart
         longest = Swift.max(longest, last)
         let malformed = bad || emptyName || last == 0 || longest > TransportLimits.maxAlgorithmNameLength
-        return (names > TransportLimits.maxNamesPerList, malformed)
+        return (names > TransportLimits.maxNamesPerList, malformed, !bad)
     }
 
     /// The bytes of list `k` (0 ..< 10).

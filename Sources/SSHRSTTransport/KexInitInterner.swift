@@ -5,7 +5,8 @@
 /// and RFC 4253 §7.1 outcomes by pair. Bounded: past `capacity` distinct KEXINITs (or pairs) new ones are
 /// decoded every time and not remembered, and KEXINITs with more than `maximumListBytes` of name-lists (real
 /// ones have 1–2 KiB; hostile ones up to the 64 KiB buffer) are never remembered, so the interner holds at most
-/// capacity × 4 KiB of lists and hostile input costs time as without it, never memory.
+/// capacity × 4 KiB of lists and hostile input costs time as without it, never memory. KEXINITs with bytes that
+/// are not printable US-ASCII are never remembered either.
 /// Not thread-safe: one per analyzer. Output is the same with or without it.
 public final class KexInitInterner {
     public let capacity: Int
@@ -25,17 +26,31 @@ public final class KexInitInterner {
 
     struct Key: Hashable {
         let digest: UInt64
-        let listBytes: [UInt8]
+        /// The name-lists as text: only printable US-ASCII KEXINITs are remembered, so the text is exactly
+        /// the bytes, and comparing two keys is one `memcmp` (String equality) instead of a loop over bytes.
+        let text: String
         let ends: [Int]
         let follows: Bool
 
-        init(_ k: StoredKexInit) {
-            // FNV-1a over the bytes and the list boundaries: the dictionary hashes only this word.
+        init?(_ k: StoredKexInit) {
+            guard k.printableASCII else { return nil }
+            text = String(decoding: k.listBytes, as: UTF8.self)
+            // The dictionary hashes only this word: FNV-1a over the list boundaries and a sample of the bytes
+            // (every 16th and the last 32; equal keys still compare every byte).
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in k.listBytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
             for e in k.ends { h = (h ^ UInt64(truncatingIfNeeded: e)) &* 0x0000_0100_0000_01b3 }
+            let bytes = k.listBytes
+            var i = 0
+            while i < bytes.count {
+                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
+                i &+= 16
+            }
+            i = Swift.max(0, bytes.count &- 32)
+            while i < bytes.count {
+                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
+                i &+= 1
+            }
             digest = k.firstKexPacketFollows ? ~h : h
-            listBytes = k.listBytes
             ends = k.ends
             follows = k.firstKexPacketFollows
         }
@@ -43,17 +58,16 @@ public final class KexInitInterner {
         func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
         static func == (a: Key, b: Key) -> Bool {
-            a.digest == b.digest && a.follows == b.follows && a.ends == b.ends && a.listBytes == b.listBytes
+            a.digest == b.digest && a.follows == b.follows && a.ends == b.ends && a.text == b.text
         }
     }
 
     /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
     func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {
-        guard stored.listBytes.count <= KexInitInterner.maximumListBytes else {
+        guard stored.listBytes.count <= KexInitInterner.maximumListBytes, let key = Key(stored) else {
             misses &+= 1
             return (stored.decoded(), nil)
         }
-        let key = Key(stored)
         if let id = entries[key] {
             hits &+= 1
             var k = decodedByID[id]

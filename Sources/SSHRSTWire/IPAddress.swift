@@ -21,6 +21,19 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         isIPv6 = true
     }
 
+    /// Written out (and inlinable) rather than synthesized: the flow lookup compares keys on every packet.
+    @inlinable
+    public static func == (a: IPAddress, b: IPAddress) -> Bool {
+        a.low == b.low && a.high == b.high && a.isIPv6 == b.isIPv6
+    }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+        hasher.combine(low)
+        hasher.combine(isIPv6)
+    }
+
     @inlinable
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         if a.isIPv6 != b.isIPv6 { return !a.isIPv6 }

@@ -86,6 +86,9 @@ public struct TCPHeader: Sendable, Equatable {
             sourcePort: sourcePort, destinationPort: destinationPort, seq: seq, ack: ack,
             flags: TCPFlags(rawValue: flagByte), window: window, headerLength: headerLength,
             windowScale: nil, optionsMalformed: false)
+        // The usual option block of a non-SYN segment, NOP NOP Timestamps (RFC 7323 Appendix A): nothing to
+        // note and well formed, so the walk is skipped.
+        if headerLength == 32, bytes.be32(at: base &+ minimumLength) == 0x0101_080a { return header }
         header.parseOptions(bytes, base: base, end: headerLength)
         return header
     }
