@@ -32,6 +32,8 @@ public final class Analyzer {
     var patterns: [JSON] = []
     /// KEXINITs, negotiations and their JSON shared between records (bounded).
     let memo = RecordMemo()
+    /// KEXINIT name-list checks shared by the flows' SSH decoders (bounded).
+    let kexCheckCache = KexInitCheckCache()
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
 
@@ -97,7 +99,8 @@ public final class Analyzer {
         }
         table.touch(s, at: time)
         let result = table.records[s].update(
-            sourceIsLow: sourceIsLow, segment, bytes, at: time, stats: &stats, closeDelay: configuration.closeDelay)
+            sourceIsLow: sourceIsLow, segment, bytes, at: time, stats: &stats, closeDelay: configuration.closeDelay,
+            kexCheckCache: kexCheckCache)
         if result.learnedBanner { learnSSHEndpoint(s) }
         if let deadline = result.deadline { schedule(s, deadline: deadline) }
     }

@@ -16,15 +16,15 @@ extension FlowState {
         return false
     }
 
-    mutating func update(sourceIsLow: Bool, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+    mutating func update(sourceIsLow: Bool, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache? = nil) -> (deadline: Int64?, learnedBanner: Bool) {
         let direction: Direction = sourceIsLow == originatorIsLow ? .originator : .responder
-        return update(direction: direction, segment, bytes, at: time, stats: &stats, closeDelay: closeDelay)
+        return update(direction: direction, segment, bytes, at: time, stats: &stats, closeDelay: closeDelay, kexCheckCache: kexCheckCache)
     }
 
     /// Everything one segment does to its flow, in place (one exclusive access,
     /// no copy of the state). Returns the close deadline to schedule, if the
     /// connection just ended, and whether SSH was just recognised by its banner.
-    mutating func update(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+    mutating func update(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache? = nil) -> (deadline: Int64?, learnedBanner: Bool) {
         var learned = false
         let tcp = segment.tcp
         let flags = tcp.flags
@@ -34,7 +34,7 @@ extension FlowState {
         if self.resets.isEmpty, !segment.truncatedBySnaplen, !tcp.optionsMalformed,
             self.tcp.applySteady(segment, from: direction, payloadLength: payloadLength, at: time)
         {
-            return updateSteady(direction: direction, segment, bytes, payloadLength: payloadLength, at: time, stats: &stats, closeDelay: closeDelay)
+            return updateSteady(direction: direction, segment, bytes, payloadLength: payloadLength, at: time, stats: &stats, closeDelay: closeDelay, kexCheckCache: kexCheckCache)
         }
         if segment.truncatedBySnaplen { self.anomalies.insert(.truncatedBySnaplen); stats.truncatedBySnaplen &+= 1 }
         if tcp.optionsMalformed { self.anomalies.insert(.tcpOptionsMalformed) }
@@ -84,7 +84,7 @@ extension FlowState {
             }
         }
         if segment.payload.count > 0 && self.status != .notSSH {
-            learned = feedTransport(direction: direction, segment, bytes, stats: &stats)
+            learned = feedTransport(direction: direction, segment, bytes, stats: &stats, kexCheckCache: kexCheckCache)
         }
 
         // The report is scheduled once the connection is over.
@@ -100,7 +100,7 @@ extension FlowState {
 
     /// The rest of `update` for a segment `TCPConnection.applySteady` took: the same steps, minus those that
     /// cannot apply to it (RST, SYN, FIN, truncation, option anomalies).
-    mutating func updateSteady(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64) -> (deadline: Int64?, learnedBanner: Bool) {
+    mutating func updateSteady(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache?) -> (deadline: Int64?, learnedBanner: Bool) {
         if direction == .originator, self.ackTime == nil, self.synAckTime != nil { self.ackTime = time }
         let gap = time &- self.lastTime
         if direction == .originator { self.gapBeforeLast.0 = gap } else { self.gapBeforeLast.1 = gap }
@@ -116,7 +116,7 @@ extension FlowState {
             }
         }
         if segment.payload.count > 0 && self.status != .notSSH {
-            learned = feedTransport(direction: direction, segment, bytes, stats: &stats)
+            learned = feedTransport(direction: direction, segment, bytes, stats: &stats, kexCheckCache: kexCheckCache)
         }
         if self.closeDeadline == nil {
             let o = self.tcp.originator.state
@@ -129,7 +129,7 @@ extension FlowState {
     }
 
     /// Feeds the payload to the SSH decoder; true when SSH was just recognised by its banner.
-    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, stats: inout DecodeStats) -> Bool {
+    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, stats: inout DecodeStats, kexCheckCache: KexInitCheckCache? = nil) -> Bool {
         var learned = false
         let range = segment.payload
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
@@ -146,7 +146,7 @@ extension FlowState {
             }
         }
         if self.transport == nil {
-            var session = SSHTransportSession()
+            var session = SSHTransportSession(kexCheckCache: kexCheckCache)
             if let isn = self.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
             if let isn = self.tcp.responder.isn { session.setStart(.responder, sequence: isn &+ 1) }
             self.transport = session

@@ -106,6 +106,8 @@ struct DirectionDecoder: Sendable {
 
     /// Signals raised since the session last collected them.
     var signals: TransportSignal = []
+    /// Name-list checks shared with other flows (nil: every KEXINIT is walked).
+    var kexCheckCache: KexInitCheckCache? = nil
 
     var isEncrypted: Bool { mode == .encrypted }
     var isStopped: Bool { mode == .stopped }
@@ -527,7 +529,7 @@ struct DirectionDecoder: Sendable {
                 violation(.duplicateKexinit, log: &log, stopping: false)
                 return
             }
-            switch StoredKexInit.parse(bytes.span, payload: payload) {
+            switch StoredKexInit.parse(bytes.span, payload: payload, cache: kexCheckCache) {
             case .malformed:
                 violation(.kexinitMalformed, log: &log, stopping: true)
             case .ok(let k, let tooLong, let malformed):

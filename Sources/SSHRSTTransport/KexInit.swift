@@ -95,7 +95,7 @@ struct StoredKexInit: Sendable {
 
     /// Parses the KEXINIT whose payload (starting at the message number byte) is `s[payload]`.
     /// Allocates (one copy of the name-lists): called once per KEXINIT.
-    static func parse(_ s: Span<UInt8>, payload: Range<Int>) -> ParseResult {
+    static func parse(_ s: Span<UInt8>, payload: Range<Int>, cache: KexInitCheckCache? = nil) -> ParseResult {
         guard s.contains(range: payload) else { return .malformed }
         let end = payload.upperBound
         // Message number byte, then the cookie.
@@ -130,6 +130,12 @@ struct StoredKexInit: Sendable {
             cursor = r.upperBound
         }
         var stored = StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0)
+        // Lists seen before (only printable US-ASCII ones are kept) need no second walk.
+        let known = cache?.checks(stored)
+        if let checks = known?.checks {
+            stored.printableASCII = true
+            return .ok(stored, tooLong: checks.tooLong, malformed: checks.malformed)
+        }
         var tooLong = false
         var malformed = false
         var printable = true
@@ -143,6 +149,9 @@ struct StoredKexInit: Sendable {
             }
         }
         stored.printableASCII = printable
+        if printable, let key = known?.key {
+            cache?.remember(key, KexInitCheckCache.Checks(tooLong: tooLong, malformed: malformed))
+        }
         return .ok(stored, tooLong: tooLong, malformed: malformed)
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 // Many flows send byte-identical KEXINITs (the same client or server software): decode each
 // distinct one once, and compute each client/server negotiation once.
 
@@ -24,50 +26,16 @@ public final class KexInitInterner {
     /// Distinct KEXINITs remembered.
     public var count: Int { decodedByID.count }
 
-    struct Key: Hashable {
-        let digest: UInt64
-        /// The name-lists as text: only printable US-ASCII KEXINITs are remembered, so the text is exactly
-        /// the bytes, and comparing two keys is one `memcmp` (String equality) instead of a loop over bytes.
-        let text: String
-        let ends: [Int]
-        let follows: Bool
-
-        init?(_ k: StoredKexInit) {
-            guard k.printableASCII else { return nil }
-            text = String(decoding: k.listBytes, as: UTF8.self)
-            // The dictionary hashes only this word: FNV-1a over the list boundaries and a sample of the bytes
-            // (every 16th and the last 32; equal keys still compare every byte).
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for e in k.ends { h = (h ^ UInt64(truncatingIfNeeded: e)) &* 0x0000_0100_0000_01b3 }
-            let bytes = k.listBytes
-            var i = 0
-            while i < bytes.count {
-                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
-                i &+= 16
-            }
-            i = Swift.max(0, bytes.count &- 32)
-            while i < bytes.count {
-                h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
-                i &+= 1
-            }
-            digest = k.firstKexPacketFollows ? ~h : h
-            ends = k.ends
-            follows = k.firstKexPacketFollows
-        }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
-
-        static func == (a: Key, b: Key) -> Bool {
-            a.digest == b.digest && a.follows == b.follows && a.ends == b.ends && a.text == b.text
-        }
-    }
+    typealias Key = KexListsKey
 
     /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
     func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {
-        guard stored.listBytes.count <= KexInitInterner.maximumListBytes, let key = Key(stored) else {
+        // Only printable US-ASCII lists: their text is exactly their bytes (see `KexListsKey`).
+        guard stored.listBytes.count <= KexInitInterner.maximumListBytes, stored.printableASCII else {
             misses &+= 1
             return (stored.decoded(), nil)
         }
+        let key = KexListsKey(stored)
         if let id = entries[key] {
             hits &+= 1
             var k = decodedByID[id]
@@ -91,5 +59,80 @@ public final class KexInitInterner {
         let n = negotiate(client: client, server: server)
         if negotiations.count < capacity { negotiations[pair] = n }
         return n
+    }
+}
+
+/// KEXINIT name-lists as a dictionary key: their text, compared with one `memcmp` (String equality) instead of a
+/// loop over bytes, and the list boundaries; hashed by FNV-1a over the boundaries and a sample of the bytes
+/// (every 16th and the last 32; equal keys still compare every byte).
+///
+/// The text is the bytes decoded as UTF-8, so two different byte strings can share a text only when both hold
+/// bytes that are not valid UTF-8. Users therefore only keep keys of printable US-ASCII lists: a text made
+/// only of such characters comes from exactly those bytes.
+struct KexListsKey: Hashable {
+    let digest: UInt64
+    let text: String
+    let ends: [Int]
+    let follows: Bool
+
+    init(_ k: StoredKexInit) {
+        text = String(decoding: k.listBytes, as: UTF8.self)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for e in k.ends { h = (h ^ UInt64(truncatingIfNeeded: e)) &* 0x0000_0100_0000_01b3 }
+        let bytes = k.listBytes
+        var i = 0
+        while i < bytes.count {
+            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
+            i &+= 16
+        }
+        i = Swift.max(0, bytes.count &- 32)
+        while i < bytes.count {
+            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
+            i &+= 1
+        }
+        digest = k.firstKexPacketFollows ? ~h : h
+        ends = k.ends
+        follows = k.firstKexPacketFollows
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    static func == (a: KexListsKey, b: KexListsKey) -> Bool {
+        a.digest == b.digest && a.follows == b.follows && a.ends == b.ends && a.text == b.text
+    }
+}
+
+/// The name-list checks of KEXINITs seen before (many flows send byte-identical ones), so a repeated KEXINIT
+/// costs a copy and one compare instead of a walk over every byte. Shared by an analyzer's flows; bounded like
+/// the interner (`capacity` entries of at most `KexInitInterner.maximumListBytes`), only printable US-ASCII
+/// lists kept. Locked, so the sessions that hold it stay `Sendable`; used by one thread, the lock is never
+/// contended.
+public final class KexInitCheckCache: Sendable {
+    struct Checks: Sendable {
+        var tooLong: Bool
+        var malformed: Bool
+    }
+
+    public let capacity: Int
+    private let table: Mutex<[KexListsKey: Checks]>
+
+    public init(capacity: Int = 1024) {
+        self.capacity = max(0, capacity)
+        table = Mutex([:])
+    }
+
+    /// Entries kept.
+    public var count: Int { table.withLock { $0.count } }
+
+    func checks(_ k: StoredKexInit) -> (key: KexListsKey?, checks: Checks?) {
+        guard capacity > 0, k.listBytes.count <= KexInitInterner.maximumListBytes else { return (nil, nil) }
+        let key = KexListsKey(k)
+        return (key, table.withLock { $0[key] })
+    }
+
+    func remember(_ key: KexListsKey, _ checks: Checks) {
+        table.withLock { t in
+            if t.count < capacity { t[key] = checks }
+        }
     }
 }

@@ -61,6 +61,12 @@ public struct SSHTransportSession: Sendable {
 
     public init() {}
 
+    /// A session whose KEXINIT name-list checks are shared through `kexCheckCache` (same results).
+    public init(kexCheckCache: KexInitCheckCache?) {
+        dirs[0].kexCheckCache = kexCheckCache
+        dirs[1].kexCheckCache = kexCheckCache
+    }
+
     /// Next expected TCP sequence number of the first payload byte for `side` (ISN+1), when the SYN was seen.
     /// If never called, the first payload segment seen from that side defines the start. Ignored once data was seen.
     public mutating func setStart(_ side: SSHSide, sequence: UInt32) {
