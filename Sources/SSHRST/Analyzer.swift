@@ -34,6 +34,8 @@ public final class Analyzer {
     let memo = RecordMemo()
     /// KEXINIT name-list checks shared by the flows' SSH decoders (bounded).
     let kexCheckCache = KexInitCheckCache()
+    /// Where a frame that is not a TCP segment is dissected to (a property: not re-initialised per packet).
+    var nonTCP = Dissection.skipped(.notIP)
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
 
@@ -57,14 +59,20 @@ public final class Analyzer {
             sweep(time)
             nextSweep = time &+ 1_000_000_000
         }
-        let dissection: Dissection
+        var segment = TCPSegment.empty
+        let isTCP: Bool
         do {
-            dissection = try Dissector.dissect(frame.linkType, bytes)
+            isTCP = try Dissector.dissect(frame.linkType, bytes, tcp: &segment, other: &nonTCP)
         } catch {
             stats.count(error)
             return
         }
-        switch dissection {
+        if isTCP {
+            stats.tcpSegments &+= 1
+            handle(segment, bytes, at: time)
+            return
+        }
+        switch nonTCP {
         case .tcp(let segment):
             stats.tcpSegments &+= 1
             handle(segment, bytes, at: time)

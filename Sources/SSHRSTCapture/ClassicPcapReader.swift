@@ -135,11 +135,10 @@ public final class ClassicPcapReader {
         return end - start >= need
     }
 
-    /// The file-order 32-bit word at `i` (callers have `fill`ed past it: `i + 4 <= end`).
+    /// The file-order 32-bit word at `i` of the window (callers have `fill`ed past it: `i + 4 <= end`).
     @inline(__always)
-    func word(_ i: Int) -> UInt32 {
-        precondition(i >= 0 && i &+ 4 <= end)
-        let raw = unsafe UnsafeRawBufferPointer(buffer)
+    static func word(_ raw: UnsafeRawBufferPointer, _ i: Int, swapped: Bool) -> UInt32 {
+        precondition(i >= 0 && i &+ 4 <= raw.count)
         let v = UInt32(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
         return swapped ? v.byteSwapped : v
     }
@@ -147,35 +146,59 @@ public final class ClassicPcapReader {
     /// Calls `body` for every record in order until the end of the file or
     /// `.stop`. Throws on a truncated or corrupt record after delivering
     /// every record before it.
+    ///
+    /// The window bounds live in locals for the loop (stored properties of a class are re-read, and
+    /// access-checked, on every use) and go back to the object around each refill and on exit.
     public func forEach(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
+        var start = self.start
+        var end = self.end
+        var bytesRead = self.bytesRead
+        let swapped = self.swapped
+        let nanosecond = self.nanosecond
+        let linkType = self.linkType
+        defer {
+            self.start = start
+            self.end = end
+            self.bytesRead = bytesRead
+        }
+        @inline(__always)
+        func refill(_ need: Int) -> Bool {
+            self.start = start
+            self.end = end
+            let ok = fill(need)
+            start = self.start
+            end = self.end
+            return ok
+        }
         while true {
-            guard end &- start >= 16 || fill(16) else {
+            guard end &- start >= 16 || refill(16) else {
                 if end - start > 0 {
                     throw CaptureError(.truncatedRecord, source: source,
                         "truncated record header at byte \(bytesRead) (\(end - start) of 16 bytes): file cut short")
                 }
                 return
             }
-            let seconds = Int64(word(start))
-            let fraction = Int64(word(start + 4))
-            let captured = Int(word(start + 8))
-            let original = Int(word(start + 12))
+            let raw = unsafe UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<end])
+            let seconds = Int64(unsafe ClassicPcapReader.word(raw, start, swapped: swapped))
+            let fraction = Int64(unsafe ClassicPcapReader.word(raw, start &+ 4, swapped: swapped))
+            let captured = Int(unsafe ClassicPcapReader.word(raw, start &+ 8, swapped: swapped))
+            let original = Int(unsafe ClassicPcapReader.word(raw, start &+ 12, swapped: swapped))
             guard captured <= ClassicPcapReader.maximumRecordLength else {
                 throw CaptureError(.corruptRecord, source: source,
                     "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
             }
-            guard end &- start >= 16 &+ captured || fill(16 + captured) else {
+            guard end &- start >= 16 &+ captured || refill(16 + captured) else {
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
             }
             let time = seconds &* 1_000_000_000 &+ (nanosecond ? fraction : fraction &* 1000)
             let frame = Frame(time: time, capturedLength: captured, wireLength: max(original, captured), linkType: linkType)
-            let recordStart = start + 16
-            // fill(16 + captured) succeeded: the record lies inside start ..< end.
-            let bytes = unsafe UnsafeBufferPointer(rebasing: buffer[recordStart..<(recordStart + captured)])
+            let recordStart = start &+ 16
+            // The record lies inside start ..< end (checked above, after any refill).
+            let bytes = unsafe UnsafeBufferPointer(rebasing: buffer[recordStart..<(recordStart &+ captured)])
             let control = body(frame, unsafe bytes.span)
-            start += 16 + captured
-            bytesRead += 16 + captured
+            start &+= 16 &+ captured
+            bytesRead &+= 16 &+ captured
             if control == .stop { return }
         }
     }

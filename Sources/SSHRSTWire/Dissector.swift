@@ -87,6 +87,20 @@ public enum SkipReason: UInt8, Sendable, CaseIterable {
     }
 }
 
+extension TCPSegment {
+    /// All zero: something to dissect into.
+    public static var empty: TCPSegment {
+        TCPSegment(
+            ip: IPInfo(
+                source: IPAddress(v4: 0), destination: IPAddress(v4: 0), ttl: 0, ipID: 0, dontFragment: false,
+                isIPv6: false, proto: 0, payloadOffset: 0, datagramEnd: 0, isFragment: false),
+            tcp: TCPHeader(
+                sourcePort: 0, destinationPort: 0, seq: 0, ack: 0, flags: [], window: 0, headerLength: 0,
+                windowScale: nil, optionsMalformed: false),
+            payload: 0..<0, payloadWireLength: 0, truncatedBySnaplen: false, tunnelDepth: 0)
+    }
+}
+
 public enum Dissection: Sendable, Equatable {
     case tcp(TCPSegment)
     case icmpError(ICMPError)
@@ -101,6 +115,25 @@ public enum Dissector {
 
     /// Decodes one frame. Throws when a header is truncated or invalid.
     public static func dissect(_ linkType: LinkType, _ bytes: Span<UInt8>) throws(WireError) -> Dissection {
+        var segment = TCPSegment.empty
+        if let other = try dissectAny(linkType, bytes, tcp: &segment) { return other }
+        return .tcp(segment)
+    }
+
+    /// `dissect` for the per-packet loop: true when the frame is a TCP segment, written into `segment`
+    /// (every field); otherwise the result is written into `other`. No ~140-byte value is copied through an
+    /// enum or an optional on the way.
+    @inline(__always)
+    public static func dissect(_ linkType: LinkType, _ bytes: Span<UInt8>, tcp segment: inout TCPSegment, other: inout Dissection) throws(WireError) -> Bool {
+        if let o = try dissectAny(linkType, bytes, tcp: &segment) {
+            other = o
+            return false
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func dissectAny(_ linkType: LinkType, _ bytes: Span<UInt8>, tcp segment: inout TCPSegment) throws(WireError) -> Dissection? {
         let etherType: UInt16
         let offset: Int
         switch linkType {
@@ -150,8 +183,8 @@ public enum Dissector {
             throw WireError(.link, .unsupported)
         }
         switch etherType {
-        case 0x0800: return try dissectIP(bytes, at: offset, v6: false, depth: 0)
-        case 0x86dd: return try dissectIP(bytes, at: offset, v6: true, depth: 0)
+        case 0x0800: return try dissectIP(bytes, at: offset, v6: false, depth: 0, into: &segment)
+        case 0x86dd: return try dissectIP(bytes, at: offset, v6: true, depth: 0, into: &segment)
         default: return .skipped(.notIP)
         }
     }
@@ -159,48 +192,52 @@ public enum Dissector {
     /// Tunnels (IP-in-IP, GRE) re-enter here: the outlined copy keeps `dissectIP` inlinable into `dissect`,
     /// so a plain segment is built in place instead of being copied out of each call.
     @inline(never)
-    static func dissectInner(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int) throws(WireError) -> Dissection {
-        try dissectIP(bytes, at: offset, v6: v6, depth: depth)
+    static func dissectInner(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int, into segment: inout TCPSegment) throws(WireError) -> Dissection? {
+        try dissectIP(bytes, at: offset, v6: v6, depth: depth, into: &segment)
     }
 
     @inline(__always)
-    static func dissectIP(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int) throws(WireError) -> Dissection {
+    static func dissectIP(_ bytes: Span<UInt8>, at offset: Int, v6: Bool, depth: Int, into segment: inout TCPSegment) throws(WireError) -> Dissection? {
         let ip = v6 ? try IPv6.parse(bytes, at: offset) : try IPv4.parse(bytes, at: offset)
         if ip.isFragment { return .skipped(.fragment) }
         switch ip.proto {
         case 6:
-            return .tcp(try tcpSegment(bytes, ip: ip, depth: depth))
+            try tcpSegment(bytes, ip: ip, depth: depth, into: &segment)
+            return nil
         case 1 where !v6, 58 where v6:
             return try icmp(bytes, ip: ip)
         case 17:
             return .skipped(.udp)
         case 47:
-            return try gre(bytes, ip: ip, depth: depth)
+            return try gre(bytes, ip: ip, depth: depth, into: &segment)
         case 4 where depth < maximumTunnelDepth:  // IPv4-in-IP (RFC 2003)
-            return try dissectInner(bytes, at: ip.payloadOffset, v6: false, depth: depth &+ 1)
+            return try dissectInner(bytes, at: ip.payloadOffset, v6: false, depth: depth &+ 1, into: &segment)
         case 41 where depth < maximumTunnelDepth:  // IPv6-in-IP (RFC 4213)
-            return try dissectInner(bytes, at: ip.payloadOffset, v6: true, depth: depth &+ 1)
+            return try dissectInner(bytes, at: ip.payloadOffset, v6: true, depth: depth &+ 1, into: &segment)
         default:
             return .skipped(.otherTransport)
         }
     }
 
     @inline(__always)
-    static func tcpSegment(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int) throws(WireError) -> TCPSegment {
+    static func tcpSegment(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int, into segment: inout TCPSegment) throws(WireError) {
         guard ip.payloadOffset <= bytes.count else { throw WireError(.tcp, .truncated) }
         let header = try TCPHeader.parse(bytes, at: ip.payloadOffset)
         let payloadStart = ip.payloadOffset &+ header.headerLength
         let capturedEnd = min(ip.datagramEnd, bytes.count)
         let payloadEnd = max(payloadStart, capturedEnd)
         let wireLength = max(0, ip.datagramEnd &- payloadStart)
-        return TCPSegment(
-            ip: ip, tcp: header, payload: payloadStart..<payloadEnd, payloadWireLength: wireLength,
-            truncatedBySnaplen: ip.datagramEnd > bytes.count, tunnelDepth: depth)
+        segment.ip = ip
+        segment.tcp = header
+        segment.payload = payloadStart..<payloadEnd
+        segment.payloadWireLength = wireLength
+        segment.truncatedBySnaplen = ip.datagramEnd > bytes.count
+        segment.tunnelDepth = depth
     }
 
     /// RFC 2784/2890 GRE: flags (C, K, S) add 4 bytes each; protocol type
     /// 0x0800/0x86dd carries IP, 0x6558 carries Ethernet (transparent bridging).
-    static func gre(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int) throws(WireError) -> Dissection {
+    static func gre(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int, into segment: inout TCPSegment) throws(WireError) -> Dissection? {
         guard depth < maximumTunnelDepth else { return .skipped(.tunnelTooDeep) }
         let at = ip.payloadOffset
         guard let flags = bytes.be16(at: at), let proto = bytes.be16(at: at &+ 2) else {
@@ -212,12 +249,12 @@ public enum Dissector {
         if flags & 0x2000 != 0 { inner &+= 4 }
         if flags & 0x1000 != 0 { inner &+= 4 }
         switch proto {
-        case 0x0800: return try dissectInner(bytes, at: inner, v6: false, depth: depth &+ 1)
-        case 0x86dd: return try dissectInner(bytes, at: inner, v6: true, depth: depth &+ 1)
+        case 0x0800: return try dissectInner(bytes, at: inner, v6: false, depth: depth &+ 1, into: &segment)
+        case 0x86dd: return try dissectInner(bytes, at: inner, v6: true, depth: depth &+ 1, into: &segment)
         case 0x6558:
             guard let type = bytes.be16(at: inner &+ 12) else { throw WireError(.gre, .truncated) }
-            if type == 0x0800 { return try dissectInner(bytes, at: inner &+ 14, v6: false, depth: depth &+ 1) }
-            if type == 0x86dd { return try dissectInner(bytes, at: inner &+ 14, v6: true, depth: depth &+ 1) }
+            if type == 0x0800 { return try dissectInner(bytes, at: inner &+ 14, v6: false, depth: depth &+ 1, into: &segment) }
+            if type == 0x86dd { return try dissectInner(bytes, at: inner &+ 14, v6: true, depth: depth &+ 1, into: &segment) }
             return .skipped(.notIP)
         default:
             return .skipped(.greUnsupported)
