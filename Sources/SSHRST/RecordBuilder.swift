@@ -134,7 +134,6 @@ struct RecordBuilder {
         }
         for a in summary?.anomalies ?? [] where !anomalies.contains(a) { anomalies.append(a) }
 
-        let ssh = sshJSON(summary)
         let hostKeyFingerprint = summary?.hostKey.map { fingerprints($0.blob).sha256 }
 
         // Diagnosis.
@@ -174,46 +173,48 @@ struct RecordBuilder {
         }
         let diagnosis = diagnose(context)
 
-        var fields: [(String, JSON)] = [
-            ("type", .string("flow")),
-            ("uid", .string(uid)),
-            ("ts", .seconds(state.firstTime)),
-            ("duration", .seconds(state.lastTime - state.firstTime)),
-            ("client", .object([("ip", .string(clientIP)), ("port", .int(Int(client.1)))])),
-            ("server", .object([("ip", .string(serverIP)), ("port", .int(Int(server.1)))])),
-            ("role_basis", .string(roleBasis)),
-            ("vantage", .string(vantage.rawValue)),
-            ("vantage_reason", .string(vantageReason)),
-            ("packets", .object([("client", .int(tcp.originator.packets)), ("server", .int(tcp.responder.packets))])),
-            ("bytes", .object([("client", .int(tcp.originator.payloadBytes)), ("server", .int(tcp.responder.payloadBytes))])),
-            ("conn_state", .string(tcp.connState)),
-            ("history", .string(tcp.historyText)),
-            ("outcome", .string(outcome.rawValue)),
-            ("phase", .string(phase.rawValue)),
-            ("ssh", ssh),
-            ("resets", .array(resetEntries)),
-            ("reset", terminating.map { resetEntries[$0] } ?? .null),
-            ("icmp", .array(state.icmp.enumerated().map { icmpJSON($0.element, icmpReports[$0.offset]) })),
-            ("diagnosis", .object([
-                ("cause", .string(diagnosis.cause.rawValue)),
-                ("summary", .string(diagnosis.summary)),
-                ("next_steps", .array(diagnosis.nextSteps.map { .string($0) })),
-            ])),
-            ("anomalies", .array(anomalies.map { .string($0) })),
-            ("ttl", .object([("client", ttlJSON(tcp.originator)), ("server", ttlJSON(tcp.responder))])),
-            ("rtt_ms", rttJSON()),
-            ("after_newkeys", afterNewKeysJSON(summary)),
-        ]
+        // The record, written straight to its JSON text (same bytes as the tree of earlier versions).
+        var w = JSONWriter(capacity: 16384)
+        w.beginObject()
+        w.key("type"); w.string("flow")
+        w.key("uid"); w.string(uid)
+        w.key("ts"); w.seconds(state.firstTime)
+        w.key("duration"); w.seconds(state.lastTime - state.firstTime)
+        w.key("client"); w.beginObject(); w.key("ip"); w.string(clientIP); w.key("port"); w.int(Int(client.1)); w.endObject()
+        w.key("server"); w.beginObject(); w.key("ip"); w.string(serverIP); w.key("port"); w.int(Int(server.1)); w.endObject()
+        w.key("role_basis"); w.string(roleBasis)
+        w.key("vantage"); w.string(vantage.rawValue)
+        w.key("vantage_reason"); w.string(vantageReason)
+        w.key("packets"); w.beginObject(); w.key("client"); w.int(tcp.originator.packets); w.key("server"); w.int(tcp.responder.packets); w.endObject()
+        w.key("bytes"); w.beginObject(); w.key("client"); w.int(tcp.originator.payloadBytes); w.key("server"); w.int(tcp.responder.payloadBytes); w.endObject()
+        w.key("conn_state"); w.string(tcp.connState)
+        w.key("history"); w.string(tcp.historyText)
+        w.key("outcome"); w.string(outcome.rawValue)
+        w.key("phase"); w.string(phase.rawValue)
+        w.key("ssh"); writeSSH(&w, summary)
+        w.key("resets"); w.beginArray(); for entry in resetEntries { w.value(entry) }; w.endArray()
+        w.key("reset"); w.value(terminating.map { resetEntries[$0] } ?? .null)
+        w.key("icmp"); w.beginArray(); for (i, o) in state.icmp.enumerated() { w.value(icmpJSON(o, icmpReports[i])) }; w.endArray()
+        w.key("diagnosis"); w.beginObject()
+        w.key("cause"); w.string(diagnosis.cause.rawValue)
+        w.key("summary"); w.string(diagnosis.summary)
+        w.key("next_steps"); w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray()
+        w.endObject()
+        w.key("anomalies"); w.beginArray(); for a in anomalies { w.string(a) }; w.endArray()
+        w.key("ttl"); w.beginObject(); w.key("client"); writeTTL(&w, tcp.originator); w.key("server"); writeTTL(&w, tcp.responder); w.endObject()
+        w.key("rtt_ms"); writeRTT(&w)
+        w.key("after_newkeys"); writeAfterNewKeys(&w, summary)
         if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
-            fields.append(("idle_before_reset", .seconds(gap)))
+            w.key("idle_before_reset"); w.seconds(gap)
         }
+        w.endObject()
         let digest = FlowDigest(
             uid: uid, clientIP: clientIP, serverIP: serverIP, serverPort: Int(server.1),
             start: state.firstTime, end: state.lastTime, outcome: outcome, phase: phase, cause: diagnosis.cause,
             attribution: terminating.map { verdicts[$0].attribution }, idleBeforeEndNs: idle,
             authFailedLikely: outcome == .closed && phase == .auth)
         return BuiltRecord(
-            record: .object(fields), uid: uid, outcome: outcome, digest: digest,
+            record: .shared(SharedJSON(serialized: w.bytes)), uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
             serverEndpoint: RecordBuilder.endpointText(server))
     }
@@ -309,26 +310,41 @@ struct RecordBuilder {
         return .object(fields)
     }
 
-    func ttlJSON(_ e: Endpoint) -> JSON {
-        guard e.baselinePackets > 0, let first = e.ttlFirst else { return .null }
-        return .object([("first", .int(Int(first))), ("min", .int(Int(e.ttlMin))), ("max", .int(Int(e.ttlMax))), ("initial", .int(Int(initialTTL(for: first)))), ("hops", .int(hopDistance(for: first)))])
+    func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {
+        guard e.baselinePackets > 0, let first = e.ttlFirst else { return w.null() }
+        w.beginObject()
+        w.key("first"); w.int(Int(first))
+        w.key("min"); w.int(Int(e.ttlMin))
+        w.key("max"); w.int(Int(e.ttlMax))
+        w.key("initial"); w.int(Int(initialTTL(for: first)))
+        w.key("hops"); w.int(hopDistance(for: first))
+        w.endObject()
     }
 
-    func afterNewKeysJSON(_ summary: SSHSummary?) -> JSON {
-        guard let summary, summary.newKeys.originator || summary.newKeys.responder else { return .null }
+    func writeAfterNewKeys(_ w: inout JSONWriter, _ summary: SSHSummary?) {
+        guard let summary, summary.newKeys.originator || summary.newKeys.responder else { return w.null() }
         let clientIsOriginator = (summary.sshClientSide ?? .originator) == .originator
-        let o: [(String, JSON)] = [("bytes", .int(summary.bytesAfterNewKeys.originator)), ("segments", .int(summary.segmentsAfterNewKeys.originator)), ("largest_segment", .int(state.postNewKeysMaxSegment.0))]
-        let r: [(String, JSON)] = [("bytes", .int(summary.bytesAfterNewKeys.responder)), ("segments", .int(summary.segmentsAfterNewKeys.responder)), ("largest_segment", .int(state.postNewKeysMaxSegment.1))]
-        return .object([("client", .object(clientIsOriginator ? o : r)), ("server", .object(clientIsOriginator ? r : o))])
+        func side(_ w: inout JSONWriter, originator: Bool) {
+            w.beginObject()
+            w.key("bytes"); w.int(originator ? summary.bytesAfterNewKeys.originator : summary.bytesAfterNewKeys.responder)
+            w.key("segments"); w.int(originator ? summary.segmentsAfterNewKeys.originator : summary.segmentsAfterNewKeys.responder)
+            w.key("largest_segment"); w.int(originator ? state.postNewKeysMaxSegment.0 : state.postNewKeysMaxSegment.1)
+            w.endObject()
+        }
+        w.beginObject()
+        w.key("client"); side(&w, originator: clientIsOriginator)
+        w.key("server"); side(&w, originator: !clientIsOriginator)
+        w.endObject()
     }
 
-    func rttJSON() -> JSON {
-        guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return .null }
-        var fields: [(String, JSON)] = [("server_leg", .number(millisecondsText(synAck - syn)))]
+    func writeRTT(_ w: inout JSONWriter) {
+        guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return w.null() }
+        w.beginObject()
+        w.key("server_leg"); w.number(millisecondsText(synAck - syn))
         if let ack = state.ackTime, ack >= synAck {
-            fields.append(("client_leg", .number(millisecondsText(ack - synAck))))
+            w.key("client_leg"); w.number(millisecondsText(ack - synAck))
         }
-        return .object(fields)
+        w.endObject()
     }
 
     func fingerprints(_ blob: [UInt8]) -> (sha256: String, md5: String) {
@@ -352,12 +368,12 @@ struct RecordBuilder {
         ])
     }
 
-    func sshJSON(_ summary: SSHSummary?) -> JSON {
-        guard let s = summary else { return .null }
+    func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?) {
+        guard let s = summary else { return w.null() }
         if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInit == nil
             && s.responderKexInit == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
         {
-            return .null
+            return w.null()
         }
         // The SSH client is the originator unless message direction says otherwise.
         let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
@@ -365,8 +381,12 @@ struct RecordBuilder {
         let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
         let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
         let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
-        let clientKexJSON = clientKex.map { k in memo?.kexJSON(k, id: clientKexID, build: kexJSON) ?? kexJSON(k) } ?? .null
-        let serverKexJSON = serverKex.map { k in memo?.kexJSON(k, id: serverKexID, build: kexJSON) ?? kexJSON(k) } ?? .null
+        w.beginObject()
+        w.key("client_banner"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
+        w.key("server_banner"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
+        w.key("version"); w.int(s.version)
+        w.key("client_kexinit"); w.value(clientKex.map { k in memo?.kexJSON(k, id: clientKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
+        w.key("server_kexinit"); w.value(serverKex.map { k in memo?.kexJSON(k, id: serverKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
         var negotiated: JSON = .null
         var failure: JSON = .null
         if clientKex != nil, serverKex != nil, let n = s.effectiveNegotiation {
@@ -383,46 +403,60 @@ struct RecordBuilder {
             }
             (negotiated, failure) = memo?.negotiatedJSON(clientID: clientKexID, serverID: serverKexID, build: build) ?? build()
         }
+        w.key("negotiated"); w.value(negotiated)
+        w.key("negotiation_failure"); w.value(failure)
         let clientHassh = clientKex.map { k in memo?.hassh(k, id: clientKexID, client: true) ?? RecordMemo.hassh(k, client: true) }
         let serverHassh = serverKex.map { k in memo?.hassh(k, id: serverKexID, client: false) ?? RecordMemo.hassh(k, client: false) }
-        var strict: JSON = .null
-        var ext: JSON = .null
-        if clientKex != nil || serverKex != nil {
-            strict = .object([("client", .bool(clientKex?.offersStrictKexClient ?? false)), ("server", .bool(serverKex?.offersStrictKexServer ?? false))])
-            ext = .object([("client", .bool(clientKex?.offersExtInfoClient ?? false)), ("server", .bool(serverKex?.offersExtInfoServer ?? false))])
-        }
-        var hostKey: JSON = .null
+        w.key("hassh"); w.value(clientHassh?.md5 ?? .null)
+        w.key("hassh_string"); w.value(clientHassh?.string ?? .null)
+        w.key("hassh_server"); w.value(serverHassh?.md5 ?? .null)
+        w.key("hassh_server_string"); w.value(serverHassh?.string ?? .null)
+        w.key("host_key")
         if let key = s.hostKey {
             let f = fingerprints(key.blob)
-            hostKey = .object([
-                ("algorithm", .string(key.algorithm)), ("fingerprint", .string(f.sha256)),
-                ("fingerprint_md5", .string(f.md5)),
-            ])
+            w.beginObject()
+            w.key("algorithm"); w.string(key.algorithm)
+            w.key("fingerprint"); w.string(f.sha256)
+            w.key("fingerprint_md5"); w.string(f.md5)
+            w.endObject()
+        } else {
+            w.null()
         }
-        var disconnect: JSON = .null
+        let anyKex = clientKex != nil || serverKex != nil
+        w.key("strict_kex")
+        if anyKex {
+            w.beginObject()
+            w.key("client"); w.bool(clientKex?.offersStrictKexClient ?? false)
+            w.key("server"); w.bool(serverKex?.offersStrictKexServer ?? false)
+            w.endObject()
+        } else {
+            w.null()
+        }
+        w.key("ext_info")
+        if anyKex {
+            w.beginObject()
+            w.key("client"); w.bool(clientKex?.offersExtInfoClient ?? false)
+            w.key("server"); w.bool(serverKex?.offersExtInfoServer ?? false)
+            w.endObject()
+        } else {
+            w.null()
+        }
+        w.key("disconnect")
         if let d = s.disconnect {
             let fromClient = (d.side == .originator) == clientIsOriginator
-            disconnect = .object([("from", .string(fromClient ? "client" : "server")), ("reason_code", .int(Int(d.reasonCode))), ("description", .string(d.description))])
+            w.beginObject()
+            w.key("from"); w.string(fromClient ? "client" : "server")
+            w.key("reason_code"); w.int(Int(d.reasonCode))
+            w.key("description"); w.string(d.description)
+            w.endObject()
+        } else {
+            w.null()
         }
-        return .object([
-            ("client_banner", .optionalString(clientIsOriginator ? s.originatorBanner : s.responderBanner)),
-            ("server_banner", .optionalString(clientIsOriginator ? s.responderBanner : s.originatorBanner)),
-            ("version", .optionalInt(s.version)),
-            ("client_kexinit", clientKexJSON),
-            ("server_kexinit", serverKexJSON),
-            ("negotiated", negotiated),
-            ("negotiation_failure", failure),
-            ("hassh", clientHassh?.md5 ?? .null),
-            ("hassh_string", clientHassh?.string ?? .null),
-            ("hassh_server", serverHassh?.md5 ?? .null),
-            ("hassh_server_string", serverHassh?.string ?? .null),
-            ("host_key", hostKey),
-            ("strict_kex", strict),
-            ("ext_info", ext),
-            ("disconnect", disconnect),
-            ("ssh_client", .string(s.sshClientSide == nil ? "unknown" : (clientIsOriginator ? "originator" : "responder"))),
-            ("server_pre_banner", .array((clientIsOriginator ? s.responderPreBanner : s.originatorPreBanner).map { .string($0) })),
-        ])
+        w.key("ssh_client"); w.string(s.sshClientSide == nil ? "unknown" : (clientIsOriginator ? "originator" : "responder"))
+        w.key("server_pre_banner"); w.beginArray()
+        for line in clientIsOriginator ? s.responderPreBanner : s.originatorPreBanner { w.string(line) }
+        w.endArray()
+        w.endObject()
     }
 }
 

@@ -90,8 +90,16 @@ public struct TCPConnection: Sendable {
         let mask = payloadLength > 0 ? HistoryBit.data : HistoryBit.ack
         let bit = direction == .originator ? mask : mask &<< 16
         guard historySeen & bit != 0 else { return false }
-        guard self[direction].state == .established, self[direction].hasSeq else { return false }
-        if self[direction].countSteady(segment, payloadLength: payloadLength, at: time) { addHistory(UInt8(ascii: "T"), direction) }
+        // The two endpoints named directly: the `_modify` subscript is a coroutine call per use.
+        let mark: Bool
+        if direction == .originator {
+            guard originator.state == .established, originator.hasSeq else { return false }
+            mark = originator.countSteady(segment, payloadLength: payloadLength, at: time)
+        } else {
+            guard responder.state == .established, responder.hasSeq else { return false }
+            mark = responder.countSteady(segment, payloadLength: payloadLength, at: time)
+        }
+        if mark { addHistory(UInt8(ascii: "T"), direction) }
         return true
     }
 

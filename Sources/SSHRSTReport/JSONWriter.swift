@@ -1,0 +1,110 @@
+/// Writes one JSON text straight into bytes, in the order of the calls, with the same formatting as
+/// `JSON.write` (no spaces, keys as given, numbers and strings formatted alike): a record written with it is
+/// byte-for-byte the record its `JSON` tree would serialize to, without the tree (building and freeing the
+/// tree of every flow record cost more than computing its fields).
+///
+/// Keys are static ASCII text without characters to escape. Nesting is tracked to 64 levels (records use 4).
+public struct JSONWriter: ~Copyable {
+    public private(set) var sink: ByteSink
+    /// Bit d set: the container at depth d has no member yet.
+    private var empty: UInt64 = 0
+    private var depth = 0
+    /// A key was just written: the next value follows it without a comma.
+    private var afterKey = false
+
+    public init(capacity: Int = 8192) {
+        sink = ByteSink(capacity: capacity)
+    }
+
+    /// The bytes written, as an array.
+    public var bytes: [UInt8] { sink.bytes }
+
+    @inline(__always)
+    private mutating func separate() {
+        if afterKey {
+            afterKey = false
+            return
+        }
+        guard depth > 0 else { return }
+        let bit: UInt64 = 1 &<< UInt64(depth &- 1)
+        if empty & bit != 0 { empty &= ~bit } else { sink.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func open(_ byte: UInt8) {
+        separate()
+        sink.append(byte)
+        depth &+= 1
+        if depth <= 64 { empty |= 1 &<< UInt64(depth &- 1) }
+    }
+
+    private mutating func close(_ byte: UInt8) {
+        sink.append(byte)
+        depth = Swift.max(0, depth &- 1)
+    }
+
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    /// `"key":` (with the comma before it when needed).
+    public mutating func key(_ key: StaticString) {
+        separate()
+        sink.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { sink.append($0) }
+        sink.append(UInt8(ascii: "\""))
+        sink.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    public mutating func string(_ s: String) {
+        separate()
+        JSON.escape(s, into: &sink)
+    }
+
+    public mutating func string(_ s: String?) {
+        if let s { string(s) } else { null() }
+    }
+
+    public mutating func int(_ i: Int) {
+        separate()
+        JSON.appendDecimal(i, to: &sink)
+    }
+
+    public mutating func int(_ i: Int?) {
+        if let i { int(i) } else { null() }
+    }
+
+    public mutating func bool(_ b: Bool) {
+        separate()
+        sink.append(utf8: b ? "true" : "false")
+    }
+
+    public mutating func null() {
+        separate()
+        sink.append(utf8: "null")
+    }
+
+    /// A number already formatted.
+    public mutating func number(_ text: String) {
+        separate()
+        sink.append(utf8: text)
+    }
+
+    /// Seconds from nanoseconds, 6 decimals (as `JSON.seconds`).
+    public mutating func seconds(_ nanoseconds: Int64) {
+        separate()
+        appendSeconds(nanoseconds, decimals: 6, to: &sink)
+    }
+
+    /// A fraction 0...1 with 2 decimals (as `JSON.fraction`).
+    public mutating func fraction(_ value: Double) {
+        if case .number(let text) = JSON.fraction(value) { number(text) }
+    }
+
+    /// A value built as a tree (or shared): written as `JSON.write` writes it.
+    public mutating func value(_ v: JSON) {
+        separate()
+        v.write(into: &sink)
+    }
+}
