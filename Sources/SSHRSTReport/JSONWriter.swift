@@ -48,12 +48,17 @@ public struct JSONWriter: ~Copyable {
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// `"key":` (with the comma before it when needed).
+    @inline(__always)
     public mutating func key(_ key: StaticString) {
         separate()
-        sink.append(UInt8(ascii: "\""))
+        let n = key.utf8CodeUnitCount
+        sink.reserve(n &+ 3)
+        sink.set(sink.count, UInt8(ascii: "\""))
+        sink.advance(by: 1)
         key.withUTF8Buffer { sink.append($0) }
-        sink.append(UInt8(ascii: "\""))
-        sink.append(UInt8(ascii: ":"))
+        sink.set(sink.count, UInt8(ascii: "\""))
+        sink.set(sink.count &+ 1, UInt8(ascii: ":"))
+        sink.advance(by: 2)
         afterKey = true
     }
 

@@ -87,6 +87,8 @@ struct StoredKexInit: Sendable {
     var firstKexPacketFollows: Bool
     /// Every name-list byte is printable US-ASCII or a comma (the text of `listBytes` is exactly its bytes).
     var printableASCII = false
+    /// The lists' key held by the analyzer's check cache (shared, not a copy), when it holds one.
+    var listsKey: KexListsKey? = nil
 
     enum ParseResult {
         case ok(StoredKexInit, tooLong: Bool, malformed: Bool)
@@ -134,6 +136,7 @@ struct StoredKexInit: Sendable {
         let known = cache?.checks(stored)
         if let checks = known?.checks {
             stored.printableASCII = true
+            stored.listsKey = checks.key
             return .ok(stored, tooLong: checks.tooLong, malformed: checks.malformed)
         }
         var tooLong = false
@@ -149,8 +152,10 @@ struct StoredKexInit: Sendable {
             }
         }
         stored.printableASCII = printable
-        if printable, let key = known?.key {
-            cache?.remember(key, KexInitCheckCache.Checks(tooLong: tooLong, malformed: malformed))
+        if printable, let key = known?.key, let cache,
+            cache.remember(KexInitCheckCache.Checks(tooLong: tooLong, malformed: malformed, key: key))
+        {
+            stored.listsKey = key
         }
         return .ok(stored, tooLong: tooLong, malformed: malformed)
     }

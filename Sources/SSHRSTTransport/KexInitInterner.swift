@@ -35,7 +35,9 @@ public final class KexInitInterner {
             misses &+= 1
             return (stored.decoded(), nil)
         }
-        let key = KexListsKey(stored)
+        // The key made when the KEXINIT was parsed, if the check cache kept one (equal keys then share their
+        // text and compare by identity).
+        let key = stored.listsKey ?? KexListsKey(stored)
         if let id = entries[key] {
             hits &+= 1
             var k = decodedByID[id]
@@ -111,6 +113,8 @@ public final class KexInitCheckCache: Sendable {
     struct Checks: Sendable {
         var tooLong: Bool
         var malformed: Bool
+        /// The key as stored: a KEXINIT that matches keeps this one (its text shared, not copied).
+        var key: KexListsKey
     }
 
     public let capacity: Int
@@ -130,9 +134,12 @@ public final class KexInitCheckCache: Sendable {
         return (key, table.withLock { $0[key] })
     }
 
-    func remember(_ key: KexListsKey, _ checks: Checks) {
+    /// Keeps `checks` (under its key) while there is room; true when kept.
+    func remember(_ checks: Checks) -> Bool {
         table.withLock { t in
-            if t.count < capacity { t[key] = checks }
+            guard t.count < capacity else { return false }
+            t[checks.key] = checks
+            return true
         }
     }
 }
