@@ -39,8 +39,8 @@ let package = Package(
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap or writes `unsafe`.
         .target(name: "SSHRSTCapture", dependencies: ["CPcap"], swiftSettings: cmo),
-        // Record model and renderers (JSON Lines, text, Zeek).
-        .target(name: "SSHRSTReport", swiftSettings: cmo),
+        // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
+        .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"], swiftSettings: cmo),
         // The engine: one straight line from frame to record.
         .target(
             name: "SSHRST",

@@ -25,16 +25,25 @@ struct RecordBuilder {
     var priorAuthFailures = 0
     /// Shared across the analyzer's records (nil: render everything from scratch; same output).
     let memo: RecordMemo?
+    /// The originator's and responder's addresses as text, made once per record.
+    let originatorIP: String
+    let responderIP: String
 
     init(state: FlowState, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
         self.state = state
         self.key = key
         self.configuration = configuration
         self.memo = memo
+        originatorIP = (state.originatorIsLow ? key.lowAddress : key.highAddress).description
+        responderIP = (state.originatorIsLow ? key.highAddress : key.lowAddress).description
     }
 
     var clientServerKey: String {
-        originator.0.description + ">" + RecordBuilder.endpointText(responder)
+        originatorIP + ">" + RecordBuilder.endpointText(ip: responderIP, isIPv6: responder.0.isIPv6, port: responder.1)
+    }
+
+    static func endpointText(ip: String, isIPv6: Bool, port: UInt16) -> String {
+        isIPv6 ? "[" + ip + "]:" + String(port) : ip + ":" + String(port)
     }
 
     /// Originator endpoint (address, port) and responder endpoint.
@@ -43,10 +52,6 @@ struct RecordBuilder {
     }
     var responder: (IPAddress, UInt16) {
         state.originatorIsLow ? (key.highAddress, key.highPort) : (key.lowAddress, key.lowPort)
-    }
-
-    static func endpointText(_ e: (IPAddress, UInt16)) -> String {
-        e.0.isIPv6 ? "[\(e.0.description)]:\(e.1)" : "\(e.0.description):\(e.1)"
     }
 
     /// Zeek-style uid: "C" + base62 of an FNV-1a hash over endpoints and first-packet time.
@@ -77,8 +82,8 @@ struct RecordBuilder {
         let client = originator
         let server = responder
         let uid = RecordBuilder.uid(client, server, time: state.firstTime)
-        let clientIP = client.0.description
-        let serverIP = server.0.description
+        let clientIP = originatorIP
+        let serverIP = responderIP
 
         // Roles.
         let roleBasis: String
@@ -92,7 +97,8 @@ struct RecordBuilder {
 
         let clientProfile = SideProfile(tcp.originator)
         let serverProfile = SideProfile(tcp.responder)
-        let (vantage, vantageReason) = inferVantage(client: clientProfile, server: serverProfile)
+        let vantageInput = VantageInput(client: clientProfile, server: serverProfile)
+        let (vantage, vantageReason) = memo?.vantage(vantageInput) ?? inferVantage(vantageInput)
 
         let outcome = self.outcome()
         let phase = self.phase(summary)
@@ -146,6 +152,8 @@ struct RecordBuilder {
             let end = terminating.map { state.resets[$0].packet.time } ?? state.lastTime
             handshakeToEnd = end - synAck
         }
+        // The negotiation summary is the pair's (client KEXINIT, server KEXINIT) in records' roles.
+        let clientIsOriginatorForKex = (summary?.sshClientSide ?? .originator) == .originator
         var context = DiagnosisContext(
             outcome: outcome, phase: phase,
             terminatingVerdict: terminating.map { verdicts[$0] },
@@ -159,7 +167,11 @@ struct RecordBuilder {
             synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
-            priorAuthFailures: priorAuthFailures, clientAddress: clientIP, negotiatedSummary: negotiationText(negotiation))
+            priorAuthFailures: priorAuthFailures, clientAddress: clientIP,
+            negotiatedSummary: memo?.negotiationText(
+                clientID: clientIsOriginatorForKex ? summary?.originatorKexInitID : summary?.responderKexInitID,
+                serverID: clientIsOriginatorForKex ? summary?.responderKexInitID : summary?.originatorKexInitID,
+                build: { negotiationText(negotiation) }) ?? negotiationText(negotiation))
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
         context.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
         // A side retransmitting (2+ times) into a peer silent for half a second or more.
@@ -216,7 +228,7 @@ struct RecordBuilder {
         return BuiltRecord(
             record: .shared(SharedJSON(serialized: w.bytes)), uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
-            serverEndpoint: RecordBuilder.endpointText(server))
+            serverEndpoint: RecordBuilder.endpointText(ip: serverIP, isIPv6: server.0.isIPv6, port: server.1))
     }
 
     func negotiationText(_ n: Negotiation?) -> String? {
@@ -423,11 +435,13 @@ struct RecordBuilder {
             w.null()
         }
         let anyKex = clientKex != nil || serverKex != nil
+        let clientFlags = clientKex.map { memo?.flags($0, id: clientKexID) ?? RecordMemo.KexFlags($0) }
+        let serverFlags = serverKex.map { memo?.flags($0, id: serverKexID) ?? RecordMemo.KexFlags($0) }
         w.key("strict_kex")
         if anyKex {
             w.beginObject()
-            w.key("client"); w.bool(clientKex?.offersStrictKexClient ?? false)
-            w.key("server"); w.bool(serverKex?.offersStrictKexServer ?? false)
+            w.key("client"); w.bool(clientFlags?.strictClient ?? false)
+            w.key("server"); w.bool(serverFlags?.strictServer ?? false)
             w.endObject()
         } else {
             w.null()
@@ -435,8 +449,8 @@ struct RecordBuilder {
         w.key("ext_info")
         if anyKex {
             w.beginObject()
-            w.key("client"); w.bool(clientKex?.offersExtInfoClient ?? false)
-            w.key("server"); w.bool(serverKex?.offersExtInfoServer ?? false)
+            w.key("client"); w.bool(clientFlags?.extInfoClient ?? false)
+            w.key("server"); w.bool(serverFlags?.extInfoServer ?? false)
             w.endObject()
         } else {
             w.null()

@@ -1,3 +1,4 @@
+import SSHRSTAttribution
 import SSHRSTReport
 import SSHRSTTransport
 
@@ -15,6 +16,46 @@ final class RecordMemo {
     private var serverHassh: [Int: (string: JSON, md5: JSON)] = [:]
     private var fingerprints: [[UInt8]: (sha256: String, md5: String)] = [:]
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
+    private var negotiatedText: [Int: String?] = [:]
+    private var kexFlags: [Int: KexFlags] = [:]
+    private var vantages: [VantageInput: (vantage: Vantage, reason: String)] = [:]
+
+    /// The KEXINIT offers records show (strict KEX and ext-info, each side's name).
+    struct KexFlags {
+        var strictClient, strictServer, extInfoClient, extInfoServer: Bool
+        init(_ k: KexInit) {
+            strictClient = k.offersStrictKexClient
+            strictServer = k.offersStrictKexServer
+            extInfoClient = k.offersExtInfoClient
+            extInfoServer = k.offersExtInfoServer
+        }
+    }
+
+    func flags(_ k: KexInit, id: Int?) -> KexFlags {
+        guard let id else { return KexFlags(k) }
+        if let f = kexFlags[id] { return f }
+        let f = KexFlags(k)
+        if kexFlags.count < interner.capacity { kexFlags[id] = f }
+        return f
+    }
+
+    /// The diagnosis context's one-line negotiation summary for a client/server pair.
+    func negotiationText(clientID: Int?, serverID: Int?, build: () -> String?) -> String? {
+        guard let c = clientID, let s = serverID else { return build() }
+        let pair = c &* interner.capacity &+ s
+        if let t = negotiatedText[pair] { return t }
+        let t = build()
+        if negotiatedText.count < interner.capacity { negotiatedText[pair] = t }
+        return t
+    }
+
+    /// `inferVantage`, remembered by its input (the two sides' TTL shapes).
+    func vantage(_ input: VantageInput) -> (vantage: Vantage, reason: String) {
+        if let v = vantages[input] { return v }
+        let v = inferVantage(input)
+        if vantages.count < interner.capacity { vantages[input] = v }
+        return v
+    }
 
     init(capacity: Int = 1024) {
         interner = KexInitInterner(capacity: capacity)

@@ -18,7 +18,7 @@ public func hopDistance(for ttl: UInt8) -> Int { Int(initialTTL(for: ttl)) - Int
 public let untouchedTTLs: [UInt8] = [32, 64, 128, 255]
 
 /// How a side's TTLs look at the capture point.
-enum TTLShape: Equatable {
+enum TTLShape: Hashable, Sendable {
     case untouched(UInt8)  // every packet carried the same standard initial value
     case decremented(min: UInt8, max: UInt8)  // no packet carried a standard initial value
     case mixed(min: UInt8, max: UInt8)  // the highest value is a standard initial value but others were lower
@@ -57,8 +57,24 @@ enum TTLShape: Equatable {
 /// - a side whose highest TTL is an initial value but whose TTL varied is ambiguous (route change, or an app
 ///   setting IP_TTL): → `.unknown`, because a wrong vantage would turn `captured_at_sender` into a confident error.
 public func inferVantage(client: SideProfile, server: SideProfile) -> (vantage: Vantage, reason: String) {
-    let c = TTLShape(client)
-    let s = TTLShape(server)
+    inferVantage(VantageInput(client: client, server: server))
+}
+
+/// What `inferVantage` depends on: the shape of each side's TTLs (few distinct values in a capture, so a
+/// caller can remember the answers).
+public struct VantageInput: Hashable, Sendable {
+    let client: TTLShape
+    let server: TTLShape
+
+    public init(client: SideProfile, server: SideProfile) {
+        self.client = TTLShape(client)
+        self.server = TTLShape(server)
+    }
+}
+
+public func inferVantage(_ input: VantageInput) -> (vantage: Vantage, reason: String) {
+    let c = input.client
+    let s = input.server
     let summary = "client \(c.text), server \(s.text)"
     switch (c, s) {
     case (.untouched, .untouched):

@@ -1,3 +1,4 @@
+import SSHRSTCapture
 import Synchronization
 
 /// A JSON value with ordered object keys, so output is byte-for-byte
@@ -122,35 +123,8 @@ public enum JSON: Sendable, Equatable {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any byte is a control character, a quote or a backslash: eight bytes per step (the classic
-    /// "has a byte less than n" and "has a zero byte" word tests, exact as to whether one exists).
-    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = utf8.baseAddress else { return false }
-        let n = utf8.count
-        let raw = UnsafeRawPointer(base)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var i = 0
-        while i &+ 8 <= n {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let control = (w &- 0x2020_2020_2020_2020) & ~w & highs
-            let q = w ^ 0x2222_2222_2222_2222
-            let quote = (q &- ones) & ~q & highs
-            let b = w ^ 0x5c5c_5c5c_5c5c_5c5c
-            let backslash = (b &- ones) & ~b & highs
-            if control | quote | backslash != 0 { return true }
-            i &+= 8
-        }
-        while i < n {
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5c { return true }
-            i &+= 1
-        }
-        return false
-    }
-
     private static func escapeContiguous(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
-        if !needsEscaping(utf8) {
+        if !ByteSink.needsJSONEscaping(utf8) {
             out.append(utf8)
             return
         }

@@ -1,3 +1,5 @@
+import SSHRSTCapture
+
 /// Writes one JSON text straight into bytes, in the order of the calls, with the same formatting as
 /// `JSON.write` (no spaces, keys as given, numbers and strings formatted alike): a record written with it is
 /// byte-for-byte the record its `JSON` tree would serialize to, without the tree (building and freeing the

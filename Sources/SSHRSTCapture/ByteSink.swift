@@ -1,0 +1,113 @@
+/// A growable byte buffer for writing records: plain stores and `memcpy`, none of an `Array`'s
+/// per-append uniqueness and capacity checks. Owned by one writer (non-copyable; freed on deinit).
+/// In SSHRSTCapture because it manages raw memory: this is the one target that writes `unsafe`.
+public struct ByteSink: ~Copyable {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    public private(set) var count: Int
+
+    public init(capacity: Int = 8192) {
+        let c = Swift.max(capacity, 64)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        self.capacity = c
+        count = 0
+    }
+
+    deinit { unsafe base.deallocate() }
+
+    /// Forgets the contents, keeps the memory.
+    public mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    public mutating func reserve(_ extra: Int) {
+        if capacity &- count < extra { grow(extra) }
+    }
+
+    @inline(never)
+    mutating func grow(_ extra: Int) {
+        let needed = count &+ extra
+        var c = capacity
+        while c < needed { c = c &* 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        unsafe bigger.update(from: base, count: count)
+        unsafe base.deallocate()
+        base = unsafe bigger
+        capacity = c
+    }
+
+    @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        reserve(1)
+        unsafe base[count] = byte
+        count &+= 1
+    }
+
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let from = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        unsafe (base + count).update(from: from, count: bytes.count)
+        count &+= bytes.count
+    }
+
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { unsafe append($0) }
+    }
+
+    /// The UTF-8 of `s`, verbatim.
+    public mutating func append(utf8 s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ unsafe append($0) }) { return done }
+        var copy = s
+        copy.withUTF8 { unsafe append($0) }
+    }
+
+    /// Overwrites byte `i` (< count).
+    @inline(__always)
+    public mutating func set(_ i: Int, _ byte: UInt8) {
+        precondition(i >= 0 && i < capacity)
+        unsafe base[i] = byte
+    }
+
+    /// A copy of the contents.
+    public var bytes: [UInt8] { unsafe Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try unsafe body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Whether any byte is a control character, a quote or a backslash (JSON must escape it): eight bytes per
+    /// step (the classic "has a byte less than n" and "has a zero byte" word tests, exact as to whether one
+    /// exists).
+    public static func needsJSONEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let n = utf8.count
+        let raw = unsafe UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i &+ 8 <= n {
+            let w = unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let control = (w &- 0x2020_2020_2020_2020) & ~w & highs
+            let q = w ^ 0x2222_2222_2222_2222
+            let quote = (q &- ones) & ~q & highs
+            let b = w ^ 0x5c5c_5c5c_5c5c_5c5c
+            let backslash = (b &- ones) & ~b & highs
+            if control | quote | backslash != 0 { return true }
+            i &+= 8
+        }
+        while i < n {
+            let b = unsafe base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5c { return true }
+            i &+= 1
+        }
+        return false
+    }
+}
+
+extension ByteSink {
+    /// Counts `n` bytes written with `set` after `reserve(n)`.
+    @inline(__always)
+    public mutating func advance(by n: Int) {
+        precondition(n >= 0 && n <= capacity &- count)
+        count &+= n
+    }
+}
