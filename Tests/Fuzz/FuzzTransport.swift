@@ -12,7 +12,8 @@
 // flags & 0x04: call setStart(side, sequence) first (as the engine does after a SYN)
 // flags & 0x30 == 0x30: call summary() after this record
 // After the last record: finish(), then summary() and its derived values, and summary(interner:) with an
-// interner shared by all inputs (small, so its capacity limit is reached): both must agree.
+// interner shared by all inputs (small, so its capacity limit is reached): both must agree. A second session,
+// fed the same records, shares a KEXINIT check cache across inputs (small too): its summaries must agree as well.
 // Tests/SSHRSTTests/FuzzRegressionTests.swift replays inputs with the same decoder.
 
 import SSHRSTTransport
@@ -20,6 +21,7 @@ import SSHRSTTransport
 enum FuzzTransport {
     static func run(_ input: [UInt8]) {
         var session = SSHTransportSession()
+        var cached = SSHTransportSession(kexCheckCache: checkCache)
         let all = input.span  // payloads are sub-spans: Swift's bounds checks guard them, no copy
         var cursor: [UInt32] = [0, 0]
         var i = 0
@@ -50,10 +52,14 @@ enum FuzzTransport {
                 i += 1
             }
             length = min(length, n - i)
-            if flags & 0x04 != 0 { session.setStart(side, sequence: sequence) }
+            if flags & 0x04 != 0 {
+                session.setStart(side, sequence: sequence)
+                cached.setStart(side, sequence: sequence)
+            }
             let payload = all.extracting(i..<(i + length))
             i += length
             _ = session.ingest(side, sequence: sequence, payload: payload)
+            _ = cached.ingest(side, sequence: sequence, payload: payload)
             _ = session.phaseCode
             cursor[s] = sequence &+ UInt32(truncatingIfNeeded: length)
             if flags & 0x30 == 0x30 { consume(session.summary()) }
@@ -68,9 +74,19 @@ enum FuzzTransport {
             && plain.effectiveNegotiation == plain.negotiation(assumingClient: plain.sshClientSide ?? .originator)
             && interned.sshClientSide == plain.sshClientSide && interned.anomalies == plain.anomalies,
             "summary(interner:) differs from summary()")
+        cached.finish()
+        for other in [cached.summary(), cached.summary(interner: interner)] {
+            precondition(other.originatorKexInit == plain.originatorKexInit
+                && other.responderKexInit == plain.responderKexInit
+                && other.effectiveNegotiation == plain.effectiveNegotiation
+                && other.sshClientSide == plain.sshClientSide && other.anomalies == plain.anomalies
+                && other.phase == plain.phase,
+                "a session with the KEXINIT check cache differs")
+        }
     }
 
     nonisolated(unsafe) static let interner = KexInitInterner(capacity: 64)
+    static let checkCache = KexInitCheckCache(capacity: 64)
 
     static func consume(_ summary: SSHSummary) {
         var total = summary.anomalies.count

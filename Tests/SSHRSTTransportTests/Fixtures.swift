@@ -112,7 +112,9 @@ struct Feeder {
     var session = SSHTransportSession()
     var next: [UInt32] = [1000, 5000]
 
-    init(startKnown: Bool = true, originatorStart: UInt32 = 1000, responderStart: UInt32 = 5000) {
+    init(startKnown: Bool = true, originatorStart: UInt32 = 1000, responderStart: UInt32 = 5000,
+         kexCheckCache: KexInitCheckCache? = nil) {
+        if let kexCheckCache { session = SSHTransportSession(kexCheckCache: kexCheckCache) }
         next = [originatorStart, responderStart]
         if startKnown {
             session.setStart(.originator, sequence: originatorStart)

@@ -3,8 +3,9 @@ import Testing
 
 /// `summary(interner:)` must give exactly what `summary()` gives; the interner only saves work.
 @Suite struct InternerTests {
-    func session(clientLists: [[String]] = Fixture.clientLists, cookie: UInt8 = 0, follows: Bool = false) -> SSHTransportSession {
-        var f = Feeder()
+    func session(clientLists: [[String]] = Fixture.clientLists, cookie: UInt8 = 0, follows: Bool = false,
+                 cache: KexInitCheckCache? = nil) -> SSHTransportSession {
+        var f = Feeder(kexCheckCache: cache)
         f.send(.originator, Array((Fixture.clientBanner + "\r\n").utf8)
             + Wire.packet(Wire.kexInit(clientLists, cookie: [UInt8](repeating: cookie, count: 16), follows: follows)))
         f.send(.responder, Fixture.serverStream)
@@ -74,5 +75,57 @@ import Testing
         #expect(a.responderKexInitID != nil && a.responderKexInitID == b.responderKexInitID)
         #expect(a.effectiveNegotiation?.kex == Fixture.clientLists[0].first { Fixture.serverLists[0].contains($0) })
         #expect(interner.count == 1)
+    }
+
+    // The check cache: a KEXINIT whose lists were seen before skips the walk over its bytes, with the same results.
+
+    @Test func checkCacheGivesTheSameSummaries() {
+        let cache = KexInitCheckCache(capacity: 8)
+        let interner = KexInitInterner(capacity: 8)
+        let first = session(cookie: 1, cache: cache)
+        let second = session(cookie: 2, cache: cache)
+        expectSame(first.summary(), session(cookie: 1).summary())
+        expectSame(second.summary(), session(cookie: 2).summary())
+        expectSame(second.summary(interner: interner), session(cookie: 2).summary(interner: KexInitInterner(capacity: 8)))
+        #expect(cache.count == 2)  // the client's lists and the server's
+        #expect(second.summary().originatorKexInit?.cookie == [UInt8](repeating: 2, count: 16))
+    }
+
+    @Test func checkCacheKeepsEveryAnomaly() {
+        let cache = KexInitCheckCache(capacity: 8)
+        // An empty name is printable text (kept, flagged malformed each time); a space or a byte over 0x7E is not
+        // printable US-ASCII (never kept, still flagged).
+        var empty = Fixture.clientLists
+        empty[0] = ["curve25519-sha256", "", "ext-info-c"]
+        var spaced = Fixture.clientLists
+        spaced[1] = ["ssh-ed25519 x"]
+        var high = Fixture.clientLists
+        high[2] = ["aes128-ctr\u{e9}"]
+        for lists in [empty, spaced, high] {
+            let plain = session(clientLists: lists).summary()
+            #expect(plain.anomalies.contains("name_list_malformed"))
+            for _ in 0..<2 {
+                expectSame(session(clientLists: lists, cache: cache).summary(), plain)
+            }
+        }
+        #expect(cache.count == 2)  // the server's lists and `empty`; `spaced` and `high` were not kept
+        // A cached KEXINIT is still interned by its text: same ids with and without the cache.
+        let interner = KexInitInterner(capacity: 8)
+        let a = session(clientLists: empty, cache: cache).summary(interner: interner)
+        let b = session(clientLists: empty).summary(interner: interner)
+        #expect(a.originatorKexInitID != nil && a.originatorKexInitID == b.originatorKexInitID)
+    }
+
+    @Test func fullCheckCacheStillChecks() {
+        let cache = KexInitCheckCache(capacity: 1)
+        _ = session(cache: cache)  // the client's lists fill the only slot
+        var empty = Fixture.clientLists
+        empty[0] = ["curve25519-sha256", ""]
+        for _ in 0..<2 {
+            let s = session(clientLists: empty, cache: cache).summary()
+            #expect(s.anomalies.contains("name_list_malformed"))
+            expectSame(s, session(clientLists: empty).summary())
+        }
+        #expect(cache.count == 1)
     }
 }
