@@ -70,10 +70,18 @@ struct Analyze: ParsableCommand {
         var failure: CaptureError? = nil
         for path in files {
             do {
-                try OfflineSource.read(path: path, filter: filter) { frame, bytes in
-                    analyzer.ingest(frame, bytes)
-                    progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
-                    return .proceed
+                if progress.enabled {
+                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                        analyzer.ingest(frame, bytes)
+                        progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
+                        return .proceed
+                    }
+                } else {
+                    // No progress line (not a terminal): the per-packet closure touches nothing else.
+                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                        analyzer.ingest(frame, bytes)
+                        return .proceed
+                    }
                 }
             } catch let error {
                 if error.kind == .filter {
