@@ -25,7 +25,6 @@ extension FlowState {
     /// no copy of the state). Returns the close deadline to schedule, if the
     /// connection just ended, and whether SSH was just recognised by its banner.
     mutating func update(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache? = nil) -> (deadline: Int64?, learnedBanner: Bool) {
-        var learned = false
         let tcp = segment.tcp
         let flags = tcp.flags
         let payloadLength = segment.payloadWireLength
@@ -68,11 +67,32 @@ extension FlowState {
             self.finTime = time
         }
 
+        noteTime(direction: direction, at: time)
+        self.tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+        return afterTCP(direction: direction, segment, bytes, payloadLength: payloadLength, at: time, stats: &stats, closeDelay: closeDelay, kexCheckCache: kexCheckCache)
+    }
+
+    /// The rest of `update` for a segment `TCPConnection.applySteady` took: the same steps, minus those that
+    /// cannot apply to it (RST, SYN, FIN, truncation, option anomalies).
+    mutating func updateSteady(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache?) -> (deadline: Int64?, learnedBanner: Bool) {
+        if direction == .originator, self.ackTime == nil, self.synAckTime != nil { self.ackTime = time }
+        noteTime(direction: direction, at: time)
+        return afterTCP(direction: direction, segment, bytes, payloadLength: payloadLength, at: time, stats: &stats, closeDelay: closeDelay, kexCheckCache: kexCheckCache)
+    }
+
+    /// The idle gap before this packet of its direction, and the flow's last time.
+    @inline(__always)
+    mutating func noteTime(direction: Direction, at time: Int64) {
         let gap = time &- self.lastTime
         if direction == .originator { self.gapBeforeLast.0 = gap } else { self.gapBeforeLast.1 = gap }
         self.lastTime = time
-        self.tcp.apply(segment, from: direction, payloadLength: payloadLength, at: time)
+    }
 
+    /// After the TCP state: sizes after NEWKEYS, the SSH decoder, and the close deadline once the connection is
+    /// over. Returns the deadline to schedule and whether SSH was just recognised by its banner.
+    @inline(__always)
+    mutating func afterTCP(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache?) -> (deadline: Int64?, learnedBanner: Bool) {
+        var learned = false
         // Sizes after NEWKEYS (segments after the one that carried it) tell auth from session.
         if payloadLength > 0 {
             if direction == .originator, self.newKeys.0 {
@@ -88,36 +108,6 @@ extension FlowState {
         }
 
         // The report is scheduled once the connection is over.
-        if self.closeDeadline == nil {
-            let o = self.tcp.originator.state
-            let r = self.tcp.responder.state
-            if o == .reset || r == .reset || (o == .closed && r == .closed) {
-                return (time &+ closeDelay, learned)
-            }
-        }
-        return (nil, learned)
-    }
-
-    /// The rest of `update` for a segment `TCPConnection.applySteady` took: the same steps, minus those that
-    /// cannot apply to it (RST, SYN, FIN, truncation, option anomalies).
-    mutating func updateSteady(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int, at time: Int64, stats: inout DecodeStats, closeDelay: Int64, kexCheckCache: KexInitCheckCache?) -> (deadline: Int64?, learnedBanner: Bool) {
-        if direction == .originator, self.ackTime == nil, self.synAckTime != nil { self.ackTime = time }
-        let gap = time &- self.lastTime
-        if direction == .originator { self.gapBeforeLast.0 = gap } else { self.gapBeforeLast.1 = gap }
-        self.lastTime = time
-        var learned = false
-        if payloadLength > 0 {
-            if direction == .originator, self.newKeys.0 {
-                self.postNewKeysBytes.0 &+= payloadLength
-                self.postNewKeysMaxSegment.0 = max(self.postNewKeysMaxSegment.0, payloadLength)
-            } else if direction == .responder, self.newKeys.1 {
-                self.postNewKeysBytes.1 &+= payloadLength
-                self.postNewKeysMaxSegment.1 = max(self.postNewKeysMaxSegment.1, payloadLength)
-            }
-        }
-        if segment.payload.count > 0 && self.status != .notSSH {
-            learned = feedTransport(direction: direction, segment, bytes, stats: &stats, kexCheckCache: kexCheckCache)
-        }
         if self.closeDeadline == nil {
             let o = self.tcp.originator.state
             let r = self.tcp.responder.state

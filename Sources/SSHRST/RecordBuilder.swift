@@ -437,24 +437,17 @@ struct RecordBuilder {
         let anyKex = clientKex != nil || serverKex != nil
         let clientFlags = clientKex.map { memo?.flags($0, id: clientKexID) ?? RecordMemo.KexFlags($0) }
         let serverFlags = serverKex.map { memo?.flags($0, id: serverKexID) ?? RecordMemo.KexFlags($0) }
+        func offers(_ w: inout JSONWriter, client: Bool, server: Bool) {
+            guard anyKex else { return w.null() }
+            w.beginObject()
+            w.key("client"); w.bool(client)
+            w.key("server"); w.bool(server)
+            w.endObject()
+        }
         w.key("strict_kex")
-        if anyKex {
-            w.beginObject()
-            w.key("client"); w.bool(clientFlags?.strictClient ?? false)
-            w.key("server"); w.bool(serverFlags?.strictServer ?? false)
-            w.endObject()
-        } else {
-            w.null()
-        }
+        offers(&w, client: clientFlags?.strictClient ?? false, server: serverFlags?.strictServer ?? false)
         w.key("ext_info")
-        if anyKex {
-            w.beginObject()
-            w.key("client"); w.bool(clientFlags?.extInfoClient ?? false)
-            w.key("server"); w.bool(serverFlags?.extInfoServer ?? false)
-            w.endObject()
-        } else {
-            w.null()
-        }
+        offers(&w, client: clientFlags?.extInfoClient ?? false, server: serverFlags?.extInfoServer ?? false)
         w.key("disconnect")
         if let d = s.disconnect {
             let fromClient = (d.side == .originator) == clientIsOriginator
