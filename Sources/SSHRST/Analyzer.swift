@@ -236,12 +236,14 @@ public final class Analyzer {
         }
         if state.isReported {
             var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
-            let pairKey = builder.clientServerKey
-            if let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
+            // The client > server key only when failures are being counted (text and a hash per record otherwise).
+            let pairKey = authFailures.isEmpty ? nil : builder.clientServerKey
+            if let pairKey, let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
                 builder.priorAuthFailures = prior.count
             }
             let built = builder.build()
             if built.digest.authFailedLikely {
+                let pairKey = pairKey ?? builder.clientServerKey
                 if authFailures.count < configuration.patternMemory || authFailures[pairKey] != nil {
                     let prior = authFailures[pairKey] ?? (0, 0)
                     authFailures[pairKey] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
@@ -274,7 +276,7 @@ public final class Analyzer {
 
     func noteHostKey(_ built: BuiltRecord) {
         guard let fingerprint = built.hostKeyFingerprint else { return }
-        let server = built.serverEndpoint
+        let server = built.serverEndpoint()
         if let earlier = hostKeys[server] {
             if earlier.fingerprint != fingerprint {
                 patterns.append(

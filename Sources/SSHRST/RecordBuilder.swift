@@ -12,7 +12,13 @@ struct BuiltRecord {
     var digest: FlowDigest
     var attributions: [Party]
     var hostKeyFingerprint: String?
-    var serverEndpoint: String
+    var serverIP: String
+    var server: (address: IPAddress, port: UInt16)
+
+    /// The server as "address:port" ("[v6]:port"), made when asked (host-key patterns only).
+    func serverEndpoint() -> String {
+        RecordBuilder.endpointText(ip: serverIP, isIPv6: server.address.isIPv6, port: server.port)
+    }
 }
 
 /// Turns a finished flow's state into its `"type": "flow"` record
@@ -228,7 +234,7 @@ struct RecordBuilder {
         return BuiltRecord(
             record: .shared(SharedJSON(serialized: w.bytes)), uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
-            serverEndpoint: RecordBuilder.endpointText(ip: serverIP, isIPv6: server.0.isIPv6, port: server.1))
+            serverIP: serverIP, server: server)
     }
 
     func negotiationText(_ n: Negotiation?) -> String? {
