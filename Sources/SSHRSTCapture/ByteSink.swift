@@ -60,6 +60,31 @@ public struct ByteSink: ~Copyable {
         copy.withUTF8 { unsafe append($0) }
     }
 
+    /// `"` + the `n` bytes at `text` + `":`: a JSON object key that needs no escaping, in one reservation.
+    public mutating func appendJSONKey(_ text: UnsafePointer<UInt8>, count n: Int) {
+        precondition(n >= 0)
+        reserve(n &+ 3)
+        let q = unsafe base + count
+        unsafe q.pointee = 0x22
+        unsafe (q + 1).update(from: text, count: n)
+        unsafe (q + 1 + n).pointee = 0x22
+        unsafe (q + 2 + n).pointee = 0x3a
+        count &+= n &+ 3
+    }
+
+    /// `"` + `utf8` + `"` in one reservation when no byte needs JSON escaping; false (nothing written) otherwise.
+    public mutating func appendPlainJSONString(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !ByteSink.needsJSONEscaping(utf8) else { return false }
+        let n = utf8.count
+        reserve(n &+ 2)
+        let q = unsafe base + count
+        unsafe q.pointee = 0x22
+        if let from = utf8.baseAddress, n > 0 { unsafe (q + 1).update(from: from, count: n) }
+        unsafe (q + 1 + n).pointee = 0x22
+        count &+= n &+ 2
+        return true
+    }
+
     /// Overwrites byte `i` (< count).
     @inline(__always)
     public mutating func set(_ i: Int, _ byte: UInt8) {

@@ -115,19 +115,17 @@ public enum JSON: Sendable, Equatable {
     /// RFC 8259 §7: quote, backslash and control characters are escaped;
     /// everything else is copied as UTF-8.
     static func escape(_ s: String, into out: inout ByteSink) {
-        out.append(UInt8(ascii: "\""))
         if s.utf8.withContiguousStorageIfAvailable({ escapeContiguous($0, into: &out) }) == nil {
             var copy = s
             copy.withUTF8 { escapeContiguous($0, into: &out) }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
+    /// The quoted string; most need no escaping and are copied whole.
     private static func escapeContiguous(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
-        if !ByteSink.needsJSONEscaping(utf8) {
-            out.append(utf8)
-            return
-        }
+        if out.appendPlainJSONString(utf8) { return }
+        out.append(UInt8(ascii: "\""))
+        defer { out.append(UInt8(ascii: "\"")) }
         let hex: StaticString = "0123456789abcdef"
         for b in utf8 {
             switch b {

@@ -53,14 +53,15 @@ public struct JSONWriter: ~Copyable {
     @inline(__always)
     public mutating func key(_ key: StaticString) {
         separate()
-        let n = key.utf8CodeUnitCount
-        sink.reserve(n &+ 3)
-        sink.set(sink.count, UInt8(ascii: "\""))
-        sink.advance(by: 1)
-        key.withUTF8Buffer { sink.append($0) }
-        sink.set(sink.count, UInt8(ascii: "\""))
-        sink.set(sink.count &+ 1, UInt8(ascii: ":"))
-        sink.advance(by: 2)
+        if key.hasPointerRepresentation {
+            sink.appendJSONKey(key.utf8Start, count: key.utf8CodeUnitCount)
+        } else {
+            // A one-scalar StaticString (no key here is one): through the buffer API.
+            sink.append(UInt8(ascii: "\""))
+            key.withUTF8Buffer { sink.append($0) }
+            sink.append(UInt8(ascii: "\""))
+            sink.append(UInt8(ascii: ":"))
+        }
         afterKey = true
     }
 
