@@ -108,6 +108,14 @@ struct StreamReassembler: Sendable {
 
     /// Count-only mode (after NEWKEYS): returns how many new bytes this segment adds past the highest seen.
     mutating func countOnly(sequence: UInt32, length: Int) -> Int {
+        StreamReassembler.countOnly(next: &next, sequence: sequence, length: length)
+    }
+
+    /// The next expected sequence number (nil before any byte or start was known).
+    var nextSequence: UInt32? { next }
+
+    /// `countOnly` over a bare next-sequence value (also used by the session's inline counters).
+    static func countOnly(next: inout UInt32?, sequence: UInt32, length: Int) -> Int {
         guard length > 0 else { return 0 }
         let end = sequence &+ UInt32(truncatingIfNeeded: length)
         guard let n = next else {

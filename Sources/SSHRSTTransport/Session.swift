@@ -58,6 +58,43 @@ public struct SSHTransportSession: Sendable {
     var dirs: [DirectionDecoder] = [DirectionDecoder(), DirectionDecoder()]
     var streams: [StreamReassembler] = [StreamReassembler(), StreamReassembler()]
     var log = AnomalyLog()
+    /// Per side, once it only counts (after its NEWKEYS): the stream's next sequence number and what was counted
+    /// since, held inline so that an encrypted segment touches neither per-direction array (two heap blocks,
+    /// and a uniqueness check each, per packet). Read back through `afterNewKeys(_:)`.
+    var counting: (EncryptedCount?, EncryptedCount?) = (nil, nil)
+
+    struct EncryptedCount: Sendable {
+        var next: UInt32?
+        var bytes = 0
+        var segments = 0
+
+        mutating func add(sequence: UInt32, length: Int) {
+            let added = StreamReassembler.countOnly(next: &next, sequence: sequence, length: length)
+            if added > 0 {
+                bytes &+= added
+                segments &+= 1
+            }
+        }
+    }
+
+    /// Bytes and segments `side` sent after its NEWKEYS.
+    func afterNewKeys(_ side: SSHSide) -> (bytes: Int, segments: Int) {
+        let d = dirs[side.index]
+        let c = side == .originator ? counting.0 : counting.1
+        return (d.bytesAfterNewKeys &+ (c?.bytes ?? 0), d.segmentsAfterNewKeys &+ (c?.segments ?? 0))
+    }
+
+    /// Moves a side that has just started counting to the inline counter (its stream's next sequence number
+    /// goes with it; the stream is not used again).
+    private mutating func armCounting(_ side: SSHSide) {
+        let i = side.index
+        guard dirs[i].isEncrypted, !streams[i].hasHeldData else { return }
+        if side == .originator {
+            if counting.0 == nil { counting.0 = EncryptedCount(next: streams[i].nextSequence) }
+        } else {
+            if counting.1 == nil { counting.1 = EncryptedCount(next: streams[i].nextSequence) }
+        }
+    }
 
     public init() {}
 
@@ -83,6 +120,16 @@ public struct SSHTransportSession: Sendable {
     public mutating func ingest(_ side: SSHSide, sequence: UInt32, payload: Span<UInt8>) -> TransportSignal {
         let i = side.index
         guard payload.count > 0 else { return [] }
+        if side == .originator, var c = counting.0 {
+            c.add(sequence: sequence, length: payload.count)
+            counting.0 = c
+            return []
+        }
+        if side == .responder, var c = counting.1 {
+            c.add(sequence: sequence, length: payload.count)
+            counting.1 = c
+            return []
+        }
         if dirs[i].isEncrypted {
             let added = streams[i].countOnly(sequence: sequence, length: payload.count)
             if added > 0 { dirs[i].countEncrypted(bytes: added, segments: 1) }
@@ -106,6 +153,9 @@ public struct SSHTransportSession: Sendable {
             streams[i].advance(by: payload.count &- skip)
             drainHeld(side)
         }
+        // A side that NEWKEYS put into counting (this one, or the peer released by this side's banner).
+        armCounting(.originator)
+        armCounting(.responder)
         return collectSignals(side)
     }
 
@@ -128,7 +178,9 @@ public struct SSHTransportSession: Sendable {
         let o = dirs[0]
         let r = dirs[1]
         if o.newKeys && r.newKeys { return .encrypted }
-        if (o.newKeys && o.bytesAfterNewKeys > 0) || (r.newKeys && r.bytesAfterNewKeys > 0) { return .encrypted }
+        if (o.newKeys && afterNewKeys(.originator).bytes > 0) || (r.newKeys && afterNewKeys(.responder).bytes > 0) {
+            return .encrypted
+        }
         if o.kexInit != nil || r.kexInit != nil || o.ssh1HostKey != nil || o.newKeys || r.newKeys
             || r.ssh1HostKey != nil { return .kex }
         if o.banner != nil || r.banner != nil { return .version }
