@@ -73,9 +73,8 @@ public final class Analyzer {
             return
         }
         switch nonTCP {
-        case .tcp(let segment):
-            stats.tcpSegments &+= 1
-            handle(segment, bytes, at: time)
+        case .tcp:
+            break  // never: a TCP segment is written into `segment` and handled above
         case .icmpError(let error):
             stats.icmpErrors &+= 1
             handle(error, at: time)
