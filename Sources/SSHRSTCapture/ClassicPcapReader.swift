@@ -113,10 +113,10 @@ public final class ClassicPcapReader {
         return total
     }
 
-    /// Ensures `need` bytes are buffered from `start`; false at end of file. (The caller checks
-    /// `end - start` first: refills happen once per window, not per record.)
+    /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to its front first);
+    /// false at end of file. The caller checks `end - start` first: refills happen once per window.
     @inline(never)
-    func fill(_ need: Int) -> Bool {
+    func fill(_ need: Int, start: inout Int, end: inout Int) -> Bool {
         if end - start >= need { return true }
         if endOfFile { return false }
         guard let base = unsafe buffer.baseAddress else { return false }
@@ -148,7 +148,7 @@ public final class ClassicPcapReader {
     /// every record before it.
     ///
     /// The window bounds live in locals for the loop (stored properties of a class are re-read, and
-    /// access-checked, on every use) and go back to the object around each refill and on exit.
+    /// access-checked, on every use) and go back to the object on exit.
     public func forEach(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
         var start = self.start
         var end = self.end
@@ -161,17 +161,8 @@ public final class ClassicPcapReader {
             self.end = end
             self.bytesRead = bytesRead
         }
-        @inline(__always)
-        func refill(_ need: Int) -> Bool {
-            self.start = start
-            self.end = end
-            let ok = fill(need)
-            start = self.start
-            end = self.end
-            return ok
-        }
         while true {
-            guard end &- start >= 16 || refill(16) else {
+            guard end &- start >= 16 || fill(16, start: &start, end: &end) else {
                 if end - start > 0 {
                     throw CaptureError(.truncatedRecord, source: source,
                         "truncated record header at byte \(bytesRead) (\(end - start) of 16 bytes): file cut short")
@@ -187,7 +178,7 @@ public final class ClassicPcapReader {
                 throw CaptureError(.corruptRecord, source: source,
                     "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
             }
-            guard end &- start >= 16 &+ captured || refill(16 + captured) else {
+            guard end &- start >= 16 &+ captured || fill(16 + captured, start: &start, end: &end) else {
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
             }

@@ -307,6 +307,7 @@ public struct HistoryLetters: Sendable, Equatable {
 
 extension Endpoint {
     /// The per-segment counters and baselines of the sending endpoint (in place).
+    @inline(__always)
     mutating func count(_ segment: TCPSegment, payloadLength: Int, at time: Int64) {
         let flags = segment.tcp.flags
         if packets == 0 { firstTime = time }
@@ -338,33 +339,13 @@ extension Endpoint {
         if !flags.contains(.rst) { window = UInt32(segment.tcp.window) &<< UInt32(shift) }
     }
 
-    /// `count` and `advanceLastSeq` for an established endpoint's segment with ACK and none of SYN, FIN, RST;
-    /// returns whether a retransmission reached the next 'T' threshold.
+    /// The general path's own `count` and `advanceLastSeq` (inlined, not a specialised copy that could drift) for
+    /// an established endpoint's segment with ACK and none of SYN, FIN, RST; returns whether a retransmission
+    /// reached the next 'T' threshold.
     @inline(__always)
     mutating func countSteady(_ segment: TCPSegment, payloadLength: Int, at time: Int64) -> Bool {
-        if packets == 0 { firstTime = time }
-        packets &+= 1
-        lastTime = time
-        payloadBytes &+= payloadLength
-        observeBaseline(segment.ip, at: time)
-        let ack = segment.tcp.ack
-        if let last = lastAck {
-            if seqDelta(ack, last) > 0 { lastAck = ack }
-        } else {
-            lastAck = ack
-        }
-        window = UInt32(segment.tcp.window) &<< UInt32(windowScale ?? 0)
-        let onePast = segment.tcp.seq &+ UInt32(truncatingIfNeeded: payloadLength)
-        if seqDelta(onePast, lastSeq) > 0 {
-            lastSeq = onePast
-        } else if payloadLength > 0 {
-            retransmissions &+= 1
-            if retransmissions == retransmissionThreshold {
-                retransmissionThreshold = retransmissionThreshold &* 10
-                return true
-            }
-        }
-        return false
+        count(segment, payloadLength: payloadLength, at: time)
+        return advanceLastSeq(seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength).retransmissionMark
     }
 
     /// Counts a zero-window segment; true when it reaches the next history threshold (1, 10, 100, ...).
@@ -377,6 +358,7 @@ extension Endpoint {
 
     /// Zeek's update of the endpoint's last sequence number; the delta, and whether a retransmission
     /// reached the next 'T' threshold (1, 10, 100, ...).
+    @inline(__always)
     mutating func advanceLastSeq(seq: UInt32, flags: TCPFlags, payloadLength: Int) -> (delta: Int32, retransmissionMark: Bool) {
         let seqLength = UInt32(truncatingIfNeeded: payloadLength)
             &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)

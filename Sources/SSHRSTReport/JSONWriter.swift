@@ -7,7 +7,7 @@ import SSHRSTCapture
 ///
 /// Keys are static ASCII text without characters to escape. Nesting is tracked to 64 levels (records use 4).
 public struct JSONWriter: ~Copyable {
-    public private(set) var sink: ByteSink
+    private var sink: ByteSink
     /// Bit d set: the container at depth d has no member yet.
     private var empty: UInt64 = 0
     private var depth = 0
@@ -103,11 +103,6 @@ public struct JSONWriter: ~Copyable {
     public mutating func seconds(_ nanoseconds: Int64) {
         separate()
         appendSeconds(nanoseconds, decimals: 6, to: &sink)
-    }
-
-    /// A fraction 0...1 with 2 decimals (as `JSON.fraction`).
-    public mutating func fraction(_ value: Double) {
-        if case .number(let text) = JSON.fraction(value) { number(text) }
     }
 
     /// A value built as a tree (or shared): written as `JSON.write` writes it.

@@ -13,7 +13,7 @@ import Synchronization
 public final class KexInitInterner {
     public let capacity: Int
     public static let maximumListBytes = 4096
-    private var entries: [Key: Int] = [:]
+    private var entries: [KexListsKey: Int] = [:]
     private var decodedByID: [KexInit] = []
     private var negotiations: [Int: Negotiation] = [:]
     public private(set) var hits = 0
@@ -25,8 +25,6 @@ public final class KexInitInterner {
 
     /// Distinct KEXINITs remembered.
     public var count: Int { decodedByID.count }
-
-    typealias Key = KexListsKey
 
     /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
     func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {

@@ -77,10 +77,16 @@ public struct SSHTransportSession: Sendable {
         }
     }
 
+    private func counter(_ side: SSHSide) -> EncryptedCount? { side == .originator ? counting.0 : counting.1 }
+
+    private mutating func setCounter(_ side: SSHSide, _ c: EncryptedCount) {
+        if side == .originator { counting.0 = c } else { counting.1 = c }
+    }
+
     /// Bytes and segments `side` sent after its NEWKEYS.
     func afterNewKeys(_ side: SSHSide) -> (bytes: Int, segments: Int) {
         let d = dirs[side.index]
-        let c = side == .originator ? counting.0 : counting.1
+        let c = counter(side)
         return (d.bytesAfterNewKeys &+ (c?.bytes ?? 0), d.segmentsAfterNewKeys &+ (c?.segments ?? 0))
     }
 
@@ -88,12 +94,8 @@ public struct SSHTransportSession: Sendable {
     /// goes with it; the stream is not used again).
     private mutating func armCounting(_ side: SSHSide) {
         let i = side.index
-        guard dirs[i].isEncrypted, !streams[i].hasHeldData else { return }
-        if side == .originator {
-            if counting.0 == nil { counting.0 = EncryptedCount(next: streams[i].nextSequence) }
-        } else {
-            if counting.1 == nil { counting.1 = EncryptedCount(next: streams[i].nextSequence) }
-        }
+        guard counter(side) == nil, dirs[i].isEncrypted, !streams[i].hasHeldData else { return }
+        setCounter(side, EncryptedCount(next: streams[i].nextSequence))
     }
 
     public init() {}
@@ -120,14 +122,9 @@ public struct SSHTransportSession: Sendable {
     public mutating func ingest(_ side: SSHSide, sequence: UInt32, payload: Span<UInt8>) -> TransportSignal {
         let i = side.index
         guard payload.count > 0 else { return [] }
-        if side == .originator, var c = counting.0 {
+        if var c = counter(side) {
             c.add(sequence: sequence, length: payload.count)
-            counting.0 = c
-            return []
-        }
-        if side == .responder, var c = counting.1 {
-            c.add(sequence: sequence, length: payload.count)
-            counting.1 = c
+            setCounter(side, c)
             return []
         }
         if dirs[i].isEncrypted {
