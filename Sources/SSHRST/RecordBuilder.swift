@@ -22,7 +22,7 @@ struct BuiltRecord {
 }
 
 /// Turns a finished flow's state into its `"type": "flow"` record
-/// (../shared/spec/flow-record.md). Cold path: once per flow.
+/// (docs/flow-record.md). Cold path: once per flow.
 struct RecordBuilder {
     let state: FlowState
     let key: FlowKey

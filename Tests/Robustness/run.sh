@@ -19,7 +19,7 @@ set -uo pipefail
 bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 [[ -x "$bin" ]] || { echo "robustness: $1 is not executable" >&2; exit 64; }
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-conformance="${SSHRST_CONFORMANCE:-$repo/../shared/conformance/zeek}"
+conformance="$repo/Tests/Conformance/zeek"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sshrst-robustness.XXXXXX")"
 [[ -n "${ROBUSTNESS_KEEP:-}" ]] || trap 'rm -rf "$tmp"' EXIT
 passed=0
@@ -34,7 +34,8 @@ start=$SECONDS
 full=("$repo/Captures/demo.pcap" "$repo/Captures/injected-rst.pcap" "$repo/Captures/fail2ban-icmp-v6.pcap"
       "$repo/Captures/mixed.pcap")
 for c in gre-sample.pcap kex-quadratic-1000.pcap ssh_kex_curve25519.pcap; do
-    [[ -f "$conformance/$c" ]] && full+=("$conformance/$c")
+    [[ -f "$conformance/$c" ]] || { fail "conformance trace $conformance/$c is missing"; continue; }
+    full+=("$conformance/$c")
 done
 light=()
 for f in "$repo"/Captures/*.pcap; do

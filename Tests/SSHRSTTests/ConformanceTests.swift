@@ -2,7 +2,7 @@ import Foundation
 import SSHRSTReport
 import Testing
 
-/// Compares sshrst's records with every fact of ../shared/conformance/zeek/expected.json
+/// Compares sshrst's records with every fact of Tests/Conformance/zeek/expected.json
 /// (independent oracles: Zeek baselines, tshark). Values are read from the file at
 /// run time, never copied into code.
 @Suite struct ConformanceTests {

@@ -8,7 +8,7 @@ enum Paths {
     static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let captures = package.appendingPathComponent("Captures")
-    static let conformance = package.deletingLastPathComponent().appendingPathComponent("shared/conformance/zeek")
+    static let conformance = package.appendingPathComponent("Tests/Conformance/zeek")
 }
 
 /// Runs the library engine over a capture; returns all records and the capture error, if any.

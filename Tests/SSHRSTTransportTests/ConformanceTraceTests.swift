@@ -1,12 +1,14 @@
 // Runs the decoder over the public Zeek conformance traces and compares the facts it can produce on its own
 // (banners, version, SSH client, KEXINIT lists, negotiation, hassh strings, host-key type).
 // Test-only: a minimal classic-pcap reader (Ethernet / raw IPv4 / BSD null; IPv4 / IPv6; TCP). Fingerprints
-// (MD5/SHA256) are the engine's job and are not checked here. Skipped when the traces are not present.
+// (MD5/SHA256) are the engine's job and are not checked here. The traces live in Tests/Conformance/zeek; a
+// missing trace or expected.json fails the test.
 import Foundation
 import Testing
 @testable import SSHRSTTransport
 
-private let traceDir = "/work/shared/conformance/zeek"
+private let traceDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Conformance/zeek").path
 
 private struct Endpoint: Hashable { var ip: String; var port: Int }
 private struct TCPSeg { var src: Endpoint; var dst: Endpoint; var seq: UInt32; var syn: Bool; var ack: Bool; var payload: [UInt8] }
@@ -64,17 +66,25 @@ private func readTrace(_ path: String) -> [TCPSeg] {
 private func normalise(_ ip: String) -> String { ip.contains(":") ? ip.split(separator: ":").map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") : ip }
 
 @Suite struct ConformanceTraceTests {
+    /// Trace names from expected.json (empty when it is missing, which `expectationsArePresent` reports).
     static let traces: [String] = {
-        (try? FileManager.default.contentsOfDirectory(atPath: traceDir))?.filter { $0.hasSuffix(".pcap") }.sorted() ?? []
+        guard let json = FileManager.default.contents(atPath: traceDir + "/expected.json"),
+              let root = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              let traces = root["traces"] as? [String: Any] else { return [] }
+        return traces.keys.sorted()
     }()
+
+    @Test func expectationsArePresent() {
+        #expect(ConformanceTraceTests.traces.count >= 17, "expected.json not found or incomplete under \(traceDir)")
+    }
 
     @Test(arguments: traces)
     func trace(_ name: String) throws {
-        guard let json = FileManager.default.contents(atPath: traceDir + "/expected.json"),
-              let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
-              let traces = root["traces"] as? [String: Any],
-              let trace = traces[name] as? [String: Any],
-              let conns = trace["connections"] as? [String: Any] else { return }
+        let json = try #require(FileManager.default.contents(atPath: traceDir + "/expected.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let trace = try #require((root["traces"] as? [String: Any])?[name] as? [String: Any])
+        let conns = try #require(trace["connections"] as? [String: Any])
+        #expect(FileManager.default.fileExists(atPath: traceDir + "/" + name), "\(name) is missing from \(traceDir)")
         let segs = readTrace(traceDir + "/" + name)
         for (key, value) in conns {
             guard let conn = value as? [String: Any], let facts = conn["facts"] as? [String: Any],
