@@ -13,7 +13,7 @@ struct SSHRSTCommand: ParsableCommand {
             Exit status: 0 success, 1 runtime failure (unreadable capture, device error), 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Analyze.self, Capture.self, Explain.self, Check.self, Rules.self, Causes.self],
+        subcommands: [Analyze.self, Capture.self, Explain.self, Check.self, Rules.self, Causes.self, Trace.self],
         defaultSubcommand: nil
     )
 }
