@@ -3,6 +3,7 @@
 
 Usage: trace_lab.py SSHRST_BINARY [CASE ...]      (default: every case)
        trace_lab.py --list
+       trace_lab.py --show SSHRST_BINARY CASE     (set the case up, print trace's text output; no checks)
 
 Each case puts a resetting box (or none) at a known hop, runs `sshrst trace` in
 the client namespace against the server's address, and checks the verdict's hop,
@@ -60,6 +61,13 @@ def injector(role):
     return setup
 
 
+def mss_clamp(role, mss):
+    """The router rewrites the MSS option of SYNs it forwards (iptables TCPMSS): tracebox's classic case."""
+    def setup(lab, topo, family):
+        ipt(lab, role, family, f"-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss {mss}")
+    return setup
+
+
 def both(*fs):
     def setup(lab, topo, family):
         procs = [f(lab, topo, family) for f in fs]
@@ -81,6 +89,7 @@ CASES = {
     "inject-hop2": (4, injector("r2"), ("middlebox", 2, "r2", "trigger")),
     "silent-hop1-content-hop2": (4, both(silent("r1"), reject("r2", content=True)), ("middlebox", 2, "r2", "trigger")),
     "silent-box-content-hop2": (4, both(silent("r2"), reject("r2", content=True)), ("middlebox", 2, None, "trigger")),
+    "mss-clamp-hop2": (4, mss_clamp("r2", 1200), None),
     "clean-v6": (6, None, None),
     "reject-hop2-v6": (6, reject("r2"), ("middlebox", 2, "r2", "handshake")),
     "content-hop2-v6": (6, reject("r2", content=True), ("middlebox", 2, "r2", "trigger")),
@@ -175,6 +184,14 @@ def run_case(lab, topo, binary, name, out_dir):
             problems.append(f"stage {verdict.get('stage')}, expected {stage}")
         if (verdict.get("confidence") or 0) < 0.6:
             problems.append(f"confidence {verdict.get('confidence')} below 0.6")
+    if name.startswith("mss-clamp"):
+        # The SYN left with the client's MSS; r2 rewrote it, so hop 3's quote (and not hop 2's) shows the change.
+        hops = {x["ttl"]: x for x in records if x.get("type") == "trace_hop"}
+        h2, h3 = hops.get(2, {}).get("changes", []), hops.get(3, {}).get("changes", [])
+        if not any(c.startswith("mss:") and c.endswith("-> 1200") for c in h3) or any(c.startswith("mss:") for c in h2):
+            problems.append(f"MSS rewrite at hop 2 not seen in the quotes: hop 2 {h2}, hop 3 {h3}")
+        else:
+            found = f"none, hop 3 quote shows {[c for c in h3 if c.startswith('mss:')][0]}"
     if name.startswith("silent"):
         want = [HOP["r2"]] if "silent-box" in name else [HOP["r1"]]
         if verdict.get("silent_hops") != want:
@@ -190,6 +207,9 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
+    show = sys.argv[1] == "--show"
+    if show:
+        del sys.argv[1]
     binary = os.path.abspath(sys.argv[1])
     names = sys.argv[2:] or list(CASES)
     out_dir = os.environ.get("SSHRST_TRACE_OUT") or None
@@ -207,6 +227,18 @@ def main():
         keys = Keys(lab)
         Sshd(lab, keys)
         for name in names:
+            if show and name in CASES:
+                family, setup, _ = CASES[name]
+                flush(lab, topo)
+                proc = setup(lab, topo, family) if setup else None
+                server = topo.server4 if family == 4 else topo.server6
+                r = subprocess.run(["ip", "netns", "exec", lab.ns("c"), binary, "trace", f"-{family}", "--format", "text",
+                                    "--max-hops", "8", server], capture_output=True, text=True, timeout=120)
+                print(f"# ip netns exec {lab.ns('c')} sshrst trace -{family} --max-hops 8 {server}")
+                print(r.stderr + r.stdout, end="")
+                if proc is not None:
+                    proc.terminate()
+                continue
             if name not in CASES:
                 print(f"FAIL trace {name}: no such case")
                 failed += 1
@@ -221,7 +253,8 @@ def main():
             else:
                 passed += 1
                 print(f"ok   trace {name}: {detail}", flush=True)
-    print(f"trace lab: {passed} passed, {failed} failed")
+    if not show:
+        print(f"trace lab: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 

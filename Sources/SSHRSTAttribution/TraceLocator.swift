@@ -222,7 +222,9 @@ public enum TraceLocator {
                 let weight = stage == "handshake" ? Weight.resetTTLHopRefusal : Weight.resetTTLHop
                 evidence.append(Evidence(
                     rule: .ttlLimitedTrigger, pointsTo: .middlebox, weight: 0,
-                    detail: "reset first for the \(probeName) with TTL \(k)\(k > 1 ? ", not with TTL \(k - 1)" : ""), the \(serverHop == nil ? "destination's" : "server's") hop"))
+                    detail: serverHop == nil
+                        ? "the SYN with TTL \(k) is the first answered for the destination (by a RST, never a SYN-ACK); the server itself was not seen"
+                        : "reset first for the trigger with TTL \(k), the server's hop; none for TTL \(k - 1)"))
                 evidence.append(Evidence(
                     rule: .resetTTLHop, pointsTo: .middlebox, weight: weight,
                     detail: "reset TTL \(reset.ttl) \(t.exact ? "equals hop \(t.hop)'s ICMP TTL" : "puts its sender at hop \(t.hop)"), short of hop \(destinationHop)\(serverTTL.map { " (the server's SYN-ACK arrives with TTL \($0))" } ?? ""): a box at hop \(t.hop) answered for the server"))
@@ -264,7 +266,7 @@ public enum TraceLocator {
         if v.attribution == .middlebox {
             reason = "middlebox at hop \(hop)\(address.map { ", address \($0)" } ?? " (the hop is silent: no ICMP time exceeded)")\(signature.map { ", REJECT signature \($0)" } ?? "")"
         } else if v.attribution == .server {
-            reason = "the server (hop \(hop)) or a box answering with the server's exact TTL\(signature.map { ", signature \($0)" } ?? "")"
+            reason = "server (hop \(hop)), or a box answering with the server's exact TTL\(signature.map { ", signature \($0)" } ?? "")"
         }
         return TraceVerdict(resetSeen: true, attribution: v.attribution, confidence: v.confidence,
                             hop: v.attribution == .undetermined ? nil : hop, address: v.attribution == .undetermined ? nil : address,

@@ -13,17 +13,24 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the box on the path that resets SSH connections. SENDS PACKETS (the only subcommand that does).",
         discussion: """
-            Needs root or CAP_NET_RAW (it watches replies with libpcap on the outgoing interface). Probes go \
-            only to HOST, from this host's own address, through the kernel's TCP stack (ordinary connect() \
-            and write() with IP_TTL / IPV6_UNICAST_HOPS set per probe):
-              1. path: TCP SYNs with TTL 1, 2, ... until the server answers (or --max-hops): each hop's \
-            ICMP time-exceeded source, RTT, and what the quoted header shows changed on the way;
-              2. trigger: for each TTL k up to the server's hop, a connection made with the normal TTL, then \
-            the client's identification line and KEXINIT (or --trigger FILE) sent with TTL k. A reset \
-            that first comes back for TTL k, short of the server, is a box at hop k-1 or k; its TTL says which.
-            Then a verdict in analyze's vocabulary (middlebox/server, confidence, evidence). At most \
-            2 x --max-hops probe connections (printed before the first is sent), paced by --rate, stopped \
-            by --time-limit. analyze and capture never send anything.
+            Needs root or CAP_NET_RAW: replies are watched with libpcap on the outgoing interface. Every \
+            probe goes to HOST only, from this host's own address, through the kernel's TCP stack (an \
+            ordinary connect() and write() with IP_TTL / IPV6_UNICAST_HOPS set per probe).
+
+            Path: TCP SYNs with TTL 1, 2, ... until the server answers (or --max-hops): each hop's ICMP \
+            time-exceeded source, RTT, and what the quoted header shows was changed on the way (TTL, \
+            IP ID, sequence offset, window, MSS).
+
+            Trigger: for each TTL k up to the server's hop, a connection made with the normal TTL, then \
+            the client's identification line and a KEXINIT like OpenSSH's (or --trigger FILE) sent with \
+            TTL k. A reset (or ICMP error) that first comes back for TTL k, short of the server, is a box \
+            at hop k-1 or k, and the reset's own TTL says which; one that comes only once the trigger \
+            reaches the server is the server's, unless its TTL says it left from a closer hop.
+
+            Then a verdict in analyze's vocabulary (middlebox / server, confidence, evidence), with \
+            analyze's own verdict on the same packets. At most 2 x --max-hops probe connections (the \
+            bound is printed before the first is sent), paced by --rate, stopped by --time-limit. \
+            analyze and capture never send anything.
             """)
 
     @Argument(help: ArgumentHelp("The SSH server to probe (name or address); the only destination of every probe.", valueName: "host"))
@@ -57,7 +64,7 @@ struct Trace: ParsableCommand {
     var write: String?
 
     @Option(name: .long, help: "Output format: text (default on a terminal) or jsonl (JSON Lines, the default otherwise).")
-    var format: OutputFormat?
+    var format: TraceFormat?
 
     func validate() throws {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other") }
@@ -66,10 +73,17 @@ struct Trace: ParsableCommand {
         guard wait >= 0.05 && wait <= 10 else { throw ValidationError("--wait must be 0.05...10 seconds") }
         guard (1...3600).contains(timeLimit) else { throw ValidationError("--time-limit must be 1...3600 seconds") }
         guard port != 0 else { throw ValidationError("--port must be 1...65535") }
-        if format == .zeek { throw ValidationError("trace writes text or jsonl") }
     }
 
     func run() throws {
+        var triggerBytes = TraceTrigger.openSSHLike()
+        if let trigger {
+            guard let bytes = TraceTrigger.read(trigger) else {
+                printError("cannot read the trigger file \(trigger) (missing, empty or over 16 KiB)")
+                throw ExitCode(64)
+            }
+            triggerBytes = bytes
+        }
         let target: ProbeAddress
         let route: (source: ProbeAddress, interface: String)
         do {
@@ -78,14 +92,6 @@ struct Trace: ParsableCommand {
         } catch {
             printError("cannot reach \(host): \(error)")
             throw ExitCode(1)
-        }
-        var triggerBytes = TraceTrigger.openSSHLike()
-        if let trigger {
-            guard let bytes = TraceTrigger.read(trigger) else {
-                printError("cannot read the trigger file \(trigger) (missing, empty or over 16 KiB)")
-                throw ExitCode(64)
-            }
-            triggerBytes = bytes
         }
         let targetText = TraceRun.ipAddress(target).description
         let limit = 2 * maxHops
@@ -130,6 +136,10 @@ struct Trace: ParsableCommand {
         print(text, terminator: "")
         fflush(nil)
     }
+}
+
+enum TraceFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, jsonl
 }
 
 /// The default trigger: what OpenSSH's client sends first, its identification line and a KEXINIT (RFC 4253 §4.2,
@@ -226,7 +236,11 @@ final class TraceRun {
     var byPort: [UInt16: TraceProbe] = [:]
     /// Every frame seen (bounded), replayed through the Analyzer afterwards.
     var frames: [(Frame, [UInt8])] = []
+    var frameBytes = 0
+    /// At most 2 x 64 probe connections of a few packets each are expected; the budget only stops a busy
+    /// interface (other traffic matching the filter) from growing this without bound.
     static let maximumFrames = 20_000
+    static let maximumFrameBytes = 32 << 20
     var serverHop: Int?
     var stopReason: String?
 
@@ -256,13 +270,14 @@ final class TraceRun {
     }
 
     var timeUp: Bool { LiveCapture.now() >= deadline || LiveCapture.stopRequested }
+    var stopText: String { LiveCapture.stopRequested ? "interrupted" : "time limit reached" }
 
     // MARK: probing
 
     func probe() throws {
         // 1. path
         for k in 1...maxHops {
-            if timeUp { stopReason = "time limit reached during the path probes"; break }
+            if timeUp { stopReason = "\(stopText) during the path probes"; break }
             try pace()
             let s = try ProbeSocket(to: target, port: port)
             try s.setHopLimit(k)
@@ -286,7 +301,7 @@ final class TraceRun {
             return
         }
         for k in 1...serverHop {
-            if timeUp { stopReason = "time limit reached during the trigger probes"; break }
+            if timeUp { stopReason = "\(stopText) during the trigger probes"; break }
             try pace()
             let s = try ProbeSocket(to: target, port: port)
             try s.startConnect()
@@ -347,7 +362,8 @@ final class TraceRun {
     // MARK: matching replies to probes
 
     func observe(_ frame: Frame, _ bytes: Span<UInt8>) {
-        if frames.count < TraceRun.maximumFrames {
+        if frames.count < TraceRun.maximumFrames, frameBytes + bytes.count <= TraceRun.maximumFrameBytes {
+            frameBytes += bytes.count
             var copy = [UInt8]()
             copy.reserveCapacity(bytes.count)
             for i in bytes.indices { copy.append(bytes[i]) }
@@ -508,7 +524,12 @@ struct TraceReport {
         return "\(us / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac) ms"
     }
 
-    static func replyText(_ r: TraceReply) -> String {
+    static func seconds(_ ns: Int64) -> String {
+        let cs = max(0, ns / 10_000_000)
+        return "\(cs / 100).\(cs % 100 < 10 ? "0" : "")\(cs % 100) s"
+    }
+
+    static func replyText(_ r: TraceReply, from: Bool = false) -> String {
         var s: String
         switch r.kind {
         case .timeExceeded: s = "time exceeded"
@@ -516,6 +537,7 @@ struct TraceReport {
         case .reset: s = "RST"
         case .icmpError: s = "ICMP \(r.icmpName ?? "error")"
         }
+        if from { s += " from \(r.from)" }
         s += r.isIPv6 ? ", hop limit \(r.ttl)" : ", TTL \(r.ttl)"
         if r.kind == .reset {
             s += r.isIPv6 ? ", flow label \(r.flowLabel)" : ", IP ID \(r.ipID)\(r.dontFragment ? ", DF" : "")"
@@ -545,13 +567,13 @@ struct TraceReport {
             for t in triggers {
                 let ttl = pad(String(t.ttl), 3)
                 if !t.connected {
-                    out += "  \(ttl)\(t.note ?? "no connection")\(t.refused.map { ": " + TraceReport.replyText($0) + " from " + $0.from } ?? "")\n"
+                    out += "  \(ttl)\(t.note ?? "no connection")\(t.refused.map { ": " + TraceReport.replyText($0, from: true) } ?? "")\n"
                     continue
                 }
                 var line = "  \(ttl)"
                 if let r = t.reply {
-                    line += "\(TraceReport.replyText(r)) from \(r.from)"
-                    if let at = t.replyAt, let sent = t.sentAt { line += " \(TraceReport.ms(at - sent)) after the trigger" }
+                    line += TraceReport.replyText(r, from: true)
+                    if let at = t.replyAt, let sent = t.sentAt { line += ", \(TraceReport.ms(at - sent)) after the trigger" }
                     if t.ttl == verdict.firstTTL && verdict.stage == "trigger" { line += "  <- first reset" }
                 } else {
                     line += "no reset"
@@ -563,8 +585,7 @@ struct TraceReport {
         let v = verdict
         if v.resetSeen {
             let level = v.confidence >= 0.75 ? "high" : v.confidence > 0 ? "medium" : "none"
-            out += "verdict: \(v.attribution.rawValue)"
-            if v.attribution != .undetermined { out += ": \(v.reason)" } else { out += " (\(v.reason))" }
+            out += v.attribution == .undetermined ? "verdict: undetermined (\(v.reason))" : "verdict: \(v.reason)"
             out += " (confidence \(JSON.fraction(v.confidence).serialized()), \(level))\n"
             for e in v.evidence {
                 out += "  \(e.rule.rawValue) [\(e.pointsTo.rawValue)\(e.weight == 0 ? ", informational" : "")] \(e.detail)\n"
@@ -583,7 +604,7 @@ struct TraceReport {
             out += "note: hop \(p.ttl) is silent (no ICMP time exceeded)\n"
         }
         if let s = stopReason { out += "note: \(s)\n" }
-        out += "probes: \(path.count + triggers.count) connections (\(path.count) path, \(triggers.count) trigger) in \(TraceReport.ms(elapsed))\n"
+        out += "probes: \(path.count + triggers.count) connections (\(path.count) path, \(triggers.count) trigger) in \(TraceReport.seconds(elapsed))\n"
         return out
     }
 
