@@ -132,7 +132,7 @@ def run_case(lab, topo, binary, name, out_dir):
     client = topo.client4 if family == 4 else topo.client6
     pcap = os.path.join(out_dir, f"trace-{name}.pcap")
     argv = [binary, "trace", f"-{family}", "--format", "jsonl", "--max-hops", "8", "--rate", "20",
-            "--wait", "0.6", "--time-limit", "60", "-w", pcap, server]
+            "--wait", "1.5", "--time-limit", "60", "-w", pcap, server]
     t0 = time.monotonic()
     r = subprocess.run(["ip", "netns", "exec", lab.ns("c")] + argv, capture_output=True, text=True, timeout=90)
     took = time.monotonic() - t0
