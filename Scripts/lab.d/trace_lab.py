@@ -90,6 +90,8 @@ CASES = {
     "silent-hop1-content-hop2": (4, both(silent("r1"), reject("r2", content=True)), ("middlebox", 2, "r2", "trigger")),
     "silent-box-content-hop2": (4, both(silent("r2"), reject("r2", content=True)), ("middlebox", 2, None, "trigger")),
     "mss-clamp-hop2": (4, mss_clamp("r2", 1200), None),
+    # A clean path whose trigger probes (1.5 s each without a reset) cannot all fit in 2 s.
+    "time-limit": (4, None, None),
     "clean-v6": (6, None, None),
     "reject-hop2-v6": (6, reject("r2"), ("middlebox", 2, "r2", "handshake")),
     "content-hop2-v6": (6, reject("r2", content=True), ("middlebox", 2, "r2", "trigger")),
@@ -97,6 +99,11 @@ CASES = {
     "inject-hop1-v6": (6, injector("r1"), ("middlebox", 1, "r1", "trigger")),
     "silent-hop1-content-hop2-v6": (6, both(silent("r1"), reject("r2", content=True)), ("middlebox", 2, "r2", "trigger")),
 }
+
+
+RATE = 20
+# Cases run with a short --time-limit: the run must stop inside it and say so.
+TIME_LIMITS = {"time-limit": 2}
 
 
 def hop_address(topo, role, family):
@@ -113,15 +120,19 @@ def flush(lab, topo):
             lab.x(node, f"{tool} -w -F; {tool} -w -X", check=False)
 
 
-def sent_destinations(pcap, client):
-    """Destinations of every packet the client sent in trace's -w file (IPv4 and IPv6)."""
-    from scapy.all import rdpcap, IP, IPv6  # noqa
-    dst = set()
+def sent_packets(pcap, client):
+    """From trace's -w file: the destinations of every packet the client sent (IPv4 and IPv6), and the
+    capture times of the first SYN of each probe connection (one per source port)."""
+    from scapy.all import rdpcap, IP, IPv6, TCP  # noqa
+    dst, first_syn = set(), {}
     for p in rdpcap(pcap):
         ipl = p.getlayer(IP) or p.getlayer(IPv6)
-        if ipl is not None and ipl.src == client:
-            dst.add(ipl.dst)
-    return dst
+        if ipl is None or ipl.src != client:
+            continue
+        dst.add(ipl.dst)
+        if TCP in p and int(p[TCP].flags) & 0x12 == 0x02:
+            first_syn.setdefault(p[TCP].sport, float(p.time))
+    return dst, sorted(first_syn.values())
 
 
 def run_case(lab, topo, binary, name, out_dir):
@@ -131,8 +142,9 @@ def run_case(lab, topo, binary, name, out_dir):
     server = topo.server4 if family == 4 else topo.server6
     client = topo.client4 if family == 4 else topo.client6
     pcap = os.path.join(out_dir, f"trace-{name}.pcap")
-    argv = [binary, "trace", f"-{family}", "--format", "jsonl", "--max-hops", "8", "--rate", "20",
-            "--wait", "1.5", "--time-limit", "60", "-w", pcap, server]
+    limit = TIME_LIMITS.get(name, 60)
+    argv = [binary, "trace", f"-{family}", "--format", "jsonl", "--max-hops", "8", "--rate", str(RATE),
+            "--wait", "1.5", "--time-limit", str(limit), "-w", pcap, server]
     t0 = time.monotonic()
     r = subprocess.run(["ip", "netns", "exec", lab.ns("c")] + argv, capture_output=True, text=True, timeout=90)
     took = time.monotonic() - t0
@@ -155,9 +167,19 @@ def run_case(lab, topo, binary, name, out_dir):
         return ["no trace_verdict record"], None
     if "at most" not in r.stderr:
         problems.append("the probe bound was not printed before starting")
-    dests = sent_destinations(pcap, client)
+    dests, starts = sent_packets(pcap, client)
     if dests != {server}:
         problems.append(f"client sent packets to {sorted(dests)}, only {server} allowed")
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    if gaps and min(gaps) < 0.9 / RATE:
+        problems.append(f"probe connections {min(gaps) * 1000:.1f} ms apart, --rate {RATE} allows {1000 / RATE:.0f} ms")
+    if len(starts) != verdict.get("probes"):
+        problems.append(f"{len(starts)} probe connections in the -w file, the verdict counts {verdict.get('probes')}")
+    if took > limit + 3:
+        problems.append(f"ran {took:.1f} s with --time-limit {limit}")
+    a = subprocess.run([binary, "analyze", "--format", "jsonl", pcap], capture_output=True, text=True)
+    if a.returncode != 0 or '"type":"flow"' not in a.stdout:
+        problems.append(f"sshrst analyze cannot read the -w file: exit {a.returncode}")
     if verdict.get("probes", 99) > 16:
         problems.append(f"{verdict.get('probes')} probes, more than 2 x --max-hops")
     if expected is None:
@@ -184,6 +206,10 @@ def run_case(lab, topo, binary, name, out_dir):
             problems.append(f"stage {verdict.get('stage')}, expected {stage}")
         if (verdict.get("confidence") or 0) < 0.6:
             problems.append(f"confidence {verdict.get('confidence')} below 0.6")
+    if name in TIME_LIMITS:
+        found = f"{found}, stopped: {verdict.get('note')}"
+        if "time limit reached" not in (verdict.get("note") or ""):
+            problems.append(f"no time-limit note: {verdict.get('note')}")
     if name.startswith("mss-clamp"):
         # The SYN left with the client's MSS; r2 rewrote it, so hop 3's quote (and not hop 2's) shows the change.
         hops = {x["ttl"]: x for x in records if x.get("type") == "trace_hop"}

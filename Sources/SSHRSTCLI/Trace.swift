@@ -464,7 +464,11 @@ final class TraceRun {
         let triggerProbes = triggers.map {
             TraceTriggerProbe(ttl: $0.ttl, connected: $0.connected, reset: $0.reply, expiredAt: $0.expiredAt)
         }
-        let verdict = TraceLocator.locate(path: pathProbes, triggers: triggerProbes, destination: targetIP.description)
+        var verdict = TraceLocator.locate(path: pathProbes, triggers: triggerProbes, destination: targetIP.description)
+        if !verdict.resetSeen, let stopReason, serverHop != nil {
+            // A run cut short proves nothing about the TTLs it did not probe.
+            verdict.reason = "no reset in the probes sent, but the run stopped early (\(stopReason)): not every trigger TTL was tried"
+        }
         // The same packets through analyze's engine: its verdict on the locating reset.
         var analyzed: JSON? = nil
         if verdict.resetSeen, let k = verdict.firstTTL {
