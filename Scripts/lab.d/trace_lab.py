@@ -90,6 +90,9 @@ CASES = {
     "silent-hop1-content-hop2": (4, both(silent("r1"), reject("r2", content=True)), ("middlebox", 2, "r2", "trigger")),
     "silent-box-content-hop2": (4, both(silent("r2"), reject("r2", content=True)), ("middlebox", 2, None, "trigger")),
     "mss-clamp-hop2": (4, mss_clamp("r2", 1200), None),
+    # --trigger FILE: the box reacts to the file's bytes, and only when they hold its keyword.
+    "trigger-file-hop2": (4, reject("r2", content=True), ("middlebox", 2, "r2", "trigger")),
+    "trigger-file-no-keyword": (4, reject("r2", content=True), None),
     # A clean path whose trigger probes (1.5 s each without a reset) cannot all fit in 2 s.
     "time-limit": (4, None, None),
     "clean-v6": (6, None, None),
@@ -102,6 +105,7 @@ CASES = {
 
 
 RATE = 20
+TRIGGER_FILES = {"trigger-file-hop2": b"SSH-2.0-custom_client\r\n", "trigger-file-no-keyword": b"HELLO not ssh\r\n"}
 # Cases run with a short --time-limit: the run must stop inside it and say so.
 TIME_LIMITS = {"time-limit": 2}
 
@@ -143,8 +147,14 @@ def run_case(lab, topo, binary, name, out_dir):
     client = topo.client4 if family == 4 else topo.client6
     pcap = os.path.join(out_dir, f"trace-{name}.pcap")
     limit = TIME_LIMITS.get(name, 60)
+    extra = []
+    if name in TRIGGER_FILES:
+        path = os.path.join(out_dir, f"trigger-{name}.bin")
+        with open(path, "wb") as f:
+            f.write(TRIGGER_FILES[name])
+        extra = ["--trigger", path]
     argv = [binary, "trace", f"-{family}", "--format", "jsonl", "--max-hops", "8", "--rate", str(RATE),
-            "--wait", "1.5", "--time-limit", str(limit), "-w", pcap, server]
+            "--wait", "1.5", "--time-limit", str(limit), "-w", pcap] + extra + [server]
     t0 = time.monotonic()
     r = subprocess.run(["ip", "netns", "exec", lab.ns("c")] + argv, capture_output=True, text=True, timeout=90)
     took = time.monotonic() - t0

@@ -277,8 +277,7 @@ final class TraceRun {
     func probe() throws {
         // 1. path
         for k in 1...maxHops {
-            if timeUp { stopReason = "\(stopText) during the path probes"; break }
-            try pace()
+            guard try pace() else { stopReason = "\(stopText) during the path probes"; break }
             let s = try ProbeSocket(to: target, port: port)
             try s.setHopLimit(k)
             try s.startConnect()
@@ -301,8 +300,7 @@ final class TraceRun {
             return
         }
         for k in 1...serverHop {
-            if timeUp { stopReason = "\(stopText) during the trigger probes"; break }
-            try pace()
+            guard try pace() else { stopReason = "\(stopText) during the trigger probes"; break }
             let s = try ProbeSocket(to: target, port: port)
             try s.startConnect()
             let p = register(.trigger, k, s.localPort)
@@ -315,6 +313,11 @@ final class TraceRun {
                 p.note = p.refused != nil ? "handshake refused" : "handshake not completed"
                 s.abort()
                 continue
+            }
+            if timeUp {
+                s.abort()
+                stopReason = "\(stopText) during the trigger probes"
+                break
             }
             p.connected = true
             try s.setHopLimit(k)
@@ -333,8 +336,9 @@ final class TraceRun {
         return p
     }
 
-    /// Waits until the next probe may start (--rate).
-    func pace() throws {
+    /// Waits until the next probe may start (--rate), reading replies meanwhile; false when the time limit
+    /// passed or the run was interrupted (then nothing more may be sent).
+    func pace() throws -> Bool {
         let gap = Int64(1_000_000_000 / rate)
         if lastStart != .min {
             let next = lastStart + gap
@@ -342,7 +346,9 @@ final class TraceRun {
                 try pump(seconds: Double(next - LiveCapture.now()) / 1e9) { false }
             }
         }
+        if timeUp { return false }
         lastStart = LiveCapture.now()
+        return true
     }
 
     /// Reads replies for at most `seconds` (and never past the time limit) or until `done`.
