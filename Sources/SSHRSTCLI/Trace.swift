@@ -175,14 +175,7 @@ enum TraceTrigger {
         return out
     }
 
-    static func read(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var buffer = [UInt8](repeating: 0, count: maximumFileSize + 1)
-        let n = fread(&buffer, 1, buffer.count, f)
-        guard n > 0, n <= maximumFileSize else { return nil }
-        return Array(buffer.prefix(n))
-    }
+    static func read(_ path: String) -> [UInt8]? { ProbeSocket.readTrigger(path, limit: maximumFileSize) }
 }
 
 /// One probe connection and what came back for it.

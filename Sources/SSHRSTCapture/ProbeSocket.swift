@@ -208,6 +208,17 @@ public final class ProbeSocket {
         }
     }
 
+    /// A trigger file's bytes: nil when it cannot be read, is empty, or holds more than `limit` bytes.
+    /// Calls `fopen`, `fread`, `fclose`.
+    public static func readTrigger(_ path: String, limit: Int) -> [UInt8]? {
+        guard limit > 0, let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: limit + 1)
+        let n = fread(&buffer, 1, buffer.count, f)
+        guard n > 0, n <= limit else { return nil }
+        return Array(buffer.prefix(n))
+    }
+
     /// Ends the connection with a RST (SO_LINGER 0) at the route's default TTL, so the server frees its slot
     /// (sshd's MaxStartups) at once and nothing queued is delivered later.
     public func abort() {
