@@ -96,9 +96,12 @@ CASES = {
     # A clean path whose trigger probes (1.5 s each without a reset) cannot all fit in 2 s.
     "time-limit": (4, None, None),
     "clean-v6": (6, None, None),
+    "reject-hop1-v6": (6, reject("r1"), ("middlebox", 1, "r1", "handshake")),
     "reject-hop2-v6": (6, reject("r2"), ("middlebox", 2, "r2", "handshake")),
+    "reject-last-v6": (6, reject("r3"), ("middlebox", 3, "r3", "handshake")),
     "content-hop2-v6": (6, reject("r2", content=True), ("middlebox", 2, "r2", "trigger")),
     "content-last-v6": (6, reject("r3", content=True), ("middlebox", 3, "r3", "trigger")),
+    "content-server-v6": (6, reject("s", content=True, chain="INPUT"), ("server", 4, "s", "trigger")),
     "inject-hop1-v6": (6, injector("r1"), ("middlebox", 1, "r1", "trigger")),
     "silent-hop1-content-hop2-v6": (6, both(silent("r1"), reject("r2", content=True)), ("middlebox", 2, "r2", "trigger")),
 }
