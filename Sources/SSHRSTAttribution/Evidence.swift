@@ -54,11 +54,15 @@ public enum RuleID: String, CaseIterable, Sendable {
     case longIdleBeforeTrigger = "long_idle_before_trigger"
     case loneReset = "lone_reset"
     case peerSocketGone = "peer_socket_gone"
+    /// `sshrst trace` only: the first TTL-limited probe that draws the reset.
+    case ttlLimitedTrigger = "ttl_limited_trigger"
+    /// `sshrst trace` only: the reset's TTL against the hops' ICMP TTLs and the server's.
+    case resetTTLHop = "reset_ttl_hop"
 
     /// Rules that count as *strong* on their own: a verdict resting on one of them is not capped by the single-family rule.
     public var isStrong: Bool {
         switch self {
-        case .capturedAtSender, .dataAfterReset, .rstSeqChange, .resetsBothDirections: return true
+        case .capturedAtSender, .dataAfterReset, .rstSeqChange, .resetsBothDirections, .ttlLimitedTrigger: return true
         default: return false
         }
     }
@@ -67,7 +71,8 @@ public enum RuleID: String, CaseIterable, Sendable {
     public var family: String {
         switch self {
         case .capturedAtSender: return "vantage"
-        case .ttlMatchesBaseline, .ttlDiffers: return "ttl"
+        case .ttlMatchesBaseline, .ttlDiffers, .resetTTLHop: return "ttl"
+        case .ttlLimitedTrigger: return "active_probe"
         case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity, .flowLabelZero, .flowLabelContinues: return "ip_id"
         case .resetFasterThanRTT: return "timing"
         case .seqExact, .seqInWindow, .seqOutOfWindow, .challengeACK: return "sequence"
@@ -133,6 +138,13 @@ public enum Weight {
     public static let conflictUnresolved = 0.3
     public static let ipIDConflictOdd = 0.4
     public static let rstAckChange = 0.35
+    /// `sshrst trace`: a TTL-limited trigger that expired short of the server drew the reset (strong); the reset
+    /// came only once the trigger reached the server's hop (moderate: a box there answers the same way).
+    public static let ttlLimitedTrigger = 1.0
+    public static let ttlLimitedTriggerAtServer = 0.35
+    /// `sshrst trace`: the reset's TTL places its sender at a hop; on a refused SYN the destination was never seen.
+    public static let resetTTLHop = 0.45
+    public static let resetTTLHopRefusal = 0.8
     /// Payload, ICMP, idle.
     public static let rstPayload = 0.25
     public static let icmpSameHop = 0.6

@@ -204,6 +204,20 @@ public enum RuleCatalog {
                 why: "Backscatter or a capture that started mid-flow; nothing to compare with. Informational (weight 0).",
                 falsePositives: "—",
                 reference: "Zeek spontaneous_RST; Zeek issues #1119/#1164 (RSTOS0 misnaming)")
+        case .ttlLimitedTrigger:
+            return RuleInfo(
+                id: id,
+                signal: "sshrst trace: the reset (or ICMP error) first comes back when the trigger is sent with TTL k, not with k-1; k short of the server's hop.",
+                why: "A trigger that expires before the server cannot draw the server's reset: a box at hop k-1 or k (a router filters in its forward path, so it sees triggers with TTL >= its hop + 1) answered it. Points to middlebox. Strong (1.0). When the reset needs the trigger to reach the server's hop it is informational.",
+                falsePositives: "A path that changes between probes (load balancing per connection); a box that answers only some connections.",
+                reference: "CenTrace (Sundara Raman et al., CoNEXT 2022); Xu/Mao/Halderman PAM 2011; tracebox (Detal et al., IMC 2013)")
+        case .resetTTLHop:
+            return RuleInfo(
+                id: id,
+                signal: "sshrst trace: the reset's TTL against the ICMP time-exceeded TTLs of the hops and the server's SYN-ACK TTL: the hop distance it was sent from.",
+                why: "Routers and boxes usually share an initial TTL (64 or 255); a reset arriving with hop h's ICMP TTL left from hop h. Points to middlebox when that hop is short of the server (0.45; 0.8 on a SYN refusal, where the destination was never seen), to the server when it equals the server's TTL (0.45).",
+                falsePositives: "A box that copies the probe's TTL or uses another initial TTL than the routers (CenTrace); a server one initial-TTL step away.",
+                reference: "p0f v3 guess_dist; reset-evidence.md §4.3; CenTrace (CoNEXT 2022)")
         }
     }
 }

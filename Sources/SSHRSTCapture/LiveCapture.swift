@@ -128,42 +128,53 @@ public final class LiveCapture {
     public func run(_ body: (Frame, Span<UInt8>) -> ReadControl, idle: (Int64) -> ReadControl) throws(CaptureError) {
         var stop = false
         while !stop && breakRequested == 0 {
-            if selectableDescriptor >= 0 {
-                var descriptor = pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0)
-                _ = poll(&descriptor, 1, 100)
-            }
-            let rc = withoutActuallyEscaping(body) { escapable in
-                var context = (escapable, self, false)
-                return withUnsafeMutablePointer(to: &context) { pointer in
-                    pcap_dispatch(handle, -1, { user, header, data in
-                        guard let user = user, let header = header, let data = data else { return }
-                        let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: ((Frame, Span<UInt8>) -> ReadControl, LiveCapture, Bool).self)
-                        if ctx.pointee.2 { return }
-                        let capture = ctx.pointee.1
-                        let captured = Int(header.pointee.caplen)
-                        let sub = Int64(header.pointee.ts.tv_usec)
-                        let time = Int64(header.pointee.ts.tv_sec) &* 1_000_000_000 &+ (capture.nanosecond ? sub : sub &* 1000)
-                        if let d = capture.dumper {
-                            pcap_dump(UnsafeMutableRawPointer(d).assumingMemoryBound(to: UInt8.self), header, data)
-                        }
-                        let frame = Frame(time: time, capturedLength: captured, wireLength: Int(header.pointee.len), linkType: capture.linkType)
-                        let bytes = UnsafeBufferPointer(start: data, count: captured)
-                        if ctx.pointee.0(frame, bytes.span) == .stop {
-                            ctx.pointee.2 = true
-                            pcap_breakloop(capture.handle)
-                        }
-                    }, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt8.self))
-                }
-            }
-            if rc == PCAP_ERROR {
-                throw CaptureError(.read, source: device, String(cString: pcap_geterr(handle)))
-            }
-            if rc == PCAP_ERROR_BREAK { stop = true }
-            if let d = dumper { pcap_dump_flush(d) }
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            if idle(Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)) == .stop { stop = true }
+            if try dispatchOnce(waiting: 100, body) { stop = true }
+            if idle(LiveCapture.now()) == .stop { stop = true }
         }
+    }
+
+    /// The wall clock in nanoseconds since the epoch (`clock_gettime(CLOCK_REALTIME)`), as packet timestamps are.
+    public static func now() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
+    }
+
+    /// Waits at most `milliseconds` for packets (poll), then hands every packet ready to `body`; true when
+    /// `body` said stop or the loop was broken. Calls `poll`, `pcap_dispatch`, `pcap_dump`, `pcap_dump_flush`.
+    public func dispatchOnce(waiting milliseconds: Int32, _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) -> Bool {
+        if selectableDescriptor >= 0 {
+            var descriptor = pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, milliseconds)
+        }
+        let rc = withoutActuallyEscaping(body) { escapable in
+            var context = (escapable, self, false)
+            return withUnsafeMutablePointer(to: &context) { pointer in
+                pcap_dispatch(handle, -1, { user, header, data in
+                    guard let user = user, let header = header, let data = data else { return }
+                    let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: ((Frame, Span<UInt8>) -> ReadControl, LiveCapture, Bool).self)
+                    if ctx.pointee.2 { return }
+                    let capture = ctx.pointee.1
+                    let captured = Int(header.pointee.caplen)
+                    let sub = Int64(header.pointee.ts.tv_usec)
+                    let time = Int64(header.pointee.ts.tv_sec) &* 1_000_000_000 &+ (capture.nanosecond ? sub : sub &* 1000)
+                    if let d = capture.dumper {
+                        pcap_dump(UnsafeMutableRawPointer(d).assumingMemoryBound(to: UInt8.self), header, data)
+                    }
+                    let frame = Frame(time: time, capturedLength: captured, wireLength: Int(header.pointee.len), linkType: capture.linkType)
+                    let bytes = UnsafeBufferPointer(start: data, count: captured)
+                    if ctx.pointee.0(frame, bytes.span) == .stop {
+                        ctx.pointee.2 = true
+                        pcap_breakloop(capture.handle)
+                    }
+                }, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        if rc == PCAP_ERROR {
+            throw CaptureError(.read, source: device, String(cString: pcap_geterr(handle)))
+        }
+        if let d = dumper { pcap_dump_flush(d) }
+        return rc == PCAP_ERROR_BREAK
     }
 
     /// The kernel's counts (pcap_stats): received and dropped.

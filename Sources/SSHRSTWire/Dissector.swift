@@ -26,6 +26,14 @@ public struct ICMPError: Sendable, Equatable {
     public var quotedSourcePort: UInt16
     public var quotedDestinationPort: UInt16
     public var quotedSeq: UInt32?
+    /// The quoted datagram's TTL / hop limit and IPv4 ID as the error's sender saw them (tracebox: what the path
+    /// changed on the way, e.g. a TTL rewritten, or 1 for a packet that expired there).
+    public var quotedTTL: UInt8 = 0
+    public var quotedIPID: UInt16 = 0
+    /// The quoted TCP window and MSS option, when the error quotes that much (RFC 1812 §4.3.2.3 routers quote up to
+    /// 576 bytes; RFC 792 only guarantees 8 bytes of TCP).
+    public var quotedWindow: UInt16? = nil
+    public var quotedMSS: UInt16? = nil
 
     /// Stable snake_case name of the error, as in the flow record's `icmp[].name`.
     public var name: String { ICMPName.of(type: type, code: code, isIPv6: ip.isIPv6) }
@@ -283,10 +291,14 @@ public enum Dissector {
         guard let sourcePort = bytes.be16(at: quoted.payloadOffset),
             let destinationPort = bytes.be16(at: quoted.payloadOffset &+ 2)
         else { throw WireError(layer, .truncated) }
-        return .icmpError(
-            ICMPError(
-                ip: ip, type: type, code: code, quotedSource: quoted.source,
-                quotedDestination: quoted.destination, quotedSourcePort: sourcePort,
-                quotedDestinationPort: destinationPort, quotedSeq: bytes.be32(at: quoted.payloadOffset &+ 4)))
+        var error = ICMPError(
+            ip: ip, type: type, code: code, quotedSource: quoted.source,
+            quotedDestination: quoted.destination, quotedSourcePort: sourcePort,
+            quotedDestinationPort: destinationPort, quotedSeq: bytes.be32(at: quoted.payloadOffset &+ 4))
+        error.quotedTTL = quoted.ttl
+        error.quotedIPID = quoted.ipID
+        error.quotedWindow = bytes.be16(at: quoted.payloadOffset &+ 14)
+        error.quotedMSS = TCPHeader.mss(bytes, at: quoted.payloadOffset)
+        return .icmpError(error)
     }
 }

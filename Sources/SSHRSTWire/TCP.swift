@@ -95,6 +95,25 @@ public struct TCPHeader: Sendable, Equatable {
 
     /// RFC 9293 §3.1 options: kind 0 ends the list, kind 1 is a one-byte
     /// NOP, every other kind carries a length byte that counts itself.
+    /// The MSS option (RFC 9293 §3.2, kind 2, length 4) of the TCP header at `base`, when the header and its options
+    /// are all within `bytes`; nil otherwise (absent, cut short by the capture or by an ICMP quote, or malformed).
+    /// Not used per packet: for quoted headers and the trace's own probes.
+    public static func mss(_ bytes: Span<UInt8>, at base: Int) -> UInt16? {
+        guard base >= 0, let offsetByte = bytes.u8(at: base &+ Offset.dataOffset) else { return nil }
+        let end = Int(offsetByte >> 4) &* 4
+        guard end > minimumLength, end <= bytes.count &- base else { return nil }
+        var i = minimumLength
+        while i < end {
+            guard let kind = bytes.u8(at: base &+ i) else { return nil }
+            if kind == 0 { return nil }
+            if kind == 1 { i &+= 1; continue }
+            guard let length = bytes.u8(at: base &+ i &+ 1), length >= 2, Int(length) <= end &- i else { return nil }
+            if kind == 2, length == 4 { return bytes.be16(at: base &+ i &+ 2) }
+            i &+= Int(length)
+        }
+        return nil
+    }
+
     mutating func parseOptions(_ bytes: Span<UInt8>, base: Int, end: Int) {
         var i = TCPHeader.minimumLength
         while i < end {

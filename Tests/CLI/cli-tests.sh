@@ -147,6 +147,22 @@ check "rules: at least 20 rules" test "$("$bin" rules --brief | wc -l)" -ge 20
 check "causes lists port_closed" bash -c "'$bin' causes --brief | grep -q '^port_closed'"
 check "causes lists middlebox_idle_reset" bash -c "'$bin' causes --brief | grep -q '^middlebox_idle_reset'"
 
+# trace: the only subcommand that sends; its usage errors are caught before anything is opened or sent
+# (the probing itself runs in network namespaces: Scripts/test-trace).
+check "trace help says it sends packets" bash -c "'$bin' trace --help | grep -q 'SENDS PACKETS'"
+check "root help lists trace as the one that sends" bash -c "COLUMNS=200 '$bin' --help | grep -q 'trace .*SENDS PACKETS'"
+"$bin" trace -4 -6 192.0.2.1 >/dev/null 2>&1; rc=$?
+check "trace -4 -6: usage error 64" test "$rc" = 64
+"$bin" trace --max-hops 0 192.0.2.1 >/dev/null 2>&1; rc=$?
+check "trace --max-hops 0: usage error 64" test "$rc" = 64
+"$bin" trace --rate 1000 192.0.2.1 >/dev/null 2>&1; rc=$?
+check "trace --rate over 100: usage error 64" test "$rc" = 64
+"$bin" trace --trigger "$tmp/no-such-trigger" 192.0.2.1 >"$tmp/trig.out" 2>&1; rc=$?
+check "trace --trigger missing file: exit 64" test "$rc" = 64
+check "trace --trigger missing file: nothing planned" bash -c "! grep -q 'sends at most' '$tmp/trig.out'"
+# Only trace opens the sockets that send (ProbeSocket); analyze and capture never do.
+check "only trace uses ProbeSocket" test "$(grep -rl 'ProbeSocket' Sources | sort | tr '\n' ' ')" = "Sources/SSHRSTCLI/Trace.swift Sources/SSHRSTCapture/ProbeSocket.swift "
+
 # Scripts/install: binary, completions (bash, zsh, fish) and man page under a prefix.
 if CONFIG=debug "$repo/Scripts/install" "$tmp/prefix" >"$tmp/install.log" 2>&1; then
     ok "Scripts/install succeeds"
@@ -161,7 +177,7 @@ else
 fi
 
 # help snapshots: help is UI.
-for sub in "" analyze capture explain check rules causes; do
+for sub in "" analyze capture explain check rules causes trace; do
     name="${sub:-root}"
     COLUMNS=100 "$bin" $sub --help >"$tmp/help-$name.txt" 2>&1
     snap="Tests/CLI/Snapshots/help-$name.txt"

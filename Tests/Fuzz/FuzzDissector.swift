@@ -41,9 +41,13 @@ enum FuzzDissector {
             for i in p { sum &+= bytes[i] }  // every payload byte is addressable
             _ = sum
             _ = segment.tcp.flags.tcpdumpText
+            // The MSS reader (`sshrst trace`'s probes) at every offset near the TCP header, in and out of range.
+            let base = segment.ip.payloadOffset
+            for at in [base - 1, base, base + 1, count - 1, count, count + 20] { _ = TCPHeader.mss(bytes, at: at) }
         case .icmpError(let error):
             _ = error.name
             _ = error.isUnreachable
+            _ = (error.quotedTTL, error.quotedIPID, error.quotedWindow, error.quotedMSS)
         case .skipped(let reason):
             _ = reason.name
         }

@@ -98,6 +98,8 @@ public enum Rules {
         case .longIdleBeforeTrigger: return longIdleBeforeTrigger(c)
         case .loneReset: return loneReset(c)
         case .peerSocketGone: return peerSocketGone(c)
+        // Active probing (`sshrst trace`, TraceLocator): nothing a passive capture can show.
+        case .ttlLimitedTrigger, .resetTTLHop: return nil
         }
     }
 
