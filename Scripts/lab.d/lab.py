@@ -385,6 +385,83 @@ def sc_injected(lab, out):
                 flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST+ACK from scapy on r1 (seq = next expected server byte, TTL 64, random IP ID, no DF); real server data (TTL 62) follows it")])
 
 
+def copy_inject(lab, out, mode, at):
+    """client - r1 - (50 ms each way) - r2 - server; copyinject.py on r1 (one hop from the
+    client) forges one RST to the client that copies the server's headers (TTL as it
+    arrives at the client, next IP ID, DF, window, exact seq). MODE 'upload' fires
+    mid-upload (`cat > /dev/null` fed 1000 bytes every 20 ms), 'kexinit' on the
+    client's KEXINIT. AT is the namespace where tcpdump runs."""
+    t = Topo(lab, routers=2, delays={1: 50})
+    t.warm()
+    keys = Keys(lab)
+    Sshd(lab, keys)
+    inj_err = lab.path("copyinject.err")
+    inj = lab.spawn("r1", [PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "copyinject.py"),
+                           "r1-cli", "r1-srv", t.server4, "22", t.client4, "40001",
+                           "upload:30000" if mode == "upload" else "kexinit"],
+                    stdout=subprocess.PIPE, stderr=open(inj_err, "w"))
+    if inj.stdout.readline().decode().strip() != "ready":
+        raise LabError(f"injector did not start: {read(inj_err)}")
+    cap = Capture(lab, at, "eth0", out)
+    if mode == "upload":
+        c = Client(lab, keys, t.server4, cport=40001, cmd="cat > /dev/null", stdin=subprocess.PIPE)
+        echo_feeder(c, lines=150, interval=0.02, line="u" * 992)
+    else:
+        c = Client(lab, keys, t.server4, cport=40001, cmd="true")
+    try:
+        c.wait(15)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    try:
+        inj.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    time.sleep(1.0)
+    cap.stop()
+    said = inj.stdout.read().decode().strip()
+    if "injected" not in said:
+        raise LabError(f"injector did not inject: {said} {read(inj_err)}")
+    log(f"  injector: {said}")
+    return said
+
+
+COPY_NOTE = ("forged RST+ACK from copyinject.py on r1, one hop from the client, copying the server's headers "
+             "(TTL 62 as the server's packets arrive at the client, the server's last IP ID + 1, DF, its window, "
+             "seq = its SND.NXT); the real server, 100 ms round trip away, never sent it")
+
+
+@scenario("copy-inject-upload")
+def sc_copy_upload(lab, out):
+    said = copy_inject(lab, out, "upload", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; the client uploads (`cat > /dev/null`, 1000 bytes every 20 ms); after 30000 client bytes a header-copying injector on r1 (one hop from the client) answers a client segment with a RST+ACK claiming the server that copies the server's TTL as it arrives at the client, its next IP ID, DF, window and exact seq, within a millisecond of the client's segment. The server only sends ACKs afterwards (they acknowledge the very bytes the RST answers); the client kernel answers them with no-socket RSTs. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", COPY_NOTE + ". Later RSTs are the client kernel's answers to the server's ACKs")])
+
+
+@scenario("copy-inject-upload-at-server")
+def sc_copy_upload_s(lab, out):
+    said = copy_inject(lab, out, "upload", "s")
+    return dict(description="copy-inject-upload seen from the server: the forged RST reaches the client only; the server keeps acknowledging the upload and its ACKs draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers after its socket was killed by the forged RST: sshrst must say undetermined or middlebox, never client")])
+
+
+@scenario("copy-inject-kex")
+def sc_copy_kex(lab, out):
+    said = copy_inject(lab, out, "kexinit", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; the header-copying injector on r1 answers the client's KEXINIT segment with a RST+ACK claiming the server (server's TTL as it arrives at the client, next IP ID, DF, window, exact seq), within a millisecond of the segment. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "kex", COPY_NOTE + ", during key exchange. Later RSTs are the client kernel's answers to the server's packets")])
+
+
+@scenario("copy-inject-kex-at-server")
+def sc_copy_kex_s(lab, out):
+    said = copy_inject(lab, out, "kexinit", "s")
+    return dict(description="copy-inject-kex seen from the server: the forged RST reaches the client only; the server's KEX packets draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "kex", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers: sshrst must say undetermined or middlebox, never client")])
+
+
 @scenario("clean-session")
 def sc_clean(lab, out):
     t = Topo(lab, routers=3)
