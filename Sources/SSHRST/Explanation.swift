@@ -41,8 +41,32 @@ enum Explanation {
             facts.append(label == stable ? "the \(side)'s own flow label 0x\(String(label, radix: 16))"
                 : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
         }
-        if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2 {
+        // The quick answer points away from the claimed sender: stated when a timing rule weighed it or the
+        // verdict agrees, never left unweighed against a verdict for the claimed sender.
+        if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2,
+            v.fired(.resetFasterThanRTT) || v.fired(.answersUnreceivedSegment) || v.attribution == .middlebox
+        {
             facts.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
+        }
+        for e in v.evidence where e.weight > 0 {
+            switch e.rule {
+            case .answersUnreceivedSegment:
+                facts.append("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)")
+            case .socketAliveAfterReset:
+                facts.append("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)")
+            case .ipIDCollision:
+                facts.append("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)")
+            case .ipIDFromTrigger:
+                facts.append("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)")
+            case .windowCopiedFromPeer:
+                facts.append("it copies the \(other)'s window (window_copied_from_peer)")
+            case .reservedBitsSet:
+                facts.append("reserved TCP bits are set (reserved_bits_set)")
+            case .sameIPIDResets:
+                facts.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)")
+            default:
+                break
+            }
         }
         if r.after.senderDataOrFIN > 0, let delay = r.after.firstSenderDataDelay {
             facts.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")

@@ -64,6 +64,9 @@ public struct TCPHeader: Sendable, Equatable {
     public var windowScale: UInt8?
     /// The option list ran past the header or had an impossible length.
     public var optionsMalformed: Bool
+    /// The four bits between the data offset and CWR (RFC 9293 §3.1 "Rsrvd"; the lowest one is
+    /// AccECN's AE bit). Zero from every endpoint stack sshrst knows; some injectors set them.
+    public var reservedBits: UInt8 = 0
 
     /// Parses the header at the start of `bytes`.
     ///
@@ -85,7 +88,7 @@ public struct TCPHeader: Sendable, Equatable {
         var header = TCPHeader(
             sourcePort: sourcePort, destinationPort: destinationPort, seq: seq, ack: ack,
             flags: TCPFlags(rawValue: flagByte), window: window, headerLength: headerLength,
-            windowScale: nil, optionsMalformed: false)
+            windowScale: nil, optionsMalformed: false, reservedBits: offsetByte & 0x0F)
         // The usual option block of a non-SYN segment, NOP NOP Timestamps (RFC 7323 Appendix A): nothing to
         // note and well formed, so the walk is skipped.
         if headerLength == 32, bytes.be32(at: base &+ minimumLength) == 0x0101_080a { return header }
