@@ -21,6 +21,10 @@ on the trigger, sends ONE RST+ACK to the client claiming the server:
 MODE:
     upload:N  trigger = the first client data segment once the client sent >= N payload bytes
     kexinit   trigger = the client segment carrying its SSH KEXINIT (message 20)
+    marks:N   like upload:N, but a cruder injector that leaves the marks seen in the wild instead of
+              copying: THREE RST+ACKs built from the trigger, all with the trigger's IP ID + 1, the
+              trigger's window, reserved bit 0x02 set, TTL 64 and no DF, at seq offsets +0, +1460 and
+              +4380 from the server's SND.NXT (the GFW "type 2" burst)
 
 Sniffing uses AF_PACKET sockets (no scapy: a forger has to keep up with the flow).
 Prints "ready" once both sockets are bound, "injected ..." after sending, then exits.
@@ -65,8 +69,8 @@ def parse(frame):
                 payload=tcp[doff:])
 
 
-def build_rst(src, dst, sport, dport, seq, ack, ttl, ipid, df, window):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, 0x14, window, 0, 0)
+def build_rst(src, dst, sport, dport, seq, ack, ttl, ipid, df, window, reserved=0):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (5 << 4) | reserved, 0x14, window, 0, 0)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ipid, 0x4000 if df else 0, ttl, 6, 0,
@@ -91,7 +95,8 @@ def is_kexinit(payload):
 def main():
     cli_if, srv_if, sip, sport, cip, cport, mode = sys.argv[1:8]
     sport, cport = int(sport), int(cport)
-    need = int(mode.split(":")[1]) if mode.startswith("upload:") else None
+    need = int(mode.split(":")[1]) if mode.startswith(("upload:", "marks:")) else None
+    marks = mode.startswith("marks:")
     socks = {}
     for name in (cli_if, srv_if):
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
@@ -133,6 +138,16 @@ def main():
                     if not fire:
                         continue
                     ack = (p["seq"] + n) & 0xFFFFFFFF
+                    if marks:
+                        ipid = (p["id"] + 1) & 0xFFFF
+                        for off in (0, 1460, 4380):
+                            pkt = build_rst(sip, cip, sport, cport, (server["nxt"] + off) & 0xFFFFFFFF, ack, 64, ipid,
+                                            False, p["window"], reserved=0x02)
+                            out.sendto(pkt, (cip, 0))
+                        print(f"injected 3 RST+ACK {sip}:{sport} > {cip}:{cport} seq={server['nxt']}+0/1460/4380 ack={ack} "
+                              f"ttl=64 id={ipid} (trigger id {p['id']} + 1) df=0 win={p['window']} (the trigger's) reserved=0x02 "
+                              f"answering the client segment seq={p['seq']} len={n}", flush=True)
+                        return 0
                     ipid = (server["id"] + 1) & 0xFFFF
                     pkt = build_rst(sip, cip, sport, cport, server["nxt"], ack, server["ttl"], ipid, server["df"], server["window"])
                     out.sendto(pkt, (cip, 0))

@@ -398,12 +398,12 @@ def copy_inject(lab, out, mode, at):
     inj_err = lab.path("copyinject.err")
     inj = lab.spawn("r1", [PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "copyinject.py"),
                            "r1-cli", "r1-srv", t.server4, "22", t.client4, "40001",
-                           "upload:30000" if mode == "upload" else "kexinit"],
+                           {"upload": "upload:30000", "marks": "marks:30000"}.get(mode, "kexinit")],
                     stdout=subprocess.PIPE, stderr=open(inj_err, "w"))
     if inj.stdout.readline().decode().strip() != "ready":
         raise LabError(f"injector did not start: {read(inj_err)}")
     cap = Capture(lab, at, "eth0", out)
-    if mode == "upload":
+    if mode in ("upload", "marks"):
         c = Client(lab, keys, t.server4, cport=40001, cmd="cat > /dev/null", stdin=subprocess.PIPE)
         echo_feeder(c, lines=150, interval=0.02, line="u" * 992)
     else:
@@ -460,6 +460,122 @@ def sc_copy_kex_s(lab, out):
     return dict(description="copy-inject-kex seen from the server: the forged RST reaches the client only; the server's KEX packets draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
                 vantage="server", family=4,
                 flows=[flow(40001, 22, "reset", "middlebox", "kex", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers: sshrst must say undetermined or middlebox, never client")])
+
+
+@scenario("marks-inject")
+def sc_marks(lab, out):
+    said = copy_inject(lab, out, "marks", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; mid-upload, a crude injector on r1 answers a client segment with a burst of three RST+ACKs claiming the server, built from the trigger: the trigger's IP ID + 1 on all three, the trigger's window, reserved bit 0x02, TTL 64, no DF, seq offsets +0/+1460/+4380 from the server's SND.NXT. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST burst from r1 with injector marks (IP ID from the trigger, copied window, reserved bit, one IP ID across three seq offsets)")])
+
+
+@scenario("marks-inject-at-server")
+def sc_marks_s(lab, out):
+    said = copy_inject(lab, out, "marks", "s")
+    return dict(description="marks-inject seen from the server: the forged burst reaches the client only; the server's ACKs draw the client kernel's no-socket RSTs. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers: undetermined or middlebox, never client")])
+
+
+def feed_cat(lab, keys, t, cport, lines=120, interval=0.05):
+    c = Client(lab, keys, t.server4, cport=cport, cmd="cat", stdin=subprocess.PIPE)
+    echo_feeder(c, lines=lines, interval=interval)
+    try:
+        c.wait(10)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    return c
+
+
+def ttl_normaliser(lab, out, at):
+    """client - r1 - (10 ms each way) - r2 - server; r1 rewrites the TTL of every packet it sends
+    towards the client to 50 (iptables -t mangle POSTROUTING -o r1-cli -j TTL --ttl-set 50). 40001:
+    r2 (next to the server) REJECTs the client's packets with tcp-reset after 6000 bytes. 40002:
+    the server's own INPUT chain does the same. Both RSTs reach the client with TTL 50, ID 0, DF."""
+    t = Topo(lab, routers=2, delays={1: 10})
+    t.warm()
+    keys = Keys(lab)
+    Sshd(lab, keys)
+    S, C = t.server4, t.client4
+    ipt(lab, "r1", "-t mangle -A POSTROUTING -o r1-cli -j TTL --ttl-set 50")
+    conn = "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes"
+    ipt(lab, "r2", f"-A FORWARD -p tcp -s {C} --sport 40001 -d {S} --dport 22 {conn} -j REJECT --reject-with tcp-reset")
+    ipt(lab, "s", f"-A INPUT -p tcp -s {C} --sport 40002 --dport 22 {conn} -j REJECT --reject-with tcp-reset")
+    cap = Capture(lab, at, "eth0", out)
+    feed_cat(lab, keys, t, 40001)
+    time.sleep(0.5)
+    feed_cat(lab, keys, t, 40002)
+    time.sleep(0.5)
+    cap.stop()
+
+
+NORMALISER_NOTE = ("r1 rewrites every packet towards the client to TTL 50, so the RST arrives with the server's "
+                   "TTL whoever sent it; IP ID 0 + DF (netfilter nf_send_reset) either way")
+
+
+@scenario("ttl-normaliser")
+def sc_ttl_norm(lab, out):
+    ttl_normaliser(lab, out, "c")
+    return dict(description="client - r1 - (10 ms each way) - r2 - server; r1 is a TTL normaliser (iptables -t mangle POSTROUTING -o r1-cli -j TTL --ttl-set 50). 40001: r2, next to the server, REJECTs the client's packets with tcp-reset after 6000 bytes (connbytes). 40002: the server host's own INPUT chain does the same. On the wire at the client the two RSTs are alike: TTL 50, IP ID 0, DF, a full round trip after the client's packet.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "REJECT tcp-reset in r2, the router next to the server; " + NORMALISER_NOTE + ": undetermined is the honest answer"),
+                       flow(40002, 22, "reset", "server", "session", "REJECT tcp-reset in the server host's INPUT chain; " + NORMALISER_NOTE)])
+
+
+@scenario("ttl-normaliser-at-server")
+def sc_ttl_norm_s(lab, out):
+    ttl_normaliser(lab, out, "s")
+    return dict(description="ttl-normaliser seen from the server: r2's RST for 40001 goes to the client only, and r2 keeps rejecting the client's packets (its kernel's RSTs included), so the server sees no RST there and retransmits into silence; 40002's RST leaves the server host's own firewall.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "open", None, "session", "no RST reaches the server: r2 rejects everything the client sends after 6000 bytes"),
+                       flow(40002, 22, "reset", "server", "session", "REJECT tcp-reset in the server host's own INPUT chain, captured on that host")])
+
+
+def route_change_abort(lab, out, at):
+    """client - r1 - (10 ms each way) - r2 - server; interactive session; the per-connection sshd
+    processes are SIGSTOPped (client lines pile up unread), the return path gets one more hop (r1
+    decrements the server's packets once more: iptables -t mangle FORWARD -j TTL --ttl-dec 1, what a
+    route through one more router does to the TTL), and the sshd processes are SIGKILLed: the server
+    kernel aborts with RST+ACK, which arrives one TTL lower than the server's earlier packets."""
+    t = Topo(lab, routers=2, delays={1: 10})
+    t.warm()
+    keys = Keys(lab)
+    sshd = Sshd(lab, keys)
+    cap = Capture(lab, at, "eth0", out)
+    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
+    sshd.wait_log(r"Starting session")
+    echo_feeder(c, lines=10, interval=0.05)
+    kids = descendants(sshd.p.pid)
+    for k in kids:
+        stop_kill(k, signal.SIGSTOP)
+    echo_feeder(c, lines=5, interval=0.05, line="unread")
+    time.sleep(0.3)
+    ipt(lab, "r1", f"-t mangle -A FORWARD -s {t.server4} -d {t.client4} -j TTL --ttl-dec 1")
+    for k in kids:
+        stop_kill(k, signal.SIGKILL)
+    try:
+        c.wait(10)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    time.sleep(0.5)
+    cap.stop()
+
+
+@scenario("route-change-abort")
+def sc_route_change(lab, out):
+    route_change_abort(lab, out, "c")
+    return dict(description="client - r1 - (10 ms each way) - r2 - server; an interactive session whose sshd processes are frozen with unread client lines in the socket; then the return path gains a hop (r1: iptables -t mangle FORWARD -s server -d client -j TTL --ttl-dec 1) and the sshd processes are SIGKILLed: the server kernel's own RST+ACK (IP ID continuing the server's counter) arrives with TTL 61 where every earlier server packet had 62.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "server", "session", "server kernel tcp_send_active_reset (sshd killed with unread data) after a one-hop return-route change: must never be a confident middlebox")])
+
+
+@scenario("route-change-abort-at-server")
+def sc_route_change_s(lab, out):
+    route_change_abort(lab, out, "s")
+    return dict(description="route-change-abort seen from the server: the server kernel's RST+ACK leaves the capture host itself.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "server", "session", "server kernel tcp_send_active_reset, captured on the server")])
 
 
 @scenario("clean-session")

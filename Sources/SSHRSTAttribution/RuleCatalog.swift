@@ -195,7 +195,7 @@ public enum RuleCatalog {
                 id: id,
                 signal: "A no-socket kernel RST (IP ID 0 + DF, or IPv6 flow label 0) with the far host's TTL, mid-session, from a host that never sent a FIN or RST of its own; capture not on that host.",
                 why: "The host's socket vanished silently: a RST this capture point did not see (from a middlebox, reaching that host only) or a restart tore it down. The packet is the host's; the reset that ended the session may not be. Counted as conflict (0.4), so the verdict needs other evidence.",
-                falsePositives: "A host firewall on that host rejecting mid-session (then the host did reset it): reported undetermined rather than guessed.",
+                falsePositives: "A host firewall on that host rejecting mid-session (then the host did reset it), or a REJECT in the router next to it behind a TTL normaliser (identical on the wire: Captures/ttl-normaliser.pcap): reported undetermined rather than guessed. The host's own earlier no-socket RSTs (IPv4 ID 0) do not count as the explanation.",
                 reference: "Linux tcp_v4_send_reset / nf_reject (IP ID 0 + DF); observed when a router REJECT answers one side only (Captures/demo.pcap, flow 40002: the client's later kernel RSTs)")
         case .answersUnreceivedSegment:
             return RuleInfo(

@@ -551,7 +551,7 @@ public enum Rules {
         guard !explained else { return nil }
         return Evidence(
             rule: .peerSocketGone, pointsTo: .undetermined, weight: Weight.peerSocketGone,
-            detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart)")
+            detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: either its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart), or a box at the same hop distance sent this RST in its name (a REJECT in the router next to it looks the same, and identical when a router rewrites TTLs on the way, a TTL normaliser); the wire cannot tell these apart")
     }
 
     // MARK: evidence a forger cannot copy (issue 21)
