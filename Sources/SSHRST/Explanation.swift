@@ -62,6 +62,8 @@ enum Explanation {
                 facts.append("it copies the \(other)'s window (window_copied_from_peer)")
             case .reservedBitsSet:
                 facts.append("reserved TCP bits are set (reserved_bits_set)")
+            case .timestampsUnlikeSender:
+                facts.append("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)")
             case .sameIPIDResets:
                 facts.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)")
             default:

@@ -180,7 +180,7 @@ extension FlowState {
             dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
             hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
             payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil,
-            reservedBits: tcp.reservedBits)
+            reservedBits: tcp.reservedBits, tsval: tcp.timestampValue)
         let f = self
         let synSeen = tcpState.originator.synCount > 0
         let synAckSeen = f.synAckTime != nil

@@ -27,6 +27,7 @@ extension SideProfile {
             lastAckTime: e.lastAck != nil && e.ackAdvanceTime != 0 ? e.ackAdvanceTime : nil,
             rttFromACKs: e.ackRTTMin,
             windowField: e.baselinePackets > 0 ? e.windowField : nil,
-            recentSegments: e.recentAdvances.map { SentSegment(end: $0.end, time: $0.time) })
+            recentSegments: e.recentAdvances.map { SentSegment(end: $0.end, time: $0.time) },
+            timestampPackets: e.timestampPackets, lastTSval: e.lastTSval)
     }
 }

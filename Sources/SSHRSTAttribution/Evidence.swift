@@ -62,6 +62,7 @@ public enum RuleID: String, CaseIterable, Sendable {
     case reservedBitsSet = "reserved_bits_set"
     case sameIPIDResets = "same_ip_id_resets"
     case noSocketShapeMatches = "no_socket_shape_matches"
+    case timestampsUnlikeSender = "timestamps_unlike_sender"
 
     /// Rules that count as *strong* on their own: a verdict resting on one of them is not capped by the single-family rule.
     public var isStrong: Bool {
@@ -91,6 +92,7 @@ public enum RuleID: String, CaseIterable, Sendable {
         case .ipIDCollision: return "counters"
         case .ipIDFromTrigger, .windowCopiedFromPeer, .reservedBitsSet, .sameIPIDResets: return "marks"
         case .noSocketShapeMatches: return "ip_id"
+        case .timestampsUnlikeSender: return "counters"
         }
     }
 }
@@ -170,6 +172,9 @@ public enum Weight {
     public static let sameIPIDResets = 0.8
     /// The sender's own packets and the RST share the Linux no-socket shape (IP ID 0 + DF, same TTL).
     public static let noSocketShape = 0.4
+    /// The RST's timestamps option contradicts the claimed sender's kernel (missing on a socket abort, present on a
+    /// no-socket RST, or a TSval behind the sender's clock).
+    public static let timestampsUnlike = 0.6
 }
 
 /// Round trips below which causality against the RTT is weak (jitter, clock granularity, a box one switch away):

@@ -88,6 +88,9 @@ public struct SideProfile: Sendable, Equatable {
     public var windowField: UInt16?
     /// The last few segments that advanced this side's SND.NXT: their ends and capture times, oldest first.
     public var recentSegments: [SentSegment]
+    /// Packets (of `packets`) that carried the RFC 7323 timestamps option, and the last TSval.
+    public var timestampPackets: Int
+    public var lastTSval: UInt32?
 
     public init(
         packets: Int = 0,
@@ -96,8 +99,11 @@ public struct SideProfile: Sendable, Equatable {
         dontFragmentCount: Int = 0, lastTime: Int64? = nil, isn: UInt32? = nil, nextSeq: UInt32? = nil,
         lastAck: UInt32? = nil, window: UInt32? = nil, sentFIN: Bool = false, payloadBytes: Int = 0,
         stableFlowLabel: UInt32? = nil, nextSeqTime: Int64? = nil, lastAckTime: Int64? = nil,
-        rttFromACKs: Int64? = nil, windowField: UInt16? = nil, recentSegments: [SentSegment] = []
+        rttFromACKs: Int64? = nil, windowField: UInt16? = nil, recentSegments: [SentSegment] = [],
+        timestampPackets: Int = 0, lastTSval: UInt32? = nil
     ) {
+        self.timestampPackets = timestampPackets
+        self.lastTSval = lastTSval
         self.recentSegments = recentSegments
         self.stableFlowLabel = stableFlowLabel
         self.nextSeqTime = nextSeqTime
@@ -160,12 +166,16 @@ public struct ResetPacket: Sendable, Equatable {
     public var flowLabel: UInt32?
     /// The TCP header's reserved bits (RFC 9293 §3.1 "Rsrvd", the low nibble of byte 12).
     public var reservedBits: UInt8
+    /// TSval of the RST's timestamps option, nil when it carries none.
+    public var tsval: UInt32?
 
     public init(
         time: Int64, claimedSender: Side, ttl: UInt8? = nil, ipID: UInt16? = nil, dontFragment: Bool = false,
         isIPv6: Bool = false, seq: UInt32 = 0, ack: UInt32 = 0, hasACK: Bool = false, window: UInt16 = 0,
-        payloadLength: Int = 0, payloadPrefix: [UInt8] = [], flowLabel: UInt32? = nil, reservedBits: UInt8 = 0
+        payloadLength: Int = 0, payloadPrefix: [UInt8] = [], flowLabel: UInt32? = nil, reservedBits: UInt8 = 0,
+        tsval: UInt32? = nil
     ) {
+        self.tsval = tsval
         self.flowLabel = flowLabel
         self.reservedBits = reservedBits
         self.time = time

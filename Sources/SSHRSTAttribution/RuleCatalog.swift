@@ -253,6 +253,13 @@ public enum RuleCatalog {
                 why: "Linux sends its SYN-ACK and its no-socket RSTs with ID 0 + DF from the same host: the RST has the plain no-socket shape of the sender host's kernel or host firewall. Points to the claimed sender (0.4); with ttl_matches_baseline (0.25 on a single SYN-ACK) it gives a medium-confidence verdict, never a high one.",
                 falsePositives: "A Linux box with a REJECT rule at the same hop distance as the sender (a transparent bridge firewall, a TTL normaliser); an injector copying TTL and ID 0.",
                 reference: "Linux net/ipv4/tcp_ipv4.c tcp_v4_send_reset, tcp_sk_init comment (IP_DF and IPID==0 for RST and ACK in SYN-RECV/TIME-WAIT), nf_reject_ipv4.c; reset-evidence.md §2")
+        case .timestampsUnlikeSender:
+            return RuleInfo(
+                id: id,
+                signal: "Every earlier packet of the claimed sender carried the RFC 7323 timestamps option, and the RST (a) carries a TSval behind the sender's last one, (b) carries none although it has the sender socket's abort shape (R+ACK continuing its IPv4 ID counter or IPv6 flow label), or (c) carries one although it has the no-socket shape (IPv4 ID 0 + DF).",
+                why: "A host's timestamp clock only moves forward. Linux sends a socket abort through tcp_transmit_skb, which adds the timestamps the connection negotiated (every socket abort in Captures/ carries them); FreeBSD's tcp_respond adds options when a connection block exists. Linux's no-socket reply (tcp_v4_send_reset) and netfilter REJECT (nf_send_reset) build a bare 20-byte header (TCP-MD5/AO aside). A RST that contradicts this was stamped by another box. Points to middlebox (0.6).",
+                falsePositives: "Stacks whose aborts omit timestamps (Windows: unverified); a middlebox that strips or rewrites options (some firewalls and TCP normalisers); TCP-MD5/AO signed no-socket RSTs carry an option, but not kind 8.",
+                reference: "RFC 7323 §3.2, §5.4 (timestamps on every segment, monotonic clock); RFC 9293 §3.1; Linux net/ipv4/tcp_output.c tcp_send_active_reset/tcp_transmit_skb, net/ipv4/tcp_ipv4.c tcp_v4_send_reset (memset header, doff 5), nf_reject_ipv4.c; FreeBSD sys/netinet/tcp_subr.c tcp_respond (incl_opts when tp != NULL)")
         case .loneReset:
             return RuleInfo(
                 id: id,

@@ -43,6 +43,9 @@ public struct Endpoint: Sendable {
     var recentEnds: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     var recentTimes: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
     var recentNext: UInt8 = 0
+    /// Non-RST packets that carried the timestamps option, and the last TSval among them.
+    public var timestampPackets = 0
+    public var lastTSval: UInt32? = nil
 
     // Zeek history bookkeeping.
     var histLastSYN: UInt32 = 0

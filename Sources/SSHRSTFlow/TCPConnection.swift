@@ -333,6 +333,10 @@ extension Endpoint {
             rstCount &+= 1
         } else {
             observeBaseline(segment.ip, at: time)
+            if let ts = segment.tcp.timestampValue {
+                timestampPackets &+= 1
+                lastTSval = ts
+            }
         }
         // A RST's ACK field is not counted: a forged RST would otherwise move its claimed sender's RCV.NXT
         // (and every later RST of the other side would be judged against the forger's number).

@@ -226,6 +226,33 @@ import Testing
         #expect(Rules.sameIPIDResets(c) == nil)
     }
 
+    // MARK: timestamps_unlike_sender
+
+    @Test func abortShapeWithoutTheNegotiatedTimestamps() {
+        var c = Self.copied()
+        c.sender.timestampPackets = c.sender.packets
+        c.sender.lastTSval = 900_000
+        let e = Rules.timestampsUnlikeSender(c)  // R+ACK, next IP ID, no timestamps option
+        #expect(e?.pointsTo == .middlebox)
+        #expect(e?.weight == Weight.timestampsUnlike)
+        c.reset.tsval = 900_010  // a genuine abort: the option, a clock that moved on
+        #expect(Rules.timestampsUnlikeSender(c) == nil)
+        c.reset.tsval = 899_000  // behind the sender's clock
+        #expect(Rules.timestampsUnlikeSender(c)?.detail.contains("1000 behind") == true)
+        c.reset.tsval = nil
+        c.sender.timestampPackets = c.sender.packets - 1  // the sender does not always stamp: nothing to say
+        #expect(Rules.timestampsUnlikeSender(c) == nil)
+    }
+
+    @Test func noSocketShapeWithTimestamps() {
+        var c = Fx.clientVantageServerRST(ttl: 62, ipID: 0)
+        c.sender.timestampPackets = c.sender.packets
+        c.sender.lastTSval = 5
+        #expect(Rules.timestampsUnlikeSender(c) == nil)  // ID 0 + DF, no option: Linux's no-socket RST
+        c.reset.tsval = 6
+        #expect(Rules.timestampsUnlikeSender(c)?.pointsTo == .middlebox)
+    }
+
     // MARK: no_socket_shape_matches
 
     @Test func plainNoSocketShapeGivesTheServerWithMediumConfidence() {

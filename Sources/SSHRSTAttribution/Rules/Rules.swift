@@ -106,6 +106,7 @@ public enum Rules {
         case .reservedBitsSet: return reservedBitsSet(c)
         case .sameIPIDResets: return sameIPIDResets(c)
         case .noSocketShapeMatches: return noSocketShapeMatches(c)
+        case .timestampsUnlikeSender: return timestampsUnlikeSender(c)
         }
     }
 
@@ -702,6 +703,42 @@ public enum Rules {
         return Evidence(
             rule: .noSocketShapeMatches, pointsTo: c.claimedParty, weight: Weight.noSocketShape,
             detail: "IP ID 0 + DF at the \(c.senderWord)'s TTL, exactly like its \(c.sender.packets) own packet(s) (all ID 0 + DF, as a Linux SYN-ACK): the \(c.senderWord) host's no-socket reply or its host firewall")
+    }
+
+    /// The RST's RFC 7323 timestamps option contradicts the claimed sender's kernel, when every earlier packet of
+    /// that sender carried one: a TSval behind the sender's last (its clock only moves forward), no option on an
+    /// RST that otherwise has the sender socket's abort shape (R+ACK continuing its IP ID counter or IPv6 flow
+    /// label; Linux's tcp_send_active_reset goes through tcp_transmit_skb, which adds the timestamps the
+    /// connection negotiated, as every socket abort in the lab shows), or an option on an RST with the no-socket
+    /// shape (IPv4 ID 0 + DF: tcp_v4_send_reset and nf_send_reset build a bare 20-byte header).
+    public static func timestampsUnlikeSender(_ c: ResetContext) -> Evidence? {
+        let r = c.reset
+        let s = c.sender
+        guard !c.answersSYN, s.packets >= 2, s.timestampPackets == s.packets, let last = s.lastTSval else { return nil }
+        if let ts = r.tsval {
+            let behind = SeqMath.distance(from: ts, to: last)
+            if behind > 0 {
+                return Evidence(
+                    rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+                    detail: "TSval \(ts) is \(behind) behind the \(c.senderWord)'s last TSval \(last): its timestamp clock only moves forward (RFC 7323 §5.4), so another clock stamped this RST")
+            }
+            if c.rstHasKernelNoSocketSignature {
+                return Evidence(
+                    rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+                    detail: "a timestamps option on a RST with the no-socket shape (IP ID 0 + DF): Linux tcp_v4_send_reset and netfilter's REJECT send a bare 20-byte header, so this is neither")
+            }
+            return nil
+        }
+        let socketShape: Bool
+        if r.isIPv6 {
+            socketShape = r.flowLabel.map { $0 != 0 && $0 == s.stableFlowLabel } ?? false
+        } else {
+            socketShape = c.ipIDContinues
+        }
+        guard r.hasACK, socketShape else { return nil }
+        return Evidence(
+            rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+            detail: "no timestamps option, although all \(s.packets) earlier \(c.senderWord) packets carried one and this RST has its socket's abort shape (R+ACK, \(r.isIPv6 ? "its flow label" : "its next IP ID")): an abort from that socket carries the negotiated timestamps, a copy of its headers need not")
     }
 
     public static func loneReset(_ c: ResetContext) -> Evidence? {
