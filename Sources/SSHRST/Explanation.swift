@@ -15,13 +15,21 @@ enum Explanation {
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender
         var facts: [String] = []
+        // What speaks for the claimed sender when the verdict is a middlebox (copied headers): said apart and
+        // said to be outweighed, not run into the sentence as if it were evidence against the sender.
+        let copiedAgainst = v.attribution == .middlebox
+        var forClaimed: [String] = []
         let ttlWord = r.packet.isIPv6 ? "hop limit" : "TTL"
         if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
             let base = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
             if ttl < lo || ttl > hi {
                 facts.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(base)")
             } else {
-                facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                if copiedAgainst {
+                    forClaimed.append("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                } else {
+                    facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                }
             }
         } else if let ttl = r.packet.ttl {
             facts.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
@@ -32,7 +40,11 @@ enum Explanation {
             } else if let last = s.ipIDLast, id != 0 {
                 let step = id &- last
                 if step >= 1 && step <= 32 {
-                    facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    if copiedAgainst {
+                        forClaimed.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    } else {
+                        facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    }
                 } else {
                     facts.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
                 }
@@ -88,7 +100,11 @@ enum Explanation {
                     where_ += " \(hopDistance(for: ttl)) hop(s) from the capture point (\(closer) closer than the \(side))"
                 }
             }
-            return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            guard !forClaimed.isEmpty else {
+                return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            }
+            let copied = forClaimed.count == 1 ? forClaimed[0] : forClaimed.dropLast().joined(separator: ", ") + " and " + (forClaimed.last ?? "")
+            return sentence + ". It carries \(copied), as the \(side)'s own would, but a copy of its headers carries those too, and what a copy cannot fake outweighs them: sent by \(where_), not by the \(side) (confidence \(confidence)%)."
         case .server, .client:
             let how: String
             switch v.path {
