@@ -385,24 +385,27 @@ def sc_injected(lab, out):
                 flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST+ACK from scapy on r1 (seq = next expected server byte, TTL 64, random IP ID, no DF); real server data (TTL 62) follows it")])
 
 
-def copy_inject(lab, out, mode, at):
+def copy_inject(lab, out, mode, at, middle=False):
     """client - r1 - (50 ms each way) - r2 - server; copyinject.py on r1 (one hop from the
     client) forges one RST to the client that copies the server's headers (TTL as it
     arrives at the client, next IP ID, DF, window, exact seq). MODE 'upload' fires
     mid-upload (`cat > /dev/null` fed 1000 bytes every 20 ms), 'kexinit' on the
-    client's KEXINIT. AT is the namespace where tcpdump runs."""
-    t = Topo(lab, routers=2, delays={1: 50})
+    client's KEXINIT. AT is the namespace where tcpdump runs. MIDDLE: client - r1 - r2 -
+    (50 ms) - r3 - server with the injector on r2 and tcpdump on r1's server-side
+    interface, a capture point between the client and the injector."""
+    t = Topo(lab, routers=3, delays={2: 50}) if middle else Topo(lab, routers=2, delays={1: 50})
+    inj_router = "r2" if middle else "r1"
     t.warm()
     keys = Keys(lab)
     Sshd(lab, keys)
     inj_err = lab.path("copyinject.err")
-    inj = lab.spawn("r1", [PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "copyinject.py"),
-                           "r1-cli", "r1-srv", t.server4, "22", t.client4, "40001",
+    inj = lab.spawn(inj_router, [PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "copyinject.py"),
+                           f"{inj_router}-cli", f"{inj_router}-srv", t.server4, "22", t.client4, "40001",
                            {"upload": "upload:30000", "marks": "marks:30000"}.get(mode, "kexinit")],
                     stdout=subprocess.PIPE, stderr=open(inj_err, "w"))
     if inj.stdout.readline().decode().strip() != "ready":
         raise LabError(f"injector did not start: {read(inj_err)}")
-    cap = Capture(lab, at, "eth0", out)
+    cap = Capture(lab, "r1", "r1-srv", out) if middle else Capture(lab, at, "eth0", out)
     if mode in ("upload", "marks"):
         c = Client(lab, keys, t.server4, cport=40001, cmd="cat > /dev/null", stdin=subprocess.PIPE)
         echo_feeder(c, lines=150, interval=0.02, line="u" * 992)
@@ -444,6 +447,14 @@ def sc_copy_upload_s(lab, out):
     return dict(description="copy-inject-upload seen from the server: the forged RST reaches the client only; the server keeps acknowledging the upload and its ACKs draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
                 vantage="server", family=4,
                 flows=[flow(40001, 22, "reset", "middlebox", "session", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers after its socket was killed by the forged RST: sshrst must say undetermined or middlebox, never client")])
+
+
+@scenario("copy-inject-upload-middle")
+def sc_copy_upload_m(lab, out):
+    said = copy_inject(lab, out, "upload", None, middle=True)
+    return dict(description="client - r1 - r2 - (50 ms each way) - r3 - server, captured on r1's server-side interface (between the client and the injector); the header-copying injector on r2 answers a client segment mid-upload with a RST+ACK claiming the server that copies its headers as they arrive downstream (TTL, next IP ID, DF, window, exact seq). Injector: " + said,
+                vantage="middle", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST+ACK from copyinject.py on r2, one hop past this capture point towards the server, copying the server's headers; the real server, 100 ms round trip away, keeps acknowledging the upload. Later RSTs are the client kernel's")])
 
 
 @scenario("copy-inject-kex")
