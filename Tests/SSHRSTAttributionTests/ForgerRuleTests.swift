@@ -240,6 +240,9 @@ import Testing
         c.reset.tsval = 899_000  // behind the sender's clock
         #expect(Rules.timestampsUnlikeSender(c)?.detail.contains("1000 behind") == true)
         c.reset.tsval = nil
+        var atSender = c
+        atSender.vantage = .server  // the RST left the server host itself
+        #expect(Rules.timestampsUnlikeSender(atSender) == nil)
         c.sender.timestampPackets = c.sender.packets - 1  // the sender does not always stamp: nothing to say
         #expect(Rules.timestampsUnlikeSender(c) == nil)
     }

@@ -714,7 +714,10 @@ public enum Rules {
     public static func timestampsUnlikeSender(_ c: ResetContext) -> Evidence? {
         let r = c.reset
         let s = c.sender
-        guard !c.answersSYN, s.packets >= 2, s.timestampPackets == s.packets, let last = s.lastTSval else { return nil }
+        // On the sender's own host the RST left that host (captured_at_sender): whatever its options, no box
+        // on the path made it.
+        guard !c.answersSYN, !c.vantageIsSender, s.packets >= 2, s.timestampPackets == s.packets, let last = s.lastTSval
+        else { return nil }
         if let ts = r.tsval {
             let behind = SeqMath.distance(from: ts, to: last)
             if behind > 0 {
