@@ -385,6 +385,210 @@ def sc_injected(lab, out):
                 flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST+ACK from scapy on r1 (seq = next expected server byte, TTL 64, random IP ID, no DF); real server data (TTL 62) follows it")])
 
 
+def copy_inject(lab, out, mode, at, middle=False):
+    """client - r1 - (50 ms each way) - r2 - server; copyinject.py on r1 (one hop from the
+    client) forges one RST to the client that copies the server's headers (TTL as it
+    arrives at the client, next IP ID, DF, window, exact seq). MODE 'upload' fires
+    mid-upload (`cat > /dev/null` fed 1000 bytes every 20 ms), 'kexinit' on the
+    client's KEXINIT. AT is the namespace where tcpdump runs. MIDDLE: client - r1 - r2 -
+    (50 ms) - r3 - server with the injector on r2 and tcpdump on r1's server-side
+    interface, a capture point between the client and the injector."""
+    t = Topo(lab, routers=3, delays={2: 50}) if middle else Topo(lab, routers=2, delays={1: 50})
+    inj_router = "r2" if middle else "r1"
+    t.warm()
+    keys = Keys(lab)
+    Sshd(lab, keys)
+    inj_err = lab.path("copyinject.err")
+    inj = lab.spawn(inj_router, [PY, os.path.join(os.path.dirname(os.path.abspath(__file__)), "copyinject.py"),
+                           f"{inj_router}-cli", f"{inj_router}-srv", t.server4, "22", t.client4, "40001",
+                           {"upload": "upload:30000", "marks": "marks:30000"}.get(mode, "kexinit")],
+                    stdout=subprocess.PIPE, stderr=open(inj_err, "w"))
+    if inj.stdout.readline().decode().strip() != "ready":
+        raise LabError(f"injector did not start: {read(inj_err)}")
+    cap = Capture(lab, "r1", "r1-srv", out) if middle else Capture(lab, at, "eth0", out)
+    if mode in ("upload", "marks"):
+        c = Client(lab, keys, t.server4, cport=40001, cmd="cat > /dev/null", stdin=subprocess.PIPE)
+        echo_feeder(c, lines=150, interval=0.02, line="u" * 992)
+    else:
+        c = Client(lab, keys, t.server4, cport=40001, cmd="true")
+    try:
+        c.wait(15)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    try:
+        inj.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    time.sleep(1.0)
+    cap.stop()
+    said = inj.stdout.read().decode().strip()
+    if "injected" not in said:
+        raise LabError(f"injector did not inject: {said} {read(inj_err)}")
+    log(f"  injector: {said}")
+    return said
+
+
+COPY_NOTE = ("forged RST+ACK from copyinject.py on r1, one hop from the client, copying the server's headers "
+             "(TTL 62 as the server's packets arrive at the client, the server's last IP ID + 1, DF, its window, "
+             "seq = its SND.NXT); the real server, 100 ms round trip away, never sent it")
+
+
+@scenario("copy-inject-upload")
+def sc_copy_upload(lab, out):
+    said = copy_inject(lab, out, "upload", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; the client uploads (`cat > /dev/null`, 1000 bytes every 20 ms); after 30000 client bytes a header-copying injector on r1 (one hop from the client) answers a client segment with a RST+ACK claiming the server that copies the server's TTL as it arrives at the client, its next IP ID, DF, window and exact seq, within a millisecond of the client's segment. The server only sends ACKs afterwards (they acknowledge the very bytes the RST answers); the client kernel answers them with no-socket RSTs. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", COPY_NOTE + ". Later RSTs are the client kernel's answers to the server's ACKs")])
+
+
+@scenario("copy-inject-upload-at-server")
+def sc_copy_upload_s(lab, out):
+    said = copy_inject(lab, out, "upload", "s")
+    return dict(description="copy-inject-upload seen from the server: the forged RST reaches the client only; the server keeps acknowledging the upload and its ACKs draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers after its socket was killed by the forged RST: sshrst must say undetermined or middlebox, never client")])
+
+
+@scenario("copy-inject-upload-middle")
+def sc_copy_upload_m(lab, out):
+    said = copy_inject(lab, out, "upload", None, middle=True)
+    return dict(description="client - r1 - r2 - (50 ms each way) - r3 - server, captured on r1's server-side interface (between the client and the injector); the header-copying injector on r2 answers a client segment mid-upload with a RST+ACK claiming the server that copies its headers as they arrive downstream (TTL, next IP ID, DF, window, exact seq). Injector: " + said,
+                vantage="middle", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST+ACK from copyinject.py on r2, one hop past this capture point towards the server, copying the server's headers; the real server, 100 ms round trip away, keeps acknowledging the upload. Later RSTs are the client kernel's")])
+
+
+@scenario("copy-inject-kex")
+def sc_copy_kex(lab, out):
+    said = copy_inject(lab, out, "kexinit", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; the header-copying injector on r1 answers the client's KEXINIT segment with a RST+ACK claiming the server (server's TTL as it arrives at the client, next IP ID, DF, window, exact seq), within a millisecond of the segment. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "kex", COPY_NOTE + ", during key exchange. Later RSTs are the client kernel's answers to the server's packets")])
+
+
+@scenario("copy-inject-kex-at-server")
+def sc_copy_kex_s(lab, out):
+    said = copy_inject(lab, out, "kexinit", "s")
+    return dict(description="copy-inject-kex seen from the server: the forged RST reaches the client only; the server's KEX packets draw the client kernel's no-socket RSTs, the only RSTs seen here. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "kex", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers: sshrst must say undetermined or middlebox, never client")])
+
+
+@scenario("marks-inject")
+def sc_marks(lab, out):
+    said = copy_inject(lab, out, "marks", "c")
+    return dict(description="client - r1 - (50 ms each way) - r2 - server; mid-upload, a crude injector on r1 answers a client segment with a burst of three RST+ACKs claiming the server, built from the trigger: the trigger's IP ID + 1 on all three, the trigger's window, reserved bit 0x02, TTL 64, no DF, seq offsets +0/+1460/+4380 from the server's SND.NXT. Injector: " + said,
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "forged RST burst from r1 with injector marks (IP ID from the trigger, copied window, reserved bit, one IP ID across three seq offsets)")])
+
+
+@scenario("marks-inject-at-server")
+def sc_marks_s(lab, out):
+    said = copy_inject(lab, out, "marks", "s")
+    return dict(description="marks-inject seen from the server: the forged burst reaches the client only; the server's ACKs draw the client kernel's no-socket RSTs. Injector: " + said,
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "the reset was the injector's; the RSTs seen here are the client kernel's no-socket answers: undetermined or middlebox, never client")])
+
+
+def feed_cat(lab, keys, t, cport, lines=120, interval=0.05):
+    c = Client(lab, keys, t.server4, cport=cport, cmd="cat", stdin=subprocess.PIPE)
+    echo_feeder(c, lines=lines, interval=interval)
+    try:
+        c.wait(10)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    return c
+
+
+def ttl_normaliser(lab, out, at):
+    """client - r1 - (10 ms each way) - r2 - server; r1 rewrites the TTL of every packet it sends
+    towards the client to 50 (iptables -t mangle POSTROUTING -o r1-cli -j TTL --ttl-set 50). 40001:
+    r2 (next to the server) REJECTs the client's packets with tcp-reset after 6000 bytes. 40002:
+    the server's own INPUT chain does the same. Both RSTs reach the client with TTL 50, ID 0, DF."""
+    t = Topo(lab, routers=2, delays={1: 10})
+    t.warm()
+    keys = Keys(lab)
+    Sshd(lab, keys)
+    S, C = t.server4, t.client4
+    ipt(lab, "r1", "-t mangle -A POSTROUTING -o r1-cli -j TTL --ttl-set 50")
+    conn = "-m connbytes --connbytes 6000: --connbytes-dir original --connbytes-mode bytes"
+    ipt(lab, "r2", f"-A FORWARD -p tcp -s {C} --sport 40001 -d {S} --dport 22 {conn} -j REJECT --reject-with tcp-reset")
+    ipt(lab, "s", f"-A INPUT -p tcp -s {C} --sport 40002 --dport 22 {conn} -j REJECT --reject-with tcp-reset")
+    cap = Capture(lab, at, "eth0", out)
+    feed_cat(lab, keys, t, 40001)
+    time.sleep(0.5)
+    feed_cat(lab, keys, t, 40002)
+    time.sleep(0.5)
+    cap.stop()
+
+
+NORMALISER_NOTE = ("r1 rewrites every packet towards the client to TTL 50, so the RST arrives with the server's "
+                   "TTL whoever sent it; IP ID 0 + DF (netfilter nf_send_reset) either way")
+
+
+@scenario("ttl-normaliser")
+def sc_ttl_norm(lab, out):
+    ttl_normaliser(lab, out, "c")
+    return dict(description="client - r1 - (10 ms each way) - r2 - server; r1 is a TTL normaliser (iptables -t mangle POSTROUTING -o r1-cli -j TTL --ttl-set 50). 40001: r2, next to the server, REJECTs the client's packets with tcp-reset after 6000 bytes (connbytes). 40002: the server host's own INPUT chain does the same. On the wire at the client the two RSTs are alike: TTL 50, IP ID 0, DF, a full round trip after the client's packet.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "middlebox", "session", "REJECT tcp-reset in r2, the router next to the server; " + NORMALISER_NOTE + ": undetermined is the honest answer"),
+                       flow(40002, 22, "reset", "server", "session", "REJECT tcp-reset in the server host's INPUT chain; " + NORMALISER_NOTE)])
+
+
+@scenario("ttl-normaliser-at-server")
+def sc_ttl_norm_s(lab, out):
+    ttl_normaliser(lab, out, "s")
+    return dict(description="ttl-normaliser seen from the server: r2's RST for 40001 goes to the client only, and r2 keeps rejecting the client's packets (its kernel's RSTs included), so the server sees no RST there and retransmits into silence; 40002's RST leaves the server host's own firewall.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "open", None, "session", "no RST reaches the server: r2 rejects everything the client sends after 6000 bytes"),
+                       flow(40002, 22, "reset", "server", "session", "REJECT tcp-reset in the server host's own INPUT chain, captured on that host")])
+
+
+def route_change_abort(lab, out, at):
+    """client - r1 - (10 ms each way) - r2 - server; interactive session; the per-connection sshd
+    processes are SIGSTOPped (client lines pile up unread), the return path gets one more hop (r1
+    decrements the server's packets once more: iptables -t mangle FORWARD -j TTL --ttl-dec 1, what a
+    route through one more router does to the TTL), and the sshd processes are SIGKILLed: the server
+    kernel aborts with RST+ACK, which arrives one TTL lower than the server's earlier packets."""
+    t = Topo(lab, routers=2, delays={1: 10})
+    t.warm()
+    keys = Keys(lab)
+    sshd = Sshd(lab, keys)
+    cap = Capture(lab, at, "eth0", out)
+    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
+    sshd.wait_log(r"Starting session")
+    echo_feeder(c, lines=10, interval=0.05)
+    kids = descendants(sshd.p.pid)
+    for k in kids:
+        stop_kill(k, signal.SIGSTOP)
+    echo_feeder(c, lines=5, interval=0.05, line="unread")
+    time.sleep(0.3)
+    ipt(lab, "r1", f"-t mangle -A FORWARD -s {t.server4} -d {t.client4} -j TTL --ttl-dec 1")
+    for k in kids:
+        stop_kill(k, signal.SIGKILL)
+    try:
+        c.wait(10)
+    except LabError:
+        stop_kill(c.p.pid, signal.SIGKILL)
+    time.sleep(0.5)
+    cap.stop()
+
+
+@scenario("route-change-abort")
+def sc_route_change(lab, out):
+    route_change_abort(lab, out, "c")
+    return dict(description="client - r1 - (10 ms each way) - r2 - server; an interactive session whose sshd processes are frozen with unread client lines in the socket; then the return path gains a hop (r1: iptables -t mangle FORWARD -s server -d client -j TTL --ttl-dec 1) and the sshd processes are SIGKILLed: the server kernel's own RST+ACK (IP ID continuing the server's counter) arrives with TTL 61 where every earlier server packet had 62.",
+                vantage="client", family=4,
+                flows=[flow(40001, 22, "reset", "server", "session", "server kernel tcp_send_active_reset (sshd killed with unread data) after a one-hop return-route change: must never be a confident middlebox")])
+
+
+@scenario("route-change-abort-at-server")
+def sc_route_change_s(lab, out):
+    route_change_abort(lab, out, "s")
+    return dict(description="route-change-abort seen from the server: the server kernel's RST+ACK leaves the capture host itself.",
+                vantage="server", family=4,
+                flows=[flow(40001, 22, "reset", "server", "session", "server kernel tcp_send_active_reset, captured on the server")])
+
+
 @scenario("clean-session")
 def sc_clean(lab, out):
     t = Topo(lab, routers=3)

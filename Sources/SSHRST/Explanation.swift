@@ -15,13 +15,21 @@ enum Explanation {
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender
         var facts: [String] = []
+        // What speaks for the claimed sender when the verdict is a middlebox (copied headers): said apart and
+        // said to be outweighed, not run into the sentence as if it were evidence against the sender.
+        let copiedAgainst = v.attribution == .middlebox
+        var forClaimed: [String] = []
         let ttlWord = r.packet.isIPv6 ? "hop limit" : "TTL"
         if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
             let base = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
             if ttl < lo || ttl > hi {
                 facts.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(base)")
             } else {
-                facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                if copiedAgainst {
+                    forClaimed.append("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                } else {
+                    facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                }
             }
         } else if let ttl = r.packet.ttl {
             facts.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
@@ -32,7 +40,11 @@ enum Explanation {
             } else if let last = s.ipIDLast, id != 0 {
                 let step = id &- last
                 if step >= 1 && step <= 32 {
-                    facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    if copiedAgainst {
+                        forClaimed.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    } else {
+                        facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                    }
                 } else {
                     facts.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
                 }
@@ -41,8 +53,34 @@ enum Explanation {
             facts.append(label == stable ? "the \(side)'s own flow label 0x\(String(label, radix: 16))"
                 : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
         }
-        if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2 {
+        // The quick answer points away from the claimed sender: stated when a timing rule weighed it or the
+        // verdict agrees, never left unweighed against a verdict for the claimed sender.
+        if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2,
+            v.fired(.resetFasterThanRTT) || v.fired(.answersUnreceivedSegment) || v.attribution == .middlebox
+        {
             facts.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
+        }
+        for e in v.evidence where e.weight > 0 {
+            switch e.rule {
+            case .answersUnreceivedSegment:
+                facts.append("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)")
+            case .socketAliveAfterReset:
+                facts.append("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)")
+            case .ipIDCollision:
+                facts.append("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)")
+            case .ipIDFromTrigger:
+                facts.append("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)")
+            case .windowCopiedFromPeer:
+                facts.append("it copies the \(other)'s window (window_copied_from_peer)")
+            case .reservedBitsSet:
+                facts.append("reserved TCP bits are set (reserved_bits_set)")
+            case .timestampsUnlikeSender:
+                facts.append("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)")
+            case .sameIPIDResets:
+                facts.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)")
+            default:
+                break
+            }
         }
         if r.after.senderDataOrFIN > 0, let delay = r.after.firstSenderDataDelay {
             facts.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
@@ -62,7 +100,11 @@ enum Explanation {
                     where_ += " \(hopDistance(for: ttl)) hop(s) from the capture point (\(closer) closer than the \(side))"
                 }
             }
-            return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            guard !forClaimed.isEmpty else {
+                return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            }
+            let copied = forClaimed.count == 1 ? forClaimed[0] : forClaimed.dropLast().joined(separator: ", ") + " and " + (forClaimed.last ?? "")
+            return sentence + ". It carries \(copied), as the \(side)'s own would, but a copy of its headers carries those too, and what a copy cannot fake outweighs them: sent by \(where_), not by the \(side) (confidence \(confidence)%)."
         case .server, .client:
             let how: String
             switch v.path {

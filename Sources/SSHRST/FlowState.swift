@@ -61,6 +61,8 @@ struct ResetObservation: Sendable {
     var triggerDelay: Int64?
     var gapBeforeTrigger: Int64?
     var gapBeforeReset: Int64?
+    /// Round trip from the capture point to the RST's receiver (handshake and ACK timing), if measured.
+    var rttToReceiver: Int64? = nil
     var after = AfterReset()
 }
 

@@ -179,7 +179,8 @@ extension FlowState {
             ttl: segment.ip.ttl, ipID: segment.ip.isIPv6 ? nil : segment.ip.ipID,
             dontFragment: segment.ip.dontFragment, isIPv6: segment.ip.isIPv6, seq: tcp.seq, ack: tcp.ack,
             hasACK: tcp.flags.contains(.ack), window: tcp.window, payloadLength: segment.payloadWireLength,
-            payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil)
+            payloadPrefix: prefix, flowLabel: segment.ip.isIPv6 ? segment.ip.flowLabel : nil,
+            reservedBits: tcp.reservedBits, tsval: tcp.timestampValue)
         let f = self
         let synSeen = tcpState.originator.synCount > 0
         let synAckSeen = f.synAckTime != nil
@@ -194,6 +195,16 @@ extension FlowState {
                 rtt = ack &- synAck
             }
         }
+        // The round trip to the RST's receiver: a challenge ACK cannot come back sooner than that.
+        var rttToReceiver: Int64? = nil
+        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
+            if direction == .originator {
+                rttToReceiver = synAck &- syn
+            } else if let ack = f.ackTime, ack >= synAck {
+                rttToReceiver = ack &- synAck
+            }
+        }
+        if let m = receiverEndpoint.ackRTTMin { rttToReceiver = min(rttToReceiver ?? m, m) }
         var triggerDelay: Int64? = nil
         var gapBeforeTrigger: Int64? = nil
         if receiverEndpoint.packets > 0 {
@@ -204,7 +215,7 @@ extension FlowState {
             packet: packet, direction: direction, sender: SideProfile(senderEndpoint),
             receiver: SideProfile(receiverEndpoint), synSeen: synSeen, synAckSeen: synAckSeen,
             established: established, answersSYN: answersSYN, rttToSender: rtt, triggerDelay: triggerDelay,
-            gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime)
+            gapBeforeTrigger: gapBeforeTrigger, gapBeforeReset: time &- f.lastTime, rttToReceiver: rttToReceiver)
         if self.resets.isEmpty { self.resets.reserveCapacity(2) }
         self.resets.append(observation)
     }
@@ -218,6 +229,17 @@ extension FlowState {
             if direction == r.direction {
                 if !isRST {
                     self.resets[i].after.senderPackets &+= 1
+                    if !segment.ip.isIPv6 {
+                        if r.after.senderFirstIPIDAfter == nil { self.resets[i].after.senderFirstIPIDAfter = segment.ip.ipID }
+                        if let id = r.packet.ipID, id != 0, segment.ip.ipID == id { self.resets[i].after.senderSameIPIDAfter &+= 1 }
+                    }
+                    if flags.contains(.ack) && !flags.contains(.syn) {
+                        let ack = segment.tcp.ack
+                        if r.after.senderMaxAckAfter.map({ seqDelta(ack, $0) > 0 }) ?? true {
+                            self.resets[i].after.senderMaxAckAfter = ack
+                            self.resets[i].after.senderMaxAckDelay = time &- r.packet.time
+                        }
+                    }
                     let atOrAfter = seqDelta(segment.tcp.seq, r.packet.seq) >= 0
                     if (payloadLength > 0 || flags.contains(.fin)) && atOrAfter {
                         self.resets[i].after.senderDataOrFIN &+= 1
@@ -236,7 +258,13 @@ extension FlowState {
                 self.resets[i].after.receiverPackets &+= 1
                 let pureACK = !isRST && payloadLength == 0 && flags.contains(.ack)
                     && !flags.contains(.syn) && !flags.contains(.fin)
-                if pureACK && time &- r.packet.time <= 1_000_000_000 {
+                // A challenge ACK answers a RST its sender received: it cannot pass the capture point
+                // sooner than a round trip to it after the RST did, less a jitter margin (an ACK
+                // already on its way is an ordinary ACK).
+                let delay = time &- r.packet.time
+                let rtt = r.rttToReceiver ?? 0
+                let earliest = rtt &- max(500_000, rtt / 10)
+                if pureACK && delay <= 1_000_000_000 && delay >= earliest {
                     self.resets[i].after.receiverChallengeACK = true
                 }
             }

@@ -22,6 +22,12 @@ extension SideProfile {
             window: e.hasSeq ? e.window : nil,
             sentFIN: e.finCount > 0,
             payloadBytes: e.payloadBytes,
-            stableFlowLabel: e.flowLabelChanges == 0 ? e.flowLabelLast : nil)
+            stableFlowLabel: e.flowLabelChanges == 0 ? e.flowLabelLast : nil,
+            nextSeqTime: e.hasSeq && e.seqAdvanceTime != 0 ? e.seqAdvanceTime : nil,
+            lastAckTime: e.lastAck != nil && e.ackAdvanceTime != 0 ? e.ackAdvanceTime : nil,
+            rttFromACKs: e.ackRTTMin,
+            windowField: e.baselinePackets > 0 ? e.windowField : nil,
+            recentSegments: e.recentAdvances.map { SentSegment(end: $0.end, time: $0.time) },
+            timestampPackets: e.timestampPackets, lastTSval: e.lastTSval)
     }
 }

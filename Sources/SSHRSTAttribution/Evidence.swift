@@ -58,11 +58,22 @@ public enum RuleID: String, CaseIterable, Sendable {
     case ttlLimitedTrigger = "ttl_limited_trigger"
     /// `sshrst trace` only: the reset's TTL against the hops' ICMP TTLs and the server's.
     case resetTTLHop = "reset_ttl_hop"
+    case answersUnreceivedSegment = "answers_unreceived_segment"
+    case socketAliveAfterReset = "socket_alive_after_reset"
+    case ipIDCollision = "ip_id_collision"
+    case ipIDFromTrigger = "ip_id_from_trigger"
+    case windowCopiedFromPeer = "window_copied_from_peer"
+    case reservedBitsSet = "reserved_bits_set"
+    case sameIPIDResets = "same_ip_id_resets"
+    case noSocketShapeMatches = "no_socket_shape_matches"
+    case timestampsUnlikeSender = "timestamps_unlike_sender"
 
     /// Rules that count as *strong* on their own: a verdict resting on one of them is not capped by the single-family rule.
     public var isStrong: Bool {
         switch self {
-        case .capturedAtSender, .dataAfterReset, .rstSeqChange, .resetsBothDirections, .ttlLimitedTrigger: return true
+        case .capturedAtSender, .dataAfterReset, .rstSeqChange, .resetsBothDirections, .ttlLimitedTrigger,
+            .socketAliveAfterReset:
+            return true
         default: return false
         }
     }
@@ -83,6 +94,12 @@ public enum RuleID: String, CaseIterable, Sendable {
         case .icmpAboutFlow: return "icmp"
         case .idleTimeoutMatch, .longIdleBeforeTrigger: return "idle"
         case .loneReset, .peerSocketGone: return "context"
+        case .answersUnreceivedSegment: return "timing"
+        case .socketAliveAfterReset: return "after"
+        case .ipIDCollision: return "counters"
+        case .ipIDFromTrigger, .windowCopiedFromPeer, .reservedBitsSet, .sameIPIDResets: return "marks"
+        case .noSocketShapeMatches: return "ip_id"
+        case .timestampsUnlikeSender: return "counters"
         }
     }
 }
@@ -152,6 +169,33 @@ public enum Weight {
     public static let icmpFromEndpoint = 0.3
     public static let idleKnownTimeout = 0.45
     public static let idleLong = 0.2
+    /// The RST answers bytes its claimed sender cannot have received yet (round trip ≥ `causalityFullRTTNs`).
+    public static let answersUnreceived = 0.9
+    /// The same with a round trip of 1 to 5 ms, or an R-only RST whose seq is also the sender's SND.NXT: never decides alone.
+    public static let answersUnreceivedWeak = 0.3
+    /// The claimed sender acknowledged bytes that reached it after its RST left it: its socket was alive. Strong.
+    public static let socketAlive = 1.2
+    public static let socketAliveShortRTT = 0.4
+    /// A later genuine packet of the claimed sender carries the RST's IP ID, or an ID its counter had passed.
+    public static let ipIDCollision = 0.7
+    public static let ipIDBehind = 0.5
+    /// Injector marks.
+    public static let ipIDFromTrigger = 0.5
+    public static let windowCopied = 0.3
+    public static let reservedBits = 0.6
+    public static let sameIPIDResets = 0.8
+    /// The sender's own packets and the RST share the Linux no-socket shape (IP ID 0 + DF, same TTL).
+    public static let noSocketShape = 0.4
+    /// The RST's timestamps option contradicts the claimed sender's kernel (missing on a socket abort, present on a
+    /// no-socket RST, or a TSval behind the sender's clock).
+    public static let timestampsUnlike = 0.6
+}
+
+/// Round trips below which causality against the RTT is weak (jitter, clock granularity, a box one switch away):
+/// at 5 ms and above the timing rules carry their full weight.
+public enum Causality {
+    public static let fullRTTNs: Int64 = 5_000_000
+    public static let minimumRTTNs: Int64 = 1_000_000
 }
 
 /// Documentation of one rule: `sshrst rules` prints these.

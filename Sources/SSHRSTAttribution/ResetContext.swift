@@ -77,6 +77,20 @@ public struct SideProfile: Sendable, Equatable {
     public var payloadBytes: Int
     /// IPv6: the flow label of this side's packets when it never changed (nil otherwise or IPv4).
     public var stableFlowLabel: UInt32?
+    /// Capture time at which this side's SND.NXT last advanced: when its newest bytes passed the capture point.
+    public var nextSeqTime: Int64?
+    /// Capture time at which this side's ACK last advanced: when it first acknowledged its newest peer bytes.
+    public var lastAckTime: Int64?
+    /// Round trip capture point → this side → capture point, from its ACKs of the peer's newest bytes (the
+    /// shortest seen; delayed ACKs only lengthen a sample). nil when never measured.
+    public var rttFromACKs: Int64?
+    /// The last window field this side sent, unscaled (nil before any).
+    public var windowField: UInt16?
+    /// The last few segments that advanced this side's SND.NXT: their ends and capture times, oldest first.
+    public var recentSegments: [SentSegment]
+    /// Packets (of `packets`) that carried the RFC 7323 timestamps option, and the last TSval.
+    public var timestampPackets: Int
+    public var lastTSval: UInt32?
 
     public init(
         packets: Int = 0,
@@ -84,9 +98,18 @@ public struct SideProfile: Sendable, Equatable {
         ipIDLast: UInt16? = nil, ipIDZeroCount: Int = 0, ipIDPairs: Int = 0, ipIDSmallStepPairs: Int = 0,
         dontFragmentCount: Int = 0, lastTime: Int64? = nil, isn: UInt32? = nil, nextSeq: UInt32? = nil,
         lastAck: UInt32? = nil, window: UInt32? = nil, sentFIN: Bool = false, payloadBytes: Int = 0,
-        stableFlowLabel: UInt32? = nil
+        stableFlowLabel: UInt32? = nil, nextSeqTime: Int64? = nil, lastAckTime: Int64? = nil,
+        rttFromACKs: Int64? = nil, windowField: UInt16? = nil, recentSegments: [SentSegment] = [],
+        timestampPackets: Int = 0, lastTSval: UInt32? = nil
     ) {
+        self.timestampPackets = timestampPackets
+        self.lastTSval = lastTSval
+        self.recentSegments = recentSegments
         self.stableFlowLabel = stableFlowLabel
+        self.nextSeqTime = nextSeqTime
+        self.lastAckTime = lastAckTime
+        self.rttFromACKs = rttFromACKs
+        self.windowField = windowField
         self.packets = packets
         self.ttlFirst = ttlFirst
         self.ttlMin = ttlMin
@@ -112,6 +135,16 @@ public struct SideProfile: Sendable, Equatable {
     }
 }
 
+/// A segment that advanced its sender's SND.NXT: one past its last byte, and when it passed the capture point.
+public struct SentSegment: Sendable, Equatable {
+    public var end: UInt32
+    public var time: Int64
+    public init(end: UInt32, time: Int64) {
+        self.end = end
+        self.time = time
+    }
+}
+
 /// The RST under study, as captured.
 public struct ResetPacket: Sendable, Equatable {
     public var time: Int64
@@ -131,13 +164,20 @@ public struct ResetPacket: Sendable, Equatable {
     public var payloadPrefix: [UInt8]
     /// IPv6 flow label of the RST (nil for IPv4).
     public var flowLabel: UInt32?
+    /// The TCP header's reserved bits (RFC 9293 §3.1 "Rsrvd", the low nibble of byte 12).
+    public var reservedBits: UInt8
+    /// TSval of the RST's timestamps option, nil when it carries none.
+    public var tsval: UInt32?
 
     public init(
         time: Int64, claimedSender: Side, ttl: UInt8? = nil, ipID: UInt16? = nil, dontFragment: Bool = false,
         isIPv6: Bool = false, seq: UInt32 = 0, ack: UInt32 = 0, hasACK: Bool = false, window: UInt16 = 0,
-        payloadLength: Int = 0, payloadPrefix: [UInt8] = [], flowLabel: UInt32? = nil
+        payloadLength: Int = 0, payloadPrefix: [UInt8] = [], flowLabel: UInt32? = nil, reservedBits: UInt8 = 0,
+        tsval: UInt32? = nil
     ) {
+        self.tsval = tsval
         self.flowLabel = flowLabel
+        self.reservedBits = reservedBits
         self.time = time
         self.claimedSender = claimedSender
         self.ttl = ttl
@@ -169,11 +209,25 @@ public struct AfterReset: Sendable, Equatable {
     /// When present and beyond the sender's pre-RST `nextSeq`, the data is *new* (not a retransmission already
     /// in flight), which rules out the commonest false positive of `data_after_reset`. nil = not measured.
     public var senderMaxSeqAfter: UInt32?
+    /// Highest ACK number in the claimed sender's non-RST packets after the RST (nil: none with ACK).
+    public var senderMaxAckAfter: UInt32?
+    /// ns from the RST to the first non-RST packet of the claimed sender that carried `senderMaxAckAfter`.
+    public var senderMaxAckDelay: Int64?
+    /// Non-RST packets of the claimed sender after the RST carrying the RST's own (non-zero) IPv4 ID.
+    public var senderSameIPIDAfter: Int
+    /// IPv4 ID of the claimed sender's first non-RST packet after the RST.
+    public var senderFirstIPIDAfter: UInt16?
 
     public init(
         senderPackets: Int = 0, senderDataOrFIN: Int = 0, firstSenderDataDelay: Int64? = nil,
-        receiverPackets: Int = 0, receiverChallengeACK: Bool = false, senderMaxSeqAfter: UInt32? = nil
+        receiverPackets: Int = 0, receiverChallengeACK: Bool = false, senderMaxSeqAfter: UInt32? = nil,
+        senderMaxAckAfter: UInt32? = nil, senderMaxAckDelay: Int64? = nil, senderSameIPIDAfter: Int = 0,
+        senderFirstIPIDAfter: UInt16? = nil
     ) {
+        self.senderMaxAckAfter = senderMaxAckAfter
+        self.senderMaxAckDelay = senderMaxAckDelay
+        self.senderSameIPIDAfter = senderSameIPIDAfter
+        self.senderFirstIPIDAfter = senderFirstIPIDAfter
         self.senderPackets = senderPackets
         self.senderDataOrFIN = senderDataOrFIN
         self.firstSenderDataDelay = firstSenderDataDelay

@@ -195,8 +195,71 @@ public enum RuleCatalog {
                 id: id,
                 signal: "A no-socket kernel RST (IP ID 0 + DF, or IPv6 flow label 0) with the far host's TTL, mid-session, from a host that never sent a FIN or RST of its own; capture not on that host.",
                 why: "The host's socket vanished silently: a RST this capture point did not see (from a middlebox, reaching that host only) or a restart tore it down. The packet is the host's; the reset that ended the session may not be. Counted as conflict (0.4), so the verdict needs other evidence.",
-                falsePositives: "A host firewall on that host rejecting mid-session (then the host did reset it): reported undetermined rather than guessed.",
+                falsePositives: "A host firewall on that host rejecting mid-session (then the host did reset it), or a REJECT in the router next to it behind a TTL normaliser (identical on the wire: Captures/ttl-normaliser.pcap): reported undetermined rather than guessed. The host's own earlier no-socket RSTs (IPv4 ID 0) do not count as the explanation.",
                 reference: "Linux tcp_v4_send_reset / nf_reject (IP ID 0 + DF); observed when a router REJECT answers one side only (Captures/demo.pcap, flow 40002: the client's later kernel RSTs)")
+        case .answersUnreceivedSegment:
+            return RuleInfo(
+                id: id,
+                signal: "The segment the RST answers, chosen by its numbers (R+ACK: the receiver segment carrying the newest bytes it acknowledges; R without ACK: the receiver segment that first carried the ACK number its seq equals), passed the capture point less than half a round trip to the claimed sender before the RST, minus a jitter margin of max(0.5 ms, RTT/10). The round trip is the shorter of the handshake's and the sender's ACK timing (its first ACK of the peer's newest bytes). Skipped when reset_faster_than_rtt fires or the sender had already acknowledged those bytes.",
+                why: "The claimed sender cannot have received that segment yet, so it cannot be answering it: a box between the capture point and the sender did. Works while data flows, at client, server and middle vantage, and against injectors that copy TTL and IP ID. Points to middlebox: 0.9 with a round trip of 5 ms or more; 0.3 below 5 ms, or for an R-only RST whose seq is also the sender's own SND.NXT (an abort without ACK would carry it), so timing alone never decides a short path.",
+                falsePositives: "A spontaneous abort (crash, kill) cannot acknowledge bytes it never received, so it does not fire this rule by crossing a segment; an R-only abort at SND.NXT can (weak weight); an RTT overestimated by a slow SYN-ACK (the ACK timing lowers it); clock steps in the capture; a route change that shortened the path.",
+                reference: "Weaver/Sommer/Paxson NDSS 2009 (injectors' race conditions); RFC 9293 §3.10.7.1 (which segment a RST answers); reset-evidence.md §8; Captures/copy-inject-upload.pcap")
+        case .socketAliveAfterReset:
+            return RuleInfo(
+                id: id,
+                signal: "After the RST, a non-RST packet of the claimed sender acknowledges (a) more than the RST's own ack, or (b) the receiver's newest bytes from before the RST when those passed the capture point less than half a round trip to the sender before the RST (same margin as answers_unreceived_segment) and the sender had not acknowledged them before.",
+                why: "A socket that aborted, or a host with no socket, never acknowledges anything again; a REJECT in the sender host's own firewall keeps the socket but drops the segment it answers, so those bytes are never acknowledged. An ACK of bytes that reached the sender after its RST would have left it proves its socket was alive: someone else sent the RST. Points to middlebox, strong (1.2); 0.4 for (b) with a round trip under 5 ms.",
+                falsePositives: "Reordering that delivers an ACK sent before the RST after it (rare on one path); port reuse within the flow (SYN/SYN-ACK are not counted); a stack that keeps acknowledging after it aborted (none known).",
+                reference: "RFC 9293 §3.10.7 (a reset connection sends nothing further), §3.6 ABORT; Weaver et al. NDSS 2009 RST_SEQ_DATA's reasoning applied to ACKs; reset-evidence.md §8")
+        case .ipIDCollision:
+            return RuleInfo(
+                id: id,
+                signal: "A later non-RST IPv4 packet of the claimed sender carries the RST's own non-zero IP ID (0.7), or the sender's first packet after the RST carries an ID 1 to 32 behind the RST's while its IDs were counter-like (0.5).",
+                why: "A Linux connected socket numbers each packet from one counter (inet_id), so two of its packets never share an ID and the counter never goes back; the flow continued with the genuine packet, so the RST is the copy. Points to middlebox.",
+                falsePositives: "Stacks with per-packet random IDs (BSD's random IP ID: a repeat within a few packets has odds of about 1 in 65536); a NAT rewriting IDs; the later packet being the forged one (then the flow's data says so).",
+                reference: "Linux include/net/ip.h ip_select_ident_segs (per-socket inet_id); reset-evidence.md §2, §8")
+        case .ipIDFromTrigger:
+            return RuleInfo(
+                id: id,
+                signal: "The RST's IPv4 ID equals, or is one more than, the ID of the receiver's last packet (the one it answers, within 1 s), and does not continue the claimed sender's own counter.",
+                why: "An injector that builds its RST from the triggering packet keeps or increments that packet's ID; an endpoint numbers its packets from its own counter. Points to middlebox (0.5).",
+                falsePositives: "Two independent counters one apart by chance (about 2 in 65536).",
+                reference: "Censorship injector fingerprints (Weaver et al. NDSS 2009; CenTrace, CoNEXT 2022); reset-evidence.md §8")
+        case .windowCopiedFromPeer:
+            return RuleInfo(
+                id: id,
+                signal: "The RST's window field is non-zero, equals the receiver's last window field, and differs from the claimed sender's own last window field.",
+                why: "Linux no-socket RSTs and netfilter REJECT carry window 0; a socket abort carries the socket's own window. A copy of the other side's window is a packet built from the trigger. Points to middlebox, weak (0.3).",
+                falsePositives: "Both sides advertising the same window field (common for equal buffer sizes and scales, hence the low weight).",
+                reference: "Linux net/ipv4/tcp_ipv4.c tcp_v4_send_reset, net/ipv4/netfilter/nf_reject_ipv4.c (window 0); reset-evidence.md §8")
+        case .reservedBitsSet:
+            return RuleInfo(
+                id: id,
+                signal: "The RST has reserved TCP header bits set (byte 12, bits 0x0E; the lowest bit, RFC 3540 NS and now AccECN's AE, is ignored).",
+                why: "RFC 9293 says reserved bits must be zero in generated segments; no endpoint stack sets them, some injectors do. Points to middlebox (0.6).",
+                falsePositives: "Future TCP extensions that assign these bits; capture corruption (checksums are not verified).",
+                reference: "RFC 9293 §3.1 (Rsrvd); RFC 3540 (NS bit); tcpdump-workers thread 'Accurate ECN support in tcpdump/libpcap' (Nov 2025) on the AE bit")
+        case .sameIPIDResets:
+            return RuleInfo(
+                id: id,
+                signal: "Several RSTs claiming one sender within 2 s carry the same non-zero IPv4 ID and different sequence numbers.",
+                why: "A stack gives each packet a new ID (or 0 on no-socket RSTs); a burst stamped from one template with seq offsets (the GFW's +0/+1460/+4380) is an injector's. Points to middlebox (0.8).",
+                falsePositives: "A middle capture seeing one RST twice with rewritten seq (a NAT's sequence translation).",
+                reference: "Weaver et al. NDSS 2009 (GFW type-2 RST bursts); reset-evidence.md §1.1, §8")
+        case .noSocketShapeMatches:
+            return RuleInfo(
+                id: id,
+                signal: "An IPv4 RST with ID 0 + DF at the claimed sender's TTL, when every earlier packet of that sender also carried ID 0 + DF (typically only its SYN-ACK); capture not on the sender host.",
+                why: "Linux sends its SYN-ACK and its no-socket RSTs with ID 0 + DF from the same host: the RST has the plain no-socket shape of the sender host's kernel or host firewall. Points to the claimed sender (0.4); with ttl_matches_baseline (0.25 on a single SYN-ACK) it gives a medium-confidence verdict, never a high one.",
+                falsePositives: "A Linux box with a REJECT rule at the same hop distance as the sender (a transparent bridge firewall, a TTL normaliser); an injector copying TTL and ID 0.",
+                reference: "Linux net/ipv4/tcp_ipv4.c tcp_v4_send_reset, tcp_sk_init comment (IP_DF and IPID==0 for RST and ACK in SYN-RECV/TIME-WAIT), nf_reject_ipv4.c; reset-evidence.md §2")
+        case .timestampsUnlikeSender:
+            return RuleInfo(
+                id: id,
+                signal: "Every earlier packet of the claimed sender carried the RFC 7323 timestamps option, and the RST (a) carries a TSval behind the sender's last one, (b) carries none although it has the sender socket's abort shape (R+ACK continuing its IPv4 ID counter or IPv6 flow label), or (c) carries one although it has the no-socket shape (IPv4 ID 0 + DF). Silent when the capture is on the sender's host.",
+                why: "A host's timestamp clock only moves forward. Linux sends a socket abort through tcp_transmit_skb, which adds the timestamps the connection negotiated (every socket abort in Captures/ carries them); FreeBSD's tcp_respond adds options when a connection block exists. Linux's no-socket reply (tcp_v4_send_reset) and netfilter REJECT (nf_send_reset) build a bare 20-byte header (TCP-MD5/AO aside). A RST that contradicts this was stamped by another box. Points to middlebox (0.6).",
+                falsePositives: "Stacks whose aborts omit timestamps (Windows: unverified); a middlebox that strips or rewrites options (some firewalls and TCP normalisers); TCP-MD5/AO signed no-socket RSTs carry an option, but not kind 8.",
+                reference: "RFC 7323 §3.2, §5.4 (timestamps on every segment, monotonic clock); RFC 9293 §3.1; Linux net/ipv4/tcp_output.c tcp_send_active_reset/tcp_transmit_skb, net/ipv4/tcp_ipv4.c tcp_v4_send_reset (memset header, doff 5), nf_reject_ipv4.c; FreeBSD sys/netinet/tcp_subr.c tcp_respond (incl_opts when tp != NULL)")
         case .loneReset:
             return RuleInfo(
                 id: id,

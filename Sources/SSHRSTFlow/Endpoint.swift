@@ -27,7 +27,25 @@ public struct Endpoint: Sendable {
     /// Highest ACK number sent (this side's RCV.NXT).
     public var lastAck: UInt32? = nil
     public var window: UInt32 = 0
+    /// The last non-RST segment's window field as sent (unscaled).
+    public var windowField: UInt16 = 0
     public var windowScale: UInt8? = nil
+    /// Capture time at which `lastSeq` last advanced (the newest bytes were sent), 0 before any.
+    public var seqAdvanceTime: Int64 = 0
+    /// Capture time at which `lastAck` last advanced (this side first acknowledged its newest peer bytes), 0 before any.
+    public var ackAdvanceTime: Int64 = 0
+    /// Shortest time, at the capture point, from the peer's newest bytes to this side's first ACK of all of them:
+    /// the round trip capture point → this side → capture point, measured on data (delayed ACKs only lengthen
+    /// it). nil until measured.
+    public var ackRTTMin: Int64? = nil
+    /// The ends of the last four segments that advanced `lastSeq`, with their capture times (a ring, written at
+    /// `recentNext & 3`): which segment a RST acknowledges, while data flows.
+    var recentEnds: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    var recentTimes: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+    var recentNext: UInt8 = 0
+    /// Non-RST packets that carried the timestamps option, and the last TSval among them.
+    public var timestampPackets = 0
+    public var lastTSval: UInt32? = nil
 
     // Zeek history bookkeeping.
     var histLastSYN: UInt32 = 0
@@ -88,5 +106,28 @@ public struct Endpoint: Sendable {
             if step >= 1 && step <= 32 { ipIDSmallStepPairs &+= 1 }
         }
         ipIDLast = ip.ipID
+    }
+
+    /// Remembers a segment that advanced `lastSeq` (ring of four, no allocation).
+    @inline(__always)
+    mutating func noteAdvance(end: UInt32, at time: Int64) {
+        switch recentNext & 3 {
+        case 0: recentEnds.0 = end; recentTimes.0 = time
+        case 1: recentEnds.1 = end; recentTimes.1 = time
+        case 2: recentEnds.2 = end; recentTimes.2 = time
+        default: recentEnds.3 = end; recentTimes.3 = time
+        }
+        recentNext &+= 1
+    }
+
+    /// The remembered segment ends and times, oldest first (cold path: allocates).
+    public var recentAdvances: [(end: UInt32, time: Int64)] {
+        let all = [(recentEnds.0, recentTimes.0), (recentEnds.1, recentTimes.1), (recentEnds.2, recentTimes.2), (recentEnds.3, recentTimes.3)]
+        var out: [(end: UInt32, time: Int64)] = []
+        for k in 0..<4 {
+            let (end, time) = all[(Int(recentNext) &+ k) & 3]
+            if time != 0 { out.append((end, time)) }
+        }
+        return out
     }
 }

@@ -74,7 +74,8 @@ public struct TCPConnection: Sendable {
         self[direction].count(segment, payloadLength: payloadLength, at: time)
 
         updateHistory(flags: flags, seq: seq, length: payloadLength, direction: direction)
-        let delta = updateLastSeq(direction, segment: segment, payloadLength: payloadLength)
+        let delta = updateLastSeq(direction, segment: segment, payloadLength: payloadLength, at: time)
+        if flags.contains(.ack) && !flags.contains(.rst) { noteAckRTT(direction, at: time) }
         if segment.tcp.window == 0 && !flags.contains(.syn) && !flags.contains(.fin) && !flags.contains(.rst) {
             if self[direction].countZeroWindow() { addHistory(UInt8(ascii: "W"), direction) }
         }
@@ -95,12 +96,24 @@ public struct TCPConnection: Sendable {
         if direction == .originator {
             guard originator.state == .established, originator.hasSeq else { return false }
             mark = originator.countSteady(segment, payloadLength: payloadLength, at: time)
+            if originator.ackAdvanceTime == time { originator.noteAckRTT(peer: responder, at: time) }
         } else {
             guard responder.state == .established, responder.hasSeq else { return false }
             mark = responder.countSteady(segment, payloadLength: payloadLength, at: time)
+            if responder.ackAdvanceTime == time { responder.noteAckRTT(peer: originator, at: time) }
         }
         if mark { addHistory(UInt8(ascii: "T"), direction) }
         return true
+    }
+
+    /// A round-trip sample from `direction`'s ACK just taken (see `Endpoint.ackRTTMin`).
+    mutating func noteAckRTT(_ direction: Direction, at time: Int64) {
+        guard self[direction].ackAdvanceTime == time else { return }
+        if direction == .originator {
+            originator.noteAckRTT(peer: responder, at: time)
+        } else {
+            responder.noteAckRTT(peer: originator, at: time)
+        }
     }
 
     /// Zeek's update_history (TCPSessionAdapter.cc).
@@ -144,9 +157,9 @@ public struct TCPConnection: Sendable {
     }
 
     /// Zeek's update_last_seq: advances SND.NXT, counts retransmissions ('T').
-    mutating func updateLastSeq(_ direction: Direction, segment: TCPSegment, payloadLength: Int) -> Int32 {
+    mutating func updateLastSeq(_ direction: Direction, segment: TCPSegment, payloadLength: Int, at time: Int64) -> Int32 {
         let step = self[direction].advanceLastSeq(
-            seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength)
+            seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength, at: time)
         if step.retransmissionMark { addHistory(UInt8(ascii: "T"), direction) }
         return step.delta
     }
@@ -320,12 +333,22 @@ extension Endpoint {
             rstCount &+= 1
         } else {
             observeBaseline(segment.ip, at: time)
+            if let ts = segment.tcp.timestampValue {
+                timestampPackets &+= 1
+                lastTSval = ts
+            }
         }
-        if flags.contains(.ack) {
+        // A RST's ACK field is not counted: a forged RST would otherwise move its claimed sender's RCV.NXT
+        // (and every later RST of the other side would be judged against the forger's number).
+        if flags.contains(.ack) && !flags.contains(.rst) {
             if let last = lastAck {
-                if seqDelta(segment.tcp.ack, last) > 0 { lastAck = segment.tcp.ack }
+                if seqDelta(segment.tcp.ack, last) > 0 {
+                    lastAck = segment.tcp.ack
+                    ackAdvanceTime = time
+                }
             } else {
                 lastAck = segment.tcp.ack
+                ackAdvanceTime = time
             }
         }
         if flags.contains(.syn) {
@@ -336,7 +359,10 @@ extension Endpoint {
         }
         // RFC 7323 §2.2: the window field of a SYN is never scaled.
         let shift = flags.contains(.syn) ? 0 : Int(windowScale ?? 0)
-        if !flags.contains(.rst) { window = UInt32(segment.tcp.window) &<< UInt32(shift) }
+        if !flags.contains(.rst) {
+            window = UInt32(segment.tcp.window) &<< UInt32(shift)
+            windowField = segment.tcp.window
+        }
     }
 
     /// The general path's own `count` and `advanceLastSeq` (inlined, not a specialised copy that could drift) for
@@ -345,7 +371,18 @@ extension Endpoint {
     @inline(__always)
     mutating func countSteady(_ segment: TCPSegment, payloadLength: Int, at time: Int64) -> Bool {
         count(segment, payloadLength: payloadLength, at: time)
-        return advanceLastSeq(seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength).retransmissionMark
+        return advanceLastSeq(seq: segment.tcp.seq, flags: segment.tcp.flags, payloadLength: payloadLength, at: time).retransmissionMark
+    }
+
+    /// This side's ACK just advanced: when it acknowledges exactly all of the peer's bytes, the time since the
+    /// peer sent the newest of them is a round-trip sample (capture point → this side → capture point).
+    @inline(__always)
+    mutating func noteAckRTT(peer: Endpoint, at time: Int64) {
+        guard let ack = lastAck, peer.hasSeq, ack == peer.lastSeq, peer.seqAdvanceTime != 0 else { return }
+        let sample = time &- peer.seqAdvanceTime
+        guard sample >= 0 else { return }
+        if let m = ackRTTMin, m <= sample { return }
+        ackRTTMin = sample
     }
 
     /// Counts a zero-window segment; true when it reaches the next history threshold (1, 10, 100, ...).
@@ -359,7 +396,7 @@ extension Endpoint {
     /// Zeek's update of the endpoint's last sequence number; the delta, and whether a retransmission
     /// reached the next 'T' threshold (1, 10, 100, ...).
     @inline(__always)
-    mutating func advanceLastSeq(seq: UInt32, flags: TCPFlags, payloadLength: Int) -> (delta: Int32, retransmissionMark: Bool) {
+    mutating func advanceLastSeq(seq: UInt32, flags: TCPFlags, payloadLength: Int, at time: Int64) -> (delta: Int32, retransmissionMark: Bool) {
         let seqLength = UInt32(truncatingIfNeeded: payloadLength)
             &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
         let onePast = seq &+ seqLength
@@ -367,6 +404,8 @@ extension Endpoint {
             hasSeq = true
             startSeq = seq
             lastSeq = onePast
+            seqAdvanceTime = time
+            noteAdvance(end: onePast, at: time)
             return (1, false)
         }
         let delta = seqDelta(onePast, lastSeq)
@@ -379,6 +418,8 @@ extension Endpoint {
             // Nothing after a RST is trusted.
         } else if delta > 0 {
             lastSeq = onePast
+            seqAdvanceTime = time
+            noteAdvance(end: onePast, at: time)
         } else if payloadLength > 0 {
             retransmissions &+= 1
             if retransmissions == retransmissionThreshold {

@@ -64,6 +64,11 @@ public struct TCPHeader: Sendable, Equatable {
     public var windowScale: UInt8?
     /// The option list ran past the header or had an impossible length.
     public var optionsMalformed: Bool
+    /// The four bits between the data offset and CWR (RFC 9293 §3.1 "Rsrvd"; the lowest one is
+    /// AccECN's AE bit). Zero from every endpoint stack sshrst knows; some injectors set them.
+    public var reservedBits: UInt8 = 0
+    /// TSval of a well-formed RFC 7323 timestamps option (kind 8, length 10), if the segment carries one.
+    public var timestampValue: UInt32? = nil
 
     /// Parses the header at the start of `bytes`.
     ///
@@ -85,10 +90,13 @@ public struct TCPHeader: Sendable, Equatable {
         var header = TCPHeader(
             sourcePort: sourcePort, destinationPort: destinationPort, seq: seq, ack: ack,
             flags: TCPFlags(rawValue: flagByte), window: window, headerLength: headerLength,
-            windowScale: nil, optionsMalformed: false)
+            windowScale: nil, optionsMalformed: false, reservedBits: offsetByte & 0x0F)
         // The usual option block of a non-SYN segment, NOP NOP Timestamps (RFC 7323 Appendix A): nothing to
         // note and well formed, so the walk is skipped.
-        if headerLength == 32, bytes.be32(at: base &+ minimumLength) == 0x0101_080a { return header }
+        if headerLength == 32, bytes.be32(at: base &+ minimumLength) == 0x0101_080a {
+            header.timestampValue = bytes.be32(at: base &+ minimumLength &+ 4)
+            return header
+        }
         header.parseOptions(bytes, base: base, end: headerLength)
         return header
     }
@@ -127,6 +135,7 @@ public struct TCPHeader: Sendable, Equatable {
             if kind == 3, length == 3, let shift = bytes.u8(at: base &+ i &+ 2) {
                 windowScale = min(shift, 14)  // RFC 7323 §2.3: values above 14 are treated as 14
             }
+            if kind == 8, length == 10, let tsval = bytes.be32(at: base &+ i &+ 2) { timestampValue = tsval }
             i &+= Int(length)
         }
     }

@@ -9,7 +9,8 @@ struct Conversation {
     var clientSeq: UInt32 = 1000
     var serverSeq: UInt32 = 5000
 
-    mutating func send(_ direction: Direction, _ flags: TCPFlags, length: Int = 0, seq: UInt32? = nil) {
+    /// `steady`: try the engine's steady-state path first (`applySteady`), as the analyzer does.
+    mutating func send(_ direction: Direction, _ flags: TCPFlags, length: Int = 0, seq: UInt32? = nil, ack: UInt32? = nil, steady: Bool = false) {
         time += 1_000_000
         let fromClient = direction == .originator
         let ip = IPInfo(
@@ -19,10 +20,12 @@ struct Conversation {
         let s = seq ?? (fromClient ? clientSeq : serverSeq)
         let tcp = TCPHeader(
             sourcePort: fromClient ? 40001 : 22, destinationPort: fromClient ? 22 : 40001, seq: s,
-            ack: fromClient ? serverSeq : clientSeq, flags: flags, window: 1000, headerLength: 20, windowScale: nil,
+            ack: ack ?? (fromClient ? serverSeq : clientSeq), flags: flags, window: 1000, headerLength: 20, windowScale: nil,
             optionsMalformed: false)
         let segment = TCPSegment(ip: ip, tcp: tcp, payload: 40..<(40 + length), payloadWireLength: length, truncatedBySnaplen: false, tunnelDepth: 0)
-        connection.apply(segment, from: direction, payloadLength: length, at: time)
+        if !(steady && connection.applySteady(segment, from: direction, payloadLength: length, at: time)) {
+            connection.apply(segment, from: direction, payloadLength: length, at: time)
+        }
         let advance = UInt32(length) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
         if seq == nil {
             if fromClient { clientSeq &+= advance } else { serverSeq &+= advance }
@@ -201,5 +204,62 @@ struct Conversation {
             guard let slot = table.find(k) else { Issue.record("lost \(k)"); continue }
             #expect(table[slot] == v)
         }
+    }
+}
+
+/// Timing kept for RST attribution (issue 21): when each side's newest bytes and ACKs passed, the round trip
+/// measured by ACKs, and the last few segment ends.
+@Suite struct SegmentTimingTests {
+    @Test func ackRoundTripIsTheShortestFullAckOfNewData() {
+        for steady in [false, true] {
+            var c = Conversation()
+            c.handshake()  // SYN at 1 ms, SYN-ACK at 2 ms: the server's first sample is 1 ms
+            #expect(c.connection.responder.ackRTTMin == 1_000_000)
+            c.send(.originator, [.ack, .psh], length: 100, steady: steady)  // t = 4 ms
+            c.send(.originator, [.ack, .psh], length: 100, steady: steady)  // t = 5 ms
+            c.time += 40_000_000
+            c.send(.responder, .ack, steady: steady)  // acks both, 41 ms after the newest: not shorter
+            #expect(c.connection.responder.ackRTTMin == 1_000_000)
+            #expect(c.connection.originator.seqAdvanceTime == 5_000_000)
+            #expect(c.connection.responder.ackAdvanceTime == 46_000_000)
+            var d = Conversation()
+            d.send(.originator, .syn)
+            d.time += 50_000_000
+            d.send(.responder, [.syn, .ack])
+            d.send(.originator, .ack)
+            #expect(d.connection.responder.ackRTTMin == 51_000_000)
+            d.send(.originator, [.ack, .psh], length: 10, steady: steady)
+            d.time += 20_000_000
+            d.send(.responder, .ack, steady: steady)
+            #expect(d.connection.responder.ackRTTMin == 21_000_000)
+            // An ACK of only part of the client's bytes is no sample.
+            d.send(.originator, [.ack, .psh], length: 10, steady: steady)
+            d.send(.responder, .ack, ack: d.clientSeq &- 5, steady: steady)
+            #expect(d.connection.responder.ackRTTMin == 21_000_000)
+        }
+    }
+
+    @Test func recentSegmentEndsKeepTheLastFourInOrder() {
+        var c = Conversation()
+        c.handshake()
+        var ends: [UInt32] = []
+        for _ in 0..<6 {
+            c.send(.originator, [.ack, .psh], length: 100, steady: true)
+            ends.append(c.clientSeq)
+        }
+        c.send(.originator, [.ack, .psh], length: 100, seq: 1101, steady: true)  // a retransmission: not remembered
+        let recent = c.connection.originator.recentAdvances
+        #expect(recent.map(\.end) == Array(ends.suffix(4)))
+        #expect(recent.map(\.time) == recent.map(\.time).sorted())
+    }
+
+    @Test func aResetsAckDoesNotMoveItsSendersAck() {
+        var c = Conversation()
+        c.handshake()
+        c.send(.originator, [.ack, .psh], length: 100)
+        c.send(.responder, .ack)
+        let before = c.connection.responder.lastAck
+        c.send(.responder, [.rst, .ack], ack: c.clientSeq &+ 5000)
+        #expect(c.connection.responder.lastAck == before)
     }
 }

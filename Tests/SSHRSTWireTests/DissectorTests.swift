@@ -203,6 +203,40 @@ func dissect(_ link: LinkType, _ bytes: [UInt8]) -> Result<Dissection, WireError
         #expect(s.tcp.optionsMalformed)
     }
 
+    /// The timestamps option's TSval (fast path NOP NOP TS, and inside the general option walk) and the
+    /// reserved bits: read for RST attribution (issue 21).
+    @Test func timestampValueAndReservedBits() {
+        // 203.0.113.10.22 > 192.0.2.10.40001: Flags [R.], seq 1, ack 2, win 76, options [nop,nop,TS val 2703715430 ecr 7], reserved 0x2
+        let fast = Fixtures.hex("""
+            4500 0034 1234 4000 3e06 0000 cb00 710a c000 020a
+            0016 9c41 0000 0001 0000 0002 8214 004c 0000 0000
+            0101 080a a127 6c66 0000 0007
+            """)
+        guard case .success(.tcp(let a)) = dissect(.raw, fast) else {
+            Issue.record("segment lost")
+            return
+        }
+        #expect(a.tcp.timestampValue == 2_703_715_430)
+        #expect(a.tcp.reservedBits == 0x2)
+        // A SYN with MSS then NOP NOP TS: found by the option walk.
+        let walk = Fixtures.hex("""
+            4500 0038 1234 4000 4006 0000 c000 020a cb00 710a
+            9c41 0016 0000 0064 0000 0000 9002 faf0 0000 0000
+            0204 05b4 0101 080a 0000 0099 0000 0000
+            """)
+        guard case .success(.tcp(let b)) = dissect(.raw, walk) else {
+            Issue.record("segment lost")
+            return
+        }
+        #expect(b.tcp.timestampValue == 0x99)
+        #expect(b.tcp.reservedBits == 0)
+        guard case .success(.tcp(let c)) = dissect(.raw, Fixtures.ipv4TCPSyn) else {
+            Issue.record("segment lost")
+            return
+        }
+        #expect(c.tcp.timestampValue == nil)
+    }
+
     @Test func randomBytesNeverTrap() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {

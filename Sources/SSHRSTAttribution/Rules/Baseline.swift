@@ -87,4 +87,29 @@ extension ResetContext {
 
     /// The receiver's next expected sequence number as seen (its last ACK), falling back to the sender's SND.NXT.
     var expectedSeq: UInt32? { receiver.lastAck ?? sender.nextSeq }
+
+    /// Shortest measured round trip capture point ↔ claimed sender: the handshake and the sender's ACK timing.
+    var bestRTTToSender: Int64? {
+        switch (rttToSenderNs, sender.rttFromACKs) {
+        case (let a?, let b?): return Swift.min(a, b)
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        case (nil, nil): return nil
+        }
+    }
+
+    /// "handshake 100.77 ms, ACK timing 100.50 ms".
+    var rttSourcesText: String {
+        var parts: [String] = []
+        if let h = rttToSenderNs { parts.append("handshake \(Fmt.millis(h))") }
+        if let a = sender.rttFromACKs { parts.append("ACK timing \(Fmt.millis(a))") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// When the receiver segment ending exactly at `end` passed the capture point (its newest bytes or one of its
+    /// last few segments), if remembered.
+    func receiverSegmentEnding(at end: UInt32) -> Int64? {
+        if let next = receiver.nextSeq, next == end, let t = receiver.nextSeqTime { return t }
+        return receiver.recentSegments.last(where: { $0.end == end })?.time
+    }
 }

@@ -100,6 +100,15 @@ public enum Rules {
         case .peerSocketGone: return peerSocketGone(c)
         // Active probing (`sshrst trace`, TraceLocator): nothing a passive capture can show.
         case .ttlLimitedTrigger, .resetTTLHop: return nil
+        case .answersUnreceivedSegment: return answersUnreceivedSegment(c)
+        case .socketAliveAfterReset: return socketAliveAfterReset(c)
+        case .ipIDCollision: return ipIDCollision(c)
+        case .ipIDFromTrigger: return ipIDFromTrigger(c)
+        case .windowCopiedFromPeer: return windowCopiedFromPeer(c)
+        case .reservedBitsSet: return reservedBitsSet(c)
+        case .sameIPIDResets: return sameIPIDResets(c)
+        case .noSocketShapeMatches: return noSocketShapeMatches(c)
+        case .timestampsUnlikeSender: return timestampsUnlikeSender(c)
         }
     }
 
@@ -538,11 +547,203 @@ public enum Rules {
         guard kernelShape, case .matches = c.ttlRelation else { return nil }
         // Explained when the capture saw that host reset itself earlier, or saw a RST
         // travel towards it (that is what killed its socket).
-        let explained = c.others.contains { $0.time < c.reset.time }
+        // That host's own earlier no-socket RSTs (IPv4 ID 0) explain nothing: they are the same symptom.
+        let explained = c.others.contains { o in
+            o.time < c.reset.time && (o.claimedSender != c.reset.claimedSender || c.reset.isIPv6 || (o.ipID ?? 1) != 0)
+        }
         guard !explained else { return nil }
         return Evidence(
             rule: .peerSocketGone, pointsTo: .undetermined, weight: Weight.peerSocketGone,
-            detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart)")
+            detail: "the \(c.senderWord) host's kernel answered with no socket, mid-session, although the \(c.senderWord) never sent a FIN or a RST of its own: either its connection had vanished, torn down by something this capture point did not see (a RST from a box on the path that reached the \(c.senderWord) only, or a restart), or a box at the same hop distance sent this RST in its name (a REJECT in the router next to it looks the same, and identical when a router rewrites TTLs on the way, a TTL normaliser); the wire cannot tell these apart")
+    }
+
+    // MARK: evidence a forger cannot copy (issue 21)
+
+    /// Causality against the round trip. The segment the RST answers is chosen by its numbers, not by a quiet gap:
+    /// an R+ACK that acknowledges all of the receiver's bytes answers the segment that carried the newest of
+    /// them; an R without ACK (seq = SEG.ACK of what it answers) answers the segment that first carried the
+    /// receiver's current ACK number. If that segment passed the capture point less than half a round trip to the
+    /// claimed sender before the RST (minus a jitter margin of max(0.5 ms, RTT/10)), the sender cannot have
+    /// received it yet: a box between the capture point and the sender answered. Works while data flows.
+    /// Full weight from a 5 ms round trip; below it (or for an R-only RST whose seq is also the sender's own
+    /// SND.NXT, which an abort without ACK would carry too) it is weak and cannot decide alone.
+    public static func answersUnreceivedSegment(_ c: ResetContext) -> Evidence? {
+        guard !c.vantageIsSender, !c.answersSYN, let rtt = c.bestRTTToSender, rtt >= Causality.minimumRTTNs,
+            resetFasterThanRTT(c) == nil
+        else { return nil }
+        let r = c.reset
+        let sentAt: Int64
+        let what: String
+        var coincide = false
+        if r.hasACK {
+            // The receiver segment whose end the RST acknowledges (its newest bytes, or one of the last few
+            // segments while data kept flowing).
+            guard let t = c.receiverSegmentEnding(at: r.ack) else { return nil }
+            // Bytes the sender had already acknowledged reached it long ago: nothing to learn.
+            if let acked = c.sender.lastAck, !SeqMath.isAfter(r.ack, acked) { return nil }
+            sentAt = t
+            what = "RST+ACK acknowledges \(c.receiverWord) bytes up to \(r.ack), the last of which passed here"
+        } else {
+            guard let ack = c.receiver.lastAck, r.seq == ack, let t = c.receiver.lastAckTime else { return nil }
+            sentAt = t
+            what = "R without ACK, seq \(r.seq) = the ACK number the \(c.receiverWord) first sent"
+            coincide = c.sender.nextSeq == r.seq
+        }
+        let early = Sat.sub(r.time, sentAt)
+        let margin = max(Int64(500_000), rtt / 10)
+        guard early >= 0, Sat.add(early, margin) < rtt / 2 else { return nil }
+        let full = rtt >= Causality.fullRTTNs && !coincide
+        var why = "it could not have reached the \(c.senderWord) yet, so a box between this capture point and the \(c.senderWord) answered it"
+        if rtt < Causality.fullRTTNs { why += "; the round trip is under 5 ms, so this is weak" }
+        if coincide { why += "; the seq is also the \(c.senderWord)'s own SND.NXT, which an abort without ACK would carry, so this is weak" }
+        return Evidence(
+            rule: .answersUnreceivedSegment, pointsTo: .middlebox,
+            weight: full ? Weight.answersUnreceived : Weight.answersUnreceivedWeak,
+            detail: "\(what) \(Fmt.millis(early)) before it, but the \(c.senderWord) is \(Fmt.millis(rtt)) away round trip (\(c.rttSourcesText)): \(why)")
+    }
+
+    /// The socket that lives on. After the RST, the claimed sender sent a packet whose ACK covers bytes it could
+    /// only have received after its RST left it: more than the RST itself acknowledged (timing-free), or the
+    /// receiver's newest bytes before the RST when those passed the capture point less than half a round trip to
+    /// the sender before the RST. A socket that aborted, or a host with no socket, never acknowledges again; a
+    /// REJECT in the sender host's own firewall keeps the socket but drops the segment it answers, so those
+    /// bytes would never be acknowledged. Strong.
+    public static func socketAliveAfterReset(_ c: ResetContext) -> Evidence? {
+        guard !c.answersSYN, let maxAck = c.after.senderMaxAckAfter else { return nil }
+        let r = c.reset
+        let delay = c.after.senderMaxAckDelay.map { ", \(Fmt.millis($0)) after the RST" } ?? ""
+        if r.hasACK, SeqMath.isAfter(maxAck, r.ack) {
+            return Evidence(
+                rule: .socketAliveAfterReset, pointsTo: .middlebox, weight: Weight.socketAlive,
+                detail: "the \(c.senderWord) later acknowledged \(c.receiverWord) bytes up to \(maxAck)\(delay), \(SeqMath.distance(from: r.ack, to: maxAck)) beyond the RST's own ack \(r.ack): its socket kept receiving after the RST, so it did not send it")
+        }
+        guard !c.vantageIsSender, let next = c.receiver.nextSeq, let t = c.receiver.nextSeqTime,
+            SeqMath.distance(from: next, to: maxAck) >= 0, let rtt = c.bestRTTToSender, rtt >= Causality.minimumRTTNs
+        else { return nil }
+        if let acked = c.sender.lastAck, !SeqMath.isAfter(next, acked) { return nil }
+        let early = Sat.sub(r.time, t)
+        let margin = max(Int64(500_000), rtt / 10)
+        guard early >= 0, Sat.add(early, margin) < rtt / 2 else { return nil }
+        let full = rtt >= Causality.fullRTTNs
+        return Evidence(
+            rule: .socketAliveAfterReset, pointsTo: .middlebox, weight: full ? Weight.socketAlive : Weight.socketAliveShortRTT,
+            detail: "the \(c.senderWord) later acknowledged the \(c.receiverWord)'s bytes up to \(maxAck)\(delay); the newest of them passed here \(Fmt.millis(early)) before the RST, with the \(c.senderWord) \(Fmt.millis(rtt)) away round trip, so they reached it after the RST would have left it: its socket was alive (and no host firewall dropped them)\(full ? "" : "; the round trip is under 5 ms, so this is weak")")
+    }
+
+    /// Counters that collide: a later genuine packet of the claimed sender carries the RST's own IPv4 ID, or the
+    /// sender's next packet carries an ID the RST had already passed (a per-connection counter never goes back).
+    public static func ipIDCollision(_ c: ResetContext) -> Evidence? {
+        guard !c.reset.isIPv6, let id = c.reset.ipID, id != 0 else { return nil }
+        if c.after.senderSameIPIDAfter > 0 {
+            return Evidence(
+                rule: .ipIDCollision, pointsTo: .middlebox, weight: Weight.ipIDCollision,
+                detail: "\(c.after.senderSameIPIDAfter) later \(c.senderWord) packet(s) carried the RST's own IP ID \(id): one counter does not give two packets one ID, and the flow went on with the other one, so the RST is the copy")
+        }
+        guard let first = c.after.senderFirstIPIDAfter, first != 0, c.sender.ipIDCounterLike else { return nil }
+        let ahead = SeqMath.ipIDStep(from: first, to: id)
+        guard ahead >= 1 && ahead <= 32 else { return nil }
+        return Evidence(
+            rule: .ipIDCollision, pointsTo: .middlebox, weight: Weight.ipIDBehind,
+            detail: "the \(c.senderWord)'s next packet after the RST carried IP ID \(first), \(ahead) behind the RST's \(id): its counter cannot go back, so the RST did not come from it")
+    }
+
+    /// The RST's IPv4 ID equals, or is one more than, the ID of the receiver's packet it answers: an injector
+    /// that built its packet from the trigger. No endpoint numbers its packets from its peer's counter.
+    public static func ipIDFromTrigger(_ c: ResetContext) -> Evidence? {
+        guard !c.reset.isIPv6, let id = c.reset.ipID, id != 0, let trig = c.receiver.ipIDLast, trig != 0,
+            let d = c.triggerDelayNs, d >= 0, d < 1_000_000_000, !c.ipIDContinues
+        else { return nil }
+        let step = SeqMath.ipIDStep(from: trig, to: id)
+        guard step <= 1 else { return nil }
+        return Evidence(
+            rule: .ipIDFromTrigger, pointsTo: .middlebox, weight: Weight.ipIDFromTrigger,
+            detail: "IP ID \(id) is the \(c.receiverWord)'s packet's own ID \(trig)\(step == 1 ? " + 1" : ""), the packet it answers \(Fmt.millis(d)) earlier: an injector building its RST from the trigger")
+    }
+
+    /// The RST's window field copies the receiver's last window field (non-zero) instead of the sender's own.
+    public static func windowCopiedFromPeer(_ c: ResetContext) -> Evidence? {
+        let w = c.reset.window
+        // A socket abort carries its socket's current window, which can equal the peer's by chance: only a RST
+        // that does not continue the sender's IP ID counter is judged.
+        guard w != 0, let peer = c.receiver.windowField, peer == w, !c.ipIDContinues else { return nil }
+        if let own = c.sender.windowField, own == w { return nil }
+        let own = c.sender.windowField.map { "\($0)" } ?? "unseen"
+        return Evidence(
+            rule: .windowCopiedFromPeer, pointsTo: .middlebox, weight: Weight.windowCopied,
+            detail: "window field \(w) is the \(c.receiverWord)'s own last window field (the \(c.senderWord)'s was \(own)): a Linux no-socket RST or REJECT carries 0 and a socket abort its own window")
+    }
+
+    /// Reserved TCP header bits set (other than AccECN's AE bit).
+    public static func reservedBitsSet(_ c: ResetContext) -> Evidence? {
+        let bits = c.reset.reservedBits & 0x0E
+        guard bits != 0 else { return nil }
+        return Evidence(
+            rule: .reservedBitsSet, pointsTo: .middlebox, weight: Weight.reservedBits,
+            detail: "reserved TCP bits 0x\(String(bits, radix: 16)) set (RFC 9293: must be zero); no endpoint stack sends them")
+    }
+
+    /// Several RSTs claiming one sender with the same non-zero IPv4 ID and different sequence numbers.
+    public static func sameIPIDResets(_ c: ResetContext) -> Evidence? {
+        guard !c.reset.isIPv6, let id = c.reset.ipID, id != 0 else { return nil }
+        let r = c.reset
+        let same = c.others.filter { o in
+            o.claimedSender == r.claimedSender && o.ipID == id && o.seq != r.seq && Sat.absDiff(o.time, r.time) < 2_000_000_000
+        }
+        guard let o = same.first else { return nil }
+        return Evidence(
+            rule: .sameIPIDResets, pointsTo: .middlebox, weight: Weight.sameIPIDResets,
+            detail: "\(same.count + 1) RSTs claiming the \(c.senderWord) carry IP ID \(id) with different seq (\(o.seq) vs \(r.seq), offset \(SeqMath.distance(from: o.seq, to: r.seq))): a stack numbers each packet anew; a burst from one template is an injector's")
+    }
+
+    /// The plain no-socket shape: the RST (IPv4 ID 0 + DF) looks exactly like the claimed sender's own earlier
+    /// packets, which all carried ID 0 + DF (a Linux SYN-ACK does), at the same TTL.
+    public static func noSocketShapeMatches(_ c: ResetContext) -> Evidence? {
+        guard c.rstHasKernelNoSocketSignature, !c.vantageIsSender, c.sender.packets >= 1,
+            c.sender.ipIDZeroCount == c.sender.packets, c.sender.dontFragmentCount == c.sender.packets,
+            c.ttlRelation == .matches
+        else { return nil }
+        return Evidence(
+            rule: .noSocketShapeMatches, pointsTo: c.claimedParty, weight: Weight.noSocketShape,
+            detail: "IP ID 0 + DF at the \(c.senderWord)'s TTL, exactly like its \(c.sender.packets) own packet(s) (all ID 0 + DF, as a Linux SYN-ACK): the \(c.senderWord) host's no-socket reply or its host firewall")
+    }
+
+    /// The RST's RFC 7323 timestamps option contradicts the claimed sender's kernel, when every earlier packet of
+    /// that sender carried one: a TSval behind the sender's last (its clock only moves forward), no option on an
+    /// RST that otherwise has the sender socket's abort shape (R+ACK continuing its IP ID counter or IPv6 flow
+    /// label; Linux's tcp_send_active_reset goes through tcp_transmit_skb, which adds the timestamps the
+    /// connection negotiated, as every socket abort in the lab shows), or an option on an RST with the no-socket
+    /// shape (IPv4 ID 0 + DF: tcp_v4_send_reset and nf_send_reset build a bare 20-byte header).
+    public static func timestampsUnlikeSender(_ c: ResetContext) -> Evidence? {
+        let r = c.reset
+        let s = c.sender
+        // On the sender's own host the RST left that host (captured_at_sender): whatever its options, no box
+        // on the path made it.
+        guard !c.answersSYN, !c.vantageIsSender, s.packets >= 2, s.timestampPackets == s.packets, let last = s.lastTSval
+        else { return nil }
+        if let ts = r.tsval {
+            let behind = SeqMath.distance(from: ts, to: last)
+            if behind > 0 {
+                return Evidence(
+                    rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+                    detail: "TSval \(ts) is \(behind) behind the \(c.senderWord)'s last TSval \(last): its timestamp clock only moves forward (RFC 7323 §5.4), so another clock stamped this RST")
+            }
+            if c.rstHasKernelNoSocketSignature {
+                return Evidence(
+                    rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+                    detail: "a timestamps option on a RST with the no-socket shape (IP ID 0 + DF): Linux tcp_v4_send_reset and netfilter's REJECT send a bare 20-byte header, so this is neither")
+            }
+            return nil
+        }
+        let socketShape: Bool
+        if r.isIPv6 {
+            socketShape = r.flowLabel.map { $0 != 0 && $0 == s.stableFlowLabel } ?? false
+        } else {
+            socketShape = c.ipIDContinues
+        }
+        guard r.hasACK, socketShape else { return nil }
+        return Evidence(
+            rule: .timestampsUnlikeSender, pointsTo: .middlebox, weight: Weight.timestampsUnlike,
+            detail: "no timestamps option, although all \(s.packets) earlier \(c.senderWord) packets carried one and this RST has its socket's abort shape (R+ACK, \(r.isIPv6 ? "its flow label" : "its next IP ID")): an abort from that socket carries the negotiated timestamps, a copy of its headers need not")
     }
 
     public static func loneReset(_ c: ResetContext) -> Evidence? {
