@@ -30,6 +30,8 @@ struct FlowAnomaly: OptionSet, Sendable {
     static let partialConnection = FlowAnomaly(rawValue: 1 << 9)
     static let rstStorm = FlowAnomaly(rawValue: 1 << 10)
     static let tcpOptionsMalformed = FlowAnomaly(rawValue: 1 << 11)
+    /// An ICMP error whose quote the snap length cut was tied to this flow by the SYN it answers.
+    static let icmpQuoteCut = FlowAnomaly(rawValue: 1 << 12)
 
     static let names: [(FlowAnomaly, String)] = [
         (.truncatedBySnaplen, "truncated_by_snaplen"),
@@ -44,6 +46,7 @@ struct FlowAnomaly: OptionSet, Sendable {
         (.partialConnection, "partial_connection"),
         (.rstStorm, "rst_storm"),
         (.tcpOptionsMalformed, "tcp_options_malformed"),
+        (.icmpQuoteCut, "icmp_quote_not_captured"),
     ]
 }
 
@@ -107,6 +110,14 @@ struct FlowState: Sendable {
     var postNewKeysMaxSegment: (Int, Int) = (0, 0)
     var postNewKeysBytes: (Int, Int) = (0, 0)
     var firstFIN: Direction? = nil
+    /// Payload bytes per direction (originator, responder) that the snap length cut away: the IP length
+    /// fields count them, the capture does not hold them.
+    var uncapturedPayload: (Int, Int) = (0, 0)
+    /// Per direction: a segment's payload was cut, so the SSH decoder was given nothing from that point
+    /// on (what it decoded before stands; what came after is unknown, not absent).
+    var transportCut: (Bool, Bool) = (false, false)
+    /// The originator's last SYN: what an ICMP error whose quote was cut can still be matched on.
+    var lastSYN = SYNFacts()
     var finTime: Int64? = nil
 
     init(originatorIsLow: Bool, time: Int64, sequence: UInt64, status: SSHStatus) {
@@ -120,4 +131,13 @@ struct FlowState: Sendable {
     static let placeholder = FlowState(originatorIsLow: true, time: 0, sequence: 0, status: .notSSH)
 
     var isReported: Bool { status != .notSSH && status != .unknown }
+}
+
+/// IP facts of a SYN that an ICMP error quotes (RFC 792: the offending datagram's IP header first).
+struct SYNFacts: Sendable {
+    var time: Int64 = 0
+    var ipID: UInt16 = 0
+    var flowLabel: UInt32 = 0
+    /// TCP header + payload length by the IP length field.
+    var tcpLength = 0
 }

@@ -103,8 +103,20 @@ extension FlowState {
                 self.postNewKeysMaxSegment.1 = max(self.postNewKeysMaxSegment.1, payloadLength)
             }
         }
+        // The snap length cut this segment's payload: the bytes the IP length counts are not all here.
+        let missing = payloadLength &- segment.payload.count
+        if missing > 0 {
+            if direction == .originator {
+                self.uncapturedPayload.0 &+= missing
+                self.transportCut.0 = true
+            } else {
+                self.uncapturedPayload.1 &+= missing
+                self.transportCut.1 = true
+            }
+        }
         if segment.payload.count > 0 && self.status != .notSSH {
-            learned = feedTransport(direction: direction, segment, bytes, stats: &stats, kexCheckCache: kexCheckCache)
+            let cut = direction == .originator ? self.transportCut.0 : self.transportCut.1
+            learned = feedTransport(direction: direction, segment, bytes, cut: cut, stats: &stats, kexCheckCache: kexCheckCache)
         }
 
         // The report is scheduled once the connection is over.
@@ -119,7 +131,11 @@ extension FlowState {
     }
 
     /// Feeds the payload to the SSH decoder; true when SSH was just recognised by its banner.
-    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, stats: inout DecodeStats, kexCheckCache: KexInitCheckCache? = nil) -> Bool {
+    ///
+    /// `cut`: this direction has lost payload bytes to the snap length (this segment or an earlier one). The
+    /// captured bytes may still show an identification line's start, but the decoder is given nothing: it
+    /// would take the hole for a gap in the stream, and a message cut short for a malformed one.
+    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, cut: Bool = false, stats: inout DecodeStats, kexCheckCache: KexInitCheckCache? = nil) -> Bool {
         var learned = false
         let range = segment.payload
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
@@ -129,12 +145,18 @@ extension FlowState {
             if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
                 self.status = .banner
                 learned = true
+            } else if cut && payload.count < 4 && segment.payloadWireLength > payload.count
+                && FlowState.isPrefixOfSSHDash(payload)
+            {
+                // "SS" cut by the snap length: not evidence of another protocol; still undecided.
+                return false
             } else {
                 self.status = .notSSH
                 stats.nonSSHFlows &+= 1
                 return false
             }
         }
+        if cut { return learned }
         if self.transport == nil {
             var session = SSHTransportSession(kexCheckCache: kexCheckCache)
             if let isn = self.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
@@ -244,4 +266,13 @@ extension FlowState {
         }
     }
 
+
+    /// The captured bytes (fewer than 4) are how "SSH-" begins.
+    static func isPrefixOfSSHDash(_ payload: Span<UInt8>) -> Bool {
+        let dash: (UInt8, UInt8, UInt8) = (0x53, 0x53, 0x48)
+        if payload.count > 0, payload[0] != dash.0 { return false }
+        if payload.count > 1, payload[1] != dash.1 { return false }
+        if payload.count > 2, payload[2] != dash.2 { return false }
+        return true
+    }
 }
