@@ -1,0 +1,170 @@
+import SSHRST
+import SSHRSTCapture
+import SSHRSTReport
+import SSHRSTWire
+import Testing
+
+/// A TCP conversation on 192.0.2.10:40001 > 203.0.113.10:22 as raw IPv4 frames (DLT_RAW), with TCP
+/// timestamps on every segment (32-byte header, as Linux sends) and options on the SYNs, so a snap length
+/// of 40 + 14 cuts every header inside its options.
+struct RawConversation {
+    var frames: [(time: Int64, bytes: [UInt8])] = []
+    var time: Int64 = 1_700_000_000_000_000_000
+    var clientSeq: UInt32 = 1000
+    var serverSeq: UInt32 = 5000
+    var clientID: UInt16 = 0x4000
+    var serverID: UInt16 = 0x7000
+
+    mutating func send(fromClient: Bool, _ flags: UInt8, payload: Int = 0, ttl: UInt8? = nil, id: UInt16? = nil, advance: Int64 = 10_000_000) {
+        time += advance
+        let options: [UInt8] = flags & 0x02 != 0
+            ? [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]  // MSS, SACK ok, TS, NOP, wscale 7
+            : [1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1]  // NOP NOP TS
+        let tcpLength = 20 + options.count
+        let total = 20 + tcpLength + payload
+        let ipID: UInt16
+        if let id {
+            ipID = id
+        } else if fromClient {
+            clientID &+= 1
+            ipID = clientID
+        } else {
+            serverID &+= 1
+            ipID = serverID
+        }
+        var b: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), UInt8(ipID >> 8), UInt8(ipID & 0xff), 0x40, 0,
+                          ttl ?? (fromClient ? 64 : 62), 6, 0, 0]
+        b += fromClient ? [192, 0, 2, 10, 203, 0, 113, 10] : [203, 0, 113, 10, 192, 0, 2, 10]
+        let (sport, dport): (UInt16, UInt16) = fromClient ? (40001, 22) : (22, 40001)
+        let seq = fromClient ? clientSeq : serverSeq
+        let ack: UInt32 = flags & 0x10 != 0 ? (fromClient ? serverSeq : clientSeq) : 0
+        b += [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff)]
+        b += [UInt8(seq >> 24), UInt8((seq >> 16) & 0xff), UInt8((seq >> 8) & 0xff), UInt8(seq & 0xff)]
+        b += [UInt8(ack >> 24), UInt8((ack >> 16) & 0xff), UInt8((ack >> 8) & 0xff), UInt8(ack & 0xff)]
+        b += [UInt8(tcpLength / 4) << 4, flags, 0x01, 0xf5, 0, 0, 0, 0] + options
+        b += [UInt8](repeating: 0x41, count: payload)
+        frames.append((time, b))
+        let step = UInt32(payload) + (flags & 0x02 != 0 ? 1 : 0) + (flags & 0x01 != 0 ? 1 : 0)
+        if flags & 0x04 == 0 {
+            if fromClient { clientSeq &+= step } else { serverSeq &+= step }
+        }
+    }
+
+    static let fin: UInt8 = 0x01, syn: UInt8 = 0x02, rst: UInt8 = 0x04, psh: UInt8 = 0x08, ack: UInt8 = 0x10
+
+    mutating func handshake() {
+        send(fromClient: true, Self.syn)
+        send(fromClient: false, Self.syn | Self.ack)
+        send(fromClient: true, Self.ack)
+    }
+
+    /// The flow records of the engine run over these frames, each cut to `snap` bytes (0: whole).
+    func flows(snap: Int = 0) -> [JSON] {
+        var records: [JSON] = []
+        let analyzer = Analyzer(configuration: AnalyzerConfiguration()) { records.append($0) }
+        for f in frames {
+            let bytes = snap > 0 ? Array(f.bytes.prefix(snap)) : f.bytes
+            analyzer.ingest(Frame(time: f.time, capturedLength: bytes.count, wireLength: f.bytes.count, linkType: .raw), bytes.span)
+        }
+        _ = analyzer.finish()
+        return records.filter { $0["type"]?.stringValue == "flow" }
+    }
+}
+
+@Suite struct SnapLengthEngineTests {
+    /// The TCP-level facts of a flow record: what a header-only capture must keep.
+    static func tcpFacts(_ f: JSON) -> [String] {
+        ["outcome", "conn_state", "history", "packets", "bytes", "reset.attribution", "reset.seq_status", "reset.claimed_sender"]
+            .map { "\($0)=\(f.at($0)?.serialized() ?? "-")" }
+    }
+
+    /// A session with data both ways, reset by the server's socket: at every snap length from the first
+    /// 14 TCP bytes up, the same outcome, conn_state, history, packet and byte counts and RST verdict.
+    @Test func headerOnlyKeepsEveryTCPFact() {
+        var c = RawConversation()
+        c.handshake()
+        c.send(fromClient: false, RawConversation.psh | RawConversation.ack, payload: 41)
+        c.send(fromClient: true, RawConversation.psh | RawConversation.ack, payload: 41)
+        c.send(fromClient: true, RawConversation.psh | RawConversation.ack, payload: 1400)
+        c.send(fromClient: false, RawConversation.psh | RawConversation.ack, payload: 1000)
+        c.send(fromClient: true, RawConversation.ack)
+        c.send(fromClient: false, RawConversation.rst | RawConversation.ack)
+        let whole = c.flows()
+        #expect(whole.count == 1)
+        guard let w = whole.first else { return }
+        #expect(w["payload_not_captured"] == nil)
+        // Raw IPv4: the TCP header starts at 20 and is 32 bytes long; 34 leaves its first 14 bytes.
+        for snap in [34, 35, 36, 40, 44, 48, 51, 52, 54, 68, 96, 128] {
+            let cut = c.flows(snap: snap)
+            #expect(cut.count == 1, "snap \(snap)")
+            guard let f = cut.first else { continue }
+            #expect(Self.tcpFacts(f) == Self.tcpFacts(w), "snap \(snap)")
+            #expect(f["anomalies"]?.serialized().contains("truncated_by_snaplen") == true, "snap \(snap)")
+            #expect(f.at("payload_not_captured.client")?.intValue ?? 0 > 0, "snap \(snap)")
+        }
+        // Below the first 14 TCP bytes there is nothing to make a flow of.
+        #expect(c.flows(snap: 33).isEmpty)
+    }
+
+    /// Zeek's UpdateClosedState: a RST after the same side's FIN, while the peer has not closed, resets that
+    /// side (RSTO / RSTR, not SF).
+    @Test func finThenResetFromTheClientIsRSTO() {
+        var c = RawConversation()
+        c.handshake()
+        c.send(fromClient: false, RawConversation.psh | RawConversation.ack, payload: 41)
+        c.send(fromClient: true, RawConversation.fin | RawConversation.ack)
+        c.send(fromClient: false, RawConversation.ack)
+        c.send(fromClient: true, RawConversation.rst | RawConversation.ack)
+        for snap in [0, 34, 40, 54] {
+            guard let f = c.flows(snap: snap).first else { Issue.record("no flow at snap \(snap)"); continue }
+            #expect(f["conn_state"]?.stringValue == "RSTO", "snap \(snap)")
+            #expect(f["outcome"]?.stringValue == "reset", "snap \(snap)")
+            #expect(f.at("reset.attribution")?.stringValue != "server", "snap \(snap)")
+        }
+    }
+
+    @Test func finThenResetFromTheServerIsRSTR() {
+        var c = RawConversation()
+        c.handshake()
+        c.send(fromClient: true, RawConversation.psh | RawConversation.ack, payload: 41)
+        c.send(fromClient: false, RawConversation.fin | RawConversation.ack)
+        c.send(fromClient: false, RawConversation.rst | RawConversation.ack)
+        for snap in [0, 34, 40, 54] {
+            guard let f = c.flows(snap: snap).first else { Issue.record("no flow at snap \(snap)"); continue }
+            #expect(f["conn_state"]?.stringValue == "RSTR", "snap \(snap)")
+            #expect(f["outcome"]?.stringValue == "reset", "snap \(snap)")
+            #expect(f.at("reset.attribution")?.stringValue != "client", "snap \(snap)")
+        }
+    }
+
+    /// Zeek keeps SF when both sides had sent FIN before the RST (UpdateClosedState: peer CLOSED).
+    @Test func resetAfterBothFINsStaysSF() {
+        var c = RawConversation()
+        c.handshake()
+        c.send(fromClient: true, RawConversation.fin | RawConversation.ack)
+        c.send(fromClient: false, RawConversation.fin | RawConversation.ack)
+        c.send(fromClient: true, RawConversation.rst | RawConversation.ack)
+        guard let f = c.flows().first else { Issue.record("no flow"); return }
+        #expect(f["conn_state"]?.stringValue == "SF")
+    }
+
+    /// A capture that ends while the client still retransmits an unanswered SYN (a DROP): timeout, with the
+    /// time waited in the diagnosis.
+    @Test func retransmittedSYNAtTheEndIsTimeout() {
+        var c = RawConversation()
+        c.send(fromClient: true, RawConversation.syn)
+        let isn = c.clientSeq &- 1
+        for wait in [1, 2, 4] as [Int64] {
+            c.clientSeq = isn
+            c.send(fromClient: true, RawConversation.syn, advance: wait * 1_000_000_000)
+        }
+        for snap in [0, 34, 40, 54] {
+            guard let f = c.flows(snap: snap).first else { Issue.record("no flow at snap \(snap)"); continue }
+            #expect(f["outcome"]?.stringValue == "timeout", "snap \(snap)")
+            #expect(f["conn_state"]?.stringValue == "S0", "snap \(snap)")
+            #expect(f.at("packets.client")?.intValue == 4, "snap \(snap)")
+            let summary = f.at("diagnosis.summary")?.stringValue ?? ""
+            #expect(summary.contains("4 SYN(s) over 7.0"), "snap \(snap): \(summary)")
+        }
+    }
+}
