@@ -116,6 +116,8 @@ struct FlowState: Sendable {
     /// Per direction: a segment's payload was cut, so the SSH decoder was given nothing from that point
     /// on (what it decoded before stands; what came after is unknown, not absent).
     var transportCut: (Bool, Bool) = (false, false)
+    /// Per direction, the SSH-2 packet headers read from cut segments (how far the exchange went).
+    var cutHeaders: (CutPacketHeaders, CutPacketHeaders) = (CutPacketHeaders(), CutPacketHeaders())
     /// The originator's last SYN: what an ICMP error whose quote was cut can still be matched on.
     var lastSYN = SYNFacts()
     var finTime: Int64? = nil
@@ -131,6 +133,16 @@ struct FlowState: Sendable {
     static let placeholder = FlowState(originatorIsLow: true, time: 0, sequence: 0, status: .notSSH)
 
     var isReported: Bool { status != .notSSH && status != .unknown }
+
+    /// The furthest phase the captured bytes of a cut flow show (RFC 4253 order, the SSH decoder's rules):
+    /// an identification line's start, a KEXINIT header, NEWKEYS both ways or one way followed by more bytes.
+    var cutPhase: SSHPhaseCode {
+        if newKeys.0 && newKeys.1 { return .encrypted }
+        if (newKeys.0 && postNewKeysBytes.0 > 0) || (newKeys.1 && postNewKeysBytes.1 > 0) { return .encrypted }
+        if cutHeaders.0.sawKexInit || cutHeaders.1.sawKexInit { return .kex }
+        if cutHeaders.0.sawVersion || cutHeaders.1.sawVersion { return .version }
+        return .tcp
+    }
 }
 
 /// IP facts of a SYN that an ICMP error quotes (RFC 792: the offending datagram's IP header first).

@@ -114,9 +114,12 @@ extension FlowState {
                 self.transportCut.1 = true
             }
         }
+        let cut = direction == .originator ? self.transportCut.0 : self.transportCut.1
         if segment.payload.count > 0 && self.status != .notSSH {
-            let cut = direction == .originator ? self.transportCut.0 : self.transportCut.1
             learned = feedTransport(direction: direction, segment, bytes, cut: cut, stats: &stats, kexCheckCache: kexCheckCache)
+        }
+        if cut && payloadLength > 0 && self.status != .notSSH {
+            readCutHeaders(direction: direction, segment, bytes, payloadLength: payloadLength)
         }
 
         // The report is scheduled once the connection is over.
@@ -266,6 +269,27 @@ extension FlowState {
         }
     }
 
+
+    /// A segment of a direction whose payload the snap length cut: the SSH-2 packet headers it shows
+    /// (`CutPacketHeaders`); NEWKEYS read there starts the after-NEWKEYS size counts, as the decoder's would.
+    mutating func readCutHeaders(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int) {
+        let range = segment.payload
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let payload = bytes.extracting(range)
+        let side: SSHSide = direction == .originator ? .originator : .responder
+        let boundary = self.transport?.packetBoundary(side)
+        // The endpoint has counted this segment already: its first payload when nothing came before.
+        let firstPayload = self.tcp[direction].payloadBytes == payloadLength
+        var seq = segment.tcp.seq
+        if segment.tcp.flags.contains(.syn) { seq = seq &+ 1 }
+        if direction == .originator {
+            self.cutHeaders.0.read(seq: seq, payload: payload, wireLength: payloadLength, boundary: boundary, firstPayload: firstPayload)
+            if self.cutHeaders.0.sawNewKeys { self.newKeys.0 = true }
+        } else {
+            self.cutHeaders.1.read(seq: seq, payload: payload, wireLength: payloadLength, boundary: boundary, firstPayload: firstPayload)
+            if self.cutHeaders.1.sawNewKeys { self.newKeys.1 = true }
+        }
+    }
 
     /// The captured bytes (fewer than 4) are how "SSH-" begins.
     static func isPrefixOfSSHDash(_ payload: Span<UInt8>) -> Bool {

@@ -270,8 +270,15 @@ struct RecordBuilder {
     }
 
     func phase(_ summary: SSHSummary?) -> Phase {
-        guard let summary else { return .tcp }
-        switch summary.phase {
+        var code = summary?.phase ?? .tcp
+        let cut = state.uncapturedPayload.0 > 0 || state.uncapturedPayload.1 > 0
+        if cut {
+            // Payload cut by the snap length: the decoder stopped at the cut, the packet headers went on.
+            code = max(code, state.cutPhase)
+            // Auth and session are told apart by the sizes after each side's NEWKEYS: both must be placed.
+            if code == .encrypted && !(state.newKeys.0 && state.newKeys.1) { return .encrypted }
+        }
+        switch code {
         case .tcp: return .tcp
         case .version: return .version
         case .kex: return .kex
