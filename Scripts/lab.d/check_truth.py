@@ -20,6 +20,8 @@ may not hold, so the truth's server ports are passed as `-p` in this mode.
 A flow may be missing only when the snap length leaves no byte of its TCP
 header (IPv6 over Ethernet below 58 bytes: 14 + 40 + the two ports); such a
 flow is counted in the table's "flows missing" column, with that reason.
+With --live, --snaplen N reads NAME.live-sN.jsonl (`sshrst capture -s N`
+during the recording, SSHRST_LIVE_SNAPLEN=N) and checks it the same way.
 --table prints one row per snap length: RSTs + ICMP errors correct |
 undetermined | wrong | flows missing (the issue 16 table).
 """
@@ -63,7 +65,7 @@ try:
             pcap = os.path.join(directory, name + ".pcap")
             tag = name if not snap else f"{name} -s {snap}"
             if live:
-                live_path = os.path.join(directory, name + ".live.jsonl")
+                live_path = os.path.join(directory, name + (f".live-s{snap}.jsonl" if snap else ".live.jsonl"))
                 text = open(live_path).read() if os.path.exists(live_path) else ""
                 run = subprocess.CompletedProcess([], 0 if text else 1, text, f"{live_path} missing or empty")
                 if not any(l.startswith('{"type":"summary"') for l in text.splitlines()):
@@ -135,6 +137,6 @@ if table:
     for snap, correct, ends, und, wrong, missing, flows in rows:
         pct = f"{100.0 * correct / ends:.1f}%" if ends else "-"
         print(f"| {'whole packets' if not snap else snap} | {correct} of {ends} ({pct}) | {und} | {wrong} | {missing} of {flows} |")
-label = "live capture" if live else ("truth" if snaplens == [0] else "truth at snap lengths " + ",".join(map(str, snaplens)))
+label = ("live capture" if live else "truth") + ("" if snaplens == [0] else " at snap lengths " + ",".join(map(str, snaplens)))
 print(f"{label}: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
