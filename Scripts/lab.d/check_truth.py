@@ -12,7 +12,8 @@ reason — never to another party. Prints one line per flow and a closing
 
 --snaplen N[,N...] first cuts every capture to N bytes per packet with
 `editcap -s N` (what `tcpdump -s N` records) and checks the cut copies against
-the same truth: every flow kept, the true outcome, never a wrong party. Only
+the same truth: every flow kept, the true outcome, never a wrong party, and no
+RST attributed to another party or more confidently than in the whole capture. Only
 the phase is relaxed: with the payload cut away the record may say less than
 the truth (an earlier phase, or `encrypted` for auth/session), never more.
 SSH on a port other than 22 is recognised by its banner, which a cut capture
@@ -56,6 +57,7 @@ def phase_ok(got, truth, cut):
 
 passed = failed = 0
 rows = []
+whole_cache = {}
 tmp = tempfile.mkdtemp(prefix="check-truth-")
 try:
     for snap in snaplens:
@@ -83,6 +85,14 @@ try:
                         ports += ["-p", str(p)]
                 run = subprocess.run([binary, "analyze", "--format", "jsonl", *ports, pcap], capture_output=True, text=True)
             flows = [json.loads(l) for l in run.stdout.splitlines() if l.startswith('{"type":"flow"')]
+            whole_flows = []
+            if snap and not live:
+                # The same capture whole: a cut copy may never be more confident, nor name another party.
+                if name not in whole_cache:
+                    w = subprocess.run([binary, "analyze", "--format", "jsonl", *ports, os.path.join(directory, name + ".pcap")],
+                                       capture_output=True, text=True)
+                    whole_cache[name] = [json.loads(l) for l in w.stdout.splitlines() if l.startswith('{"type":"flow"')]
+                whole_flows = whole_cache[name]
             if run.returncode != 0:
                 print(f"FAIL {tag}: sshrst exited {run.returncode}: {run.stderr.strip()}")
                 failed += 1
@@ -121,6 +131,14 @@ try:
                 elif f["reset"]:
                     wrong += 1
                     problems.append("a reset is reported where none was sent")
+                for w in whole_flows:
+                    if (w["client"]["port"], w["server"]["port"], w["ts"]) != (f["client"]["port"], f["server"]["port"], f["ts"]):
+                        continue
+                    for i, (rw, rc) in enumerate(zip(w["resets"], f["resets"])):
+                        if rc["attribution"] not in (rw["attribution"], "undetermined"):
+                            problems.append(f"RST {i}: {rc['attribution']} where the whole capture says {rw['attribution']}")
+                        elif rc["confidence"] > rw["confidence"]:
+                            problems.append(f"RST {i}: confidence {rc['confidence']} above the whole capture's {rw['confidence']}")
                 status = "ok  " if not problems else "FAIL"
                 print(f"{status} {label}: outcome {f['outcome']}, phase {f['phase']}, sent by {t.get('reset_by')}, "
                       f"attributed {got}{' ' + str((f['reset'] or {}).get('confidence')) if f['reset'] else ''}"
