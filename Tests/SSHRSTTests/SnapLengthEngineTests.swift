@@ -168,3 +168,59 @@ struct RawConversation {
         }
     }
 }
+
+/// ICMP errors whose quote the snap length cut (raw IPv4: 20 + 8 + the quoted bytes).
+@Suite struct CutICMPQuoteTests {
+    /// A port unreachable from 203.0.113.10 to the client quoting the first 28 bytes of `syn`.
+    static func portUnreachable(quoting syn: [UInt8]) -> [UInt8] {
+        let quote = Array(syn.prefix(28))
+        let total = 20 + 8 + quote.count
+        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 1, 0, 0, 203, 0, 113, 10, 192, 0, 2, 10,
+                3, 3, 0, 0, 0, 0, 0, 0] + quote
+    }
+
+    /// Two attempts from the same client, the second refused by ICMP: whatever part of the quote survives,
+    /// the error goes to the attempt whose SYN it quotes, or to none, never to the other one.
+    static func run(snap: Int, sameID: Bool) -> [Int: String] {
+        var a = RawConversation()
+        a.send(fromClient: true, RawConversation.syn, id: 0x1111)
+        var b = RawConversation()
+        b.time = a.time
+        b.clientSeq = 777_000
+        b.send(fromClient: true, RawConversation.syn, id: sameID ? 0x1111 : 0x2222)
+        // b's SYN comes from port 40002.
+        b.frames[0].bytes[20] = 0x9c; b.frames[0].bytes[21] = 0x42
+        var frames = [(a.frames[0].time, a.frames[0].bytes), (b.frames[0].time + 1_000, b.frames[0].bytes)]
+        frames.append((b.frames[0].time + 2_000_000, portUnreachable(quoting: b.frames[0].bytes)))
+        var records: [JSON] = []
+        let analyzer = Analyzer(configuration: AnalyzerConfiguration()) { records.append($0) }
+        for (time, whole) in frames {
+            let bytes = snap > 0 ? Array(whole.prefix(snap)) : whole
+            analyzer.ingest(Frame(time: time, capturedLength: bytes.count, wireLength: whole.count, linkType: .raw), bytes.span)
+        }
+        _ = analyzer.finish()
+        var outcome: [Int: String] = [:]
+        for r in records where r["type"]?.stringValue == "flow" {
+            outcome[r.at("client.port")?.intValue ?? 0] = r["outcome"]?.stringValue
+        }
+        return outcome
+    }
+
+    @Test func tiedToTheSYNItQuotes() {
+        // Whole quote, ports cut (source and destination addresses left), addresses cut (IP ID left).
+        for snap in [0, 56, 50, 46, 40, 38, 37] {
+            let o = Self.run(snap: snap, sameID: false)
+            #expect(o[40001] == "timeout", "snap \(snap)")
+            // Below 10 quoted bytes (37) the quote's protocol is not captured: not tied.
+            #expect(o[40002] == (snap == 37 ? "timeout" : "refused"), "snap \(snap)")
+        }
+    }
+
+    @Test func ambiguousQuoteIsNotTied() {
+        // Both SYNs carry the same IP ID: with only the ID captured the error cannot be placed.
+        let o = Self.run(snap: 40, sameID: true)
+        #expect(o[40001] == "timeout" && o[40002] == "timeout")
+        // With the quoted ports captured it can.
+        #expect(Self.run(snap: 0, sameID: true)[40002] == "refused")
+    }
+}
