@@ -106,6 +106,26 @@ struct RawConversation {
         #expect(c.flows(snap: 33).isEmpty)
     }
 
+    /// The in-window rules need the receiver's window: with it cut away (header cut before byte 16, or a
+    /// SYN cut inside its options so the window scale is unknown) the RST's seq status is `unknown`, never
+    /// `in_window` or `out_of_window` on a guessed window.
+    @Test func windowNotCapturedMakesSeqStatusUnknown() {
+        var c = RawConversation()
+        c.handshake()
+        c.send(fromClient: false, RawConversation.psh | RawConversation.ack, payload: 100)
+        c.send(fromClient: true, RawConversation.ack)
+        // A RST claiming the server, 100 bytes past what the client expects: inside its window, not exact.
+        c.serverSeq &+= 100
+        c.send(fromClient: false, RawConversation.rst, id: 0)
+        #expect(c.flows().first?.at("reset.seq_status")?.stringValue == "in_window")
+        // Raw IPv4, TCP at 20: 34 and 35 leave no window; 36 leaves the window but the SYNs' options (wscale)
+        // are cut until 20 + 40.
+        for snap in [34, 35, 36, 48, 59] {
+            #expect(c.flows(snap: snap).first?.at("reset.seq_status")?.stringValue == "unknown", "snap \(snap)")
+        }
+        #expect(c.flows(snap: 60).first?.at("reset.seq_status")?.stringValue == "in_window")
+    }
+
     /// Zeek's UpdateClosedState: a RST after the same side's FIN, while the peer has not closed, resets that
     /// side (RSTO / RSTR, not SF).
     @Test func finThenResetFromTheClientIsRSTO() {
