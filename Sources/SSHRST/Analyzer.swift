@@ -132,10 +132,11 @@ public final class Analyzer {
     /// agreeing with every quoted field that was captured (addresses, IPv4 ID or IPv6 flow label, TCP
     /// length). None when no SYN or more than one fits: a guess would tie the error to the wrong flow.
     func flowForCutQuote(_ error: ICMPError, at time: Int64) -> Int? {
-        // Something that tells one SYN from another must have been captured.
-        let distinguishing = error.quotedSourceKnown || error.quotedIPID != nil
-            || (error.quotedFlowLabel.map { $0 != 0 } ?? false)
-        guard distinguishing else { return nil }
+        // Something that tells this attempt from one the capture does not show (another port, filtered
+        // out) must have been captured: the quoted server address, a non-zero IPv4 ID or IPv6 flow label
+        // (an ID of 0, sent by stacks that zero it under DF, tells nothing), or the error comes from the
+        // server itself.
+        let quoteTells = error.quotedDestinationKnown || (error.quotedIPID ?? 0) != 0 || (error.quotedFlowLabel ?? 0) != 0
         var found: Int? = nil
         for entry in recentSYNs {
             guard table.isLive(entry.slot), table.generation(at: entry.slot) == entry.generation else { continue }
@@ -148,6 +149,7 @@ public final class Analyzer {
             let server = state.originatorIsLow ? key.highAddress : key.lowAddress
             let syn = state.lastSYN
             guard error.ip.destination == client, error.ip.isIPv6 == client.isIPv6 else { continue }
+            guard quoteTells || error.ip.source == server else { continue }
             guard time >= syn.time, time &- syn.time <= Analyzer.icmpAnswerWindow else { continue }
             if error.quotedSourceKnown && error.quotedSource != client { continue }
             if error.quotedDestinationKnown && error.quotedDestination != server { continue }

@@ -192,26 +192,26 @@ struct RawConversation {
 /// ICMP errors whose quote the snap length cut (raw IPv4: 20 + 8 + the quoted bytes).
 @Suite struct CutICMPQuoteTests {
     /// A port unreachable from 203.0.113.10 to the client quoting the first 28 bytes of `syn`.
-    static func portUnreachable(quoting syn: [UInt8]) -> [UInt8] {
+    static func portUnreachable(quoting syn: [UInt8], from source: [UInt8] = [203, 0, 113, 10]) -> [UInt8] {
         let quote = Array(syn.prefix(28))
         let total = 20 + 8 + quote.count
-        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 1, 0, 0, 203, 0, 113, 10, 192, 0, 2, 10,
+        return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, 64, 1, 0, 0] + source + [192, 0, 2, 10,
                 3, 3, 0, 0, 0, 0, 0, 0] + quote
     }
 
     /// Two attempts from the same client, the second refused by ICMP: whatever part of the quote survives,
     /// the error goes to the attempt whose SYN it quotes, or to none, never to the other one.
-    static func run(snap: Int, sameID: Bool) -> [Int: String] {
+    static func run(snap: Int, sameID: Bool, secondID: UInt16 = 0x2222, icmpFrom: [UInt8] = [203, 0, 113, 10]) -> [Int: String] {
         var a = RawConversation()
         a.send(fromClient: true, RawConversation.syn, id: 0x1111)
         var b = RawConversation()
         b.time = a.time
         b.clientSeq = 777_000
-        b.send(fromClient: true, RawConversation.syn, id: sameID ? 0x1111 : 0x2222)
+        b.send(fromClient: true, RawConversation.syn, id: sameID ? 0x1111 : secondID)
         // b's SYN comes from port 40002.
         b.frames[0].bytes[20] = 0x9c; b.frames[0].bytes[21] = 0x42
         var frames = [(a.frames[0].time, a.frames[0].bytes), (b.frames[0].time + 1_000, b.frames[0].bytes)]
-        frames.append((b.frames[0].time + 2_000_000, portUnreachable(quoting: b.frames[0].bytes)))
+        frames.append((b.frames[0].time + 2_000_000, portUnreachable(quoting: b.frames[0].bytes, from: icmpFrom)))
         var records: [JSON] = []
         let analyzer = Analyzer(configuration: AnalyzerConfiguration()) { records.append($0) }
         for (time, whole) in frames {
@@ -234,6 +234,17 @@ struct RawConversation {
             // Below 10 quoted bytes (37) the quote's protocol is not captured: not tied.
             #expect(o[40002] == (snap == 37 ? "timeout" : "refused"), "snap \(snap)")
         }
+    }
+
+    /// A SYN with IP ID 0 (DF stacks that zero it): with only the ID left of the quote, the error is tied
+    /// only when it comes from the server's own address; from a router it could be about an attempt the
+    /// capture does not show.
+    @Test func zeroIDNeedsTheServersOwnError() {
+        #expect(Self.run(snap: 40, sameID: false, secondID: 0)[40002] == "refused")
+        #expect(Self.run(snap: 40, sameID: false, secondID: 0, icmpFrom: [198, 51, 100, 1])[40002] == "timeout")
+        // The quoted server address (snap 50) or a non-zero ID tells it apart, from any sender.
+        #expect(Self.run(snap: 50, sameID: false, secondID: 0, icmpFrom: [198, 51, 100, 1])[40002] == "refused")
+        #expect(Self.run(snap: 40, sameID: false, icmpFrom: [198, 51, 100, 1])[40002] == "refused")
     }
 
     @Test func ambiguousQuoteIsNotTied() {
