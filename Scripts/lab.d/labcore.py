@@ -304,6 +304,21 @@ class Capture:
             wait_for(lambda: "listening on" in read(self.live_err) or self.live.poll() is not None, 10, "sshrst capture to start")
             if self.live.poll() is not None:
                 raise LabError(f"sshrst capture failed: {read(self.live_err)}")
+            # SSHRST_LIVE_SNAPLEN=N: a second `sshrst capture -s N` on the same interface (headers only),
+            # streaming to NAME.live-sN.jsonl and writing the packets it read to NAME.live-sN.pcap: the live
+            # path must give what `analyze` gives for the same packets.
+            snap = os.environ.get("SSHRST_LIVE_SNAPLEN")
+            self.live_snap = None
+            if snap:
+                self.live_snap_err = lab.path(f"sshrst-live-s{snap}-{role}-{iface}.err")
+                self.live_snap = lab.spawn(role, [live_bin, "capture", "-i", iface, "-s", snap, "--format", "jsonl",
+                                                  "-o", self.live_out[:-len(".live.jsonl")] + f".live-s{snap}.jsonl",
+                                                  "-w", self.live_out[:-len(".live.jsonl")] + f".live-s{snap}.pcap"],
+                                           stderr=open(self.live_snap_err, "w"))
+                wait_for(lambda: "listening on" in read(self.live_snap_err) or self.live_snap.poll() is not None, 10,
+                         "sshrst capture -s to start")
+                if self.live_snap.poll() is not None:
+                    raise LabError(f"sshrst capture -s {snap} failed: {read(self.live_snap_err)}")
         time.sleep(0.2)
 
     def stop(self):
@@ -322,6 +337,12 @@ class Capture:
                 self.live.wait(timeout=10)
             if self.live.returncode != 0:
                 raise LabError(f"sshrst capture exited {self.live.returncode}: {read(self.live_err)}")
+            if self.live_snap is not None:
+                if self.live_snap.poll() is None:
+                    os.kill(self.live_snap.pid, signal.SIGINT)
+                    self.live_snap.wait(timeout=10)
+                if self.live_snap.returncode != 0:
+                    raise LabError(f"sshrst capture -s exited {self.live_snap.returncode}: {read(self.live_snap_err)}")
         if not os.path.exists(self.out) or os.path.getsize(self.out) < 24:
             raise LabError(f"capture {self.out} missing/empty: {read(self.err)}")
 

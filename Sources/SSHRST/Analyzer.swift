@@ -36,6 +36,13 @@ public final class Analyzer {
     let kexCheckCache = KexInitCheckCache()
     /// Where a frame that is not a TCP segment is dissected to (a property: not re-initialised per packet).
     var nonTCP = Dissection.skipped(.notIP)
+    /// The flows of the last `recentSYNCapacity` SYNs (slot, generation), a ring: where an ICMP error whose
+    /// quote the snap length cut is looked for. Allocated once.
+    var recentSYNs = [(slot: Int, generation: UInt32)](repeating: (-1, 0), count: Analyzer.recentSYNCapacity)
+    var recentSYNNext = 0
+    static let recentSYNCapacity = 64
+    /// An ICMP error answers a SYN within this long (a round trip, with room for slow paths).
+    static let icmpAnswerWindow: Int64 = 5_000_000_000
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
 
@@ -110,6 +117,49 @@ public final class Analyzer {
             kexCheckCache: kexCheckCache)
         if result.learnedBanner { learnSSHEndpoint(s) }
         if let deadline = result.deadline { schedule(s, deadline: deadline) }
+        if tcp.flags.contains(.syn), !tcp.flags.contains(.ack), !tcp.flags.contains(.rst) {
+            // Only an attempt's SYNs: what a cut ICMP quote can be matched against.
+            table.records[s].lastSYN = SYNFacts(
+                time: time, ipID: segment.ip.ipID, flowLabel: segment.ip.flowLabel,
+                tcpLength: max(0, segment.ip.datagramEnd &- segment.ip.payloadOffset))
+            recentSYNs[recentSYNNext] = (s, table.generation(at: s))
+            recentSYNNext = recentSYNNext &+ 1 == Analyzer.recentSYNCapacity ? 0 : recentSYNNext &+ 1
+        }
+    }
+
+    /// The flow an ICMP error with a cut quote answers: the one unanswered SYN, among the last
+    /// `recentSYNCapacity`, sent by the error's addressee within `icmpAnswerWindow` before it and
+    /// agreeing with every quoted field that was captured (addresses, IPv4 ID or IPv6 flow label, TCP
+    /// length). None when no SYN or more than one fits: a guess would tie the error to the wrong flow.
+    func flowForCutQuote(_ error: ICMPError, at time: Int64) -> Int? {
+        // Something that tells this attempt from one the capture does not show (another port, filtered
+        // out) must have been captured: the quoted server address, a non-zero IPv4 ID or IPv6 flow label
+        // (an ID of 0, sent by stacks that zero it under DF, tells nothing), or the error comes from the
+        // server itself.
+        let quoteTells = error.quotedDestinationKnown || (error.quotedIPID ?? 0) != 0 || (error.quotedFlowLabel ?? 0) != 0
+        var found: Int? = nil
+        for entry in recentSYNs {
+            guard table.isLive(entry.slot), table.generation(at: entry.slot) == entry.generation else { continue }
+            if found == entry.slot { continue }
+            let state = table.records[entry.slot]
+            guard state.synAckTime == nil, state.tcp.originator.state == .synSent, state.tcp.responder.packets == 0
+            else { continue }
+            let key = table.key(at: entry.slot)
+            let client = state.originatorIsLow ? key.lowAddress : key.highAddress
+            let server = state.originatorIsLow ? key.highAddress : key.lowAddress
+            let syn = state.lastSYN
+            guard error.ip.destination == client, error.ip.isIPv6 == client.isIPv6 else { continue }
+            guard quoteTells || error.ip.source == server else { continue }
+            guard time >= syn.time, time &- syn.time <= Analyzer.icmpAnswerWindow else { continue }
+            if error.quotedSourceKnown && error.quotedSource != client { continue }
+            if error.quotedDestinationKnown && error.quotedDestination != server { continue }
+            if let id = error.quotedIPID, id != syn.ipID { continue }
+            if let label = error.quotedFlowLabel, label != syn.flowLabel { continue }
+            if let length = error.quotedTCPLength, length != syn.tcpLength { continue }
+            if found != nil { return nil }  // two attempts fit: ambiguous
+            found = entry.slot
+        }
+        return found
     }
 
     func createFlow(_ key: FlowKey, _ segment: TCPSegment, sourceIsLow: Bool, at time: Int64) -> Int {
@@ -143,10 +193,18 @@ public final class Analyzer {
     }
 
     func handle(_ error: ICMPError, at time: Int64) {
-        let (key, _) = FlowKey.make(
-            source: error.quotedSource, sourcePort: error.quotedSourcePort,
-            destination: error.quotedDestination, destinationPort: error.quotedDestinationPort)
-        guard let s = table.find(key) else { return }
+        let s: Int
+        if error.quoteComplete {
+            let (key, _) = FlowKey.make(
+                source: error.quotedSource, sourcePort: error.quotedSourcePort,
+                destination: error.quotedDestination, destinationPort: error.quotedDestinationPort)
+            guard let found = table.find(key) else { return }
+            s = found
+        } else {
+            guard let found = flowForCutQuote(error, at: time) else { return }
+            s = found
+            table.records[s].anomalies.insert(.icmpQuoteCut)
+        }
         stats.icmpErrorsMatched &+= 1
         if table.records[s].icmp.count >= FlowState.maximumICMP {
             table.records[s].anomalies.insert(.icmpLimited)

@@ -30,6 +30,8 @@ struct FlowAnomaly: OptionSet, Sendable {
     static let partialConnection = FlowAnomaly(rawValue: 1 << 9)
     static let rstStorm = FlowAnomaly(rawValue: 1 << 10)
     static let tcpOptionsMalformed = FlowAnomaly(rawValue: 1 << 11)
+    /// An ICMP error whose quote the snap length cut was tied to this flow by the SYN it answers.
+    static let icmpQuoteCut = FlowAnomaly(rawValue: 1 << 12)
 
     static let names: [(FlowAnomaly, String)] = [
         (.truncatedBySnaplen, "truncated_by_snaplen"),
@@ -44,6 +46,7 @@ struct FlowAnomaly: OptionSet, Sendable {
         (.partialConnection, "partial_connection"),
         (.rstStorm, "rst_storm"),
         (.tcpOptionsMalformed, "tcp_options_malformed"),
+        (.icmpQuoteCut, "icmp_quote_not_captured"),
     ]
 }
 
@@ -109,6 +112,16 @@ struct FlowState: Sendable {
     var postNewKeysMaxSegment: (Int, Int) = (0, 0)
     var postNewKeysBytes: (Int, Int) = (0, 0)
     var firstFIN: Direction? = nil
+    /// Payload bytes per direction (originator, responder) that the snap length cut away: the IP length
+    /// fields count them, the capture does not hold them.
+    var uncapturedPayload: (Int, Int) = (0, 0)
+    /// Per direction: a segment's payload was cut, so the SSH decoder was given nothing from that point
+    /// on (what it decoded before stands; what came after is unknown, not absent).
+    var transportCut: (Bool, Bool) = (false, false)
+    /// Per direction, the SSH-2 packet headers read from cut segments (how far the exchange went).
+    var cutHeaders: (CutPacketHeaders, CutPacketHeaders) = (CutPacketHeaders(), CutPacketHeaders())
+    /// The originator's last SYN: what an ICMP error whose quote was cut can still be matched on.
+    var lastSYN = SYNFacts()
     var finTime: Int64? = nil
 
     init(originatorIsLow: Bool, time: Int64, sequence: UInt64, status: SSHStatus) {
@@ -122,4 +135,23 @@ struct FlowState: Sendable {
     static let placeholder = FlowState(originatorIsLow: true, time: 0, sequence: 0, status: .notSSH)
 
     var isReported: Bool { status != .notSSH && status != .unknown }
+
+    /// The furthest phase the captured bytes of a cut flow show (RFC 4253 order, the SSH decoder's rules):
+    /// an identification line's start, a KEXINIT header, NEWKEYS both ways or one way followed by more bytes.
+    var cutPhase: SSHPhaseCode {
+        if newKeys.0 && newKeys.1 { return .encrypted }
+        if (newKeys.0 && postNewKeysBytes.0 > 0) || (newKeys.1 && postNewKeysBytes.1 > 0) { return .encrypted }
+        if cutHeaders.0.sawKexInit || cutHeaders.1.sawKexInit { return .kex }
+        if cutHeaders.0.sawVersion || cutHeaders.1.sawVersion { return .version }
+        return .tcp
+    }
+}
+
+/// IP facts of a SYN that an ICMP error quotes (RFC 792: the offending datagram's IP header first).
+struct SYNFacts: Sendable {
+    var time: Int64 = 0
+    var ipID: UInt16 = 0
+    var flowLabel: UInt32 = 0
+    /// TCP header + payload length by the IP length field.
+    var tcpLength = 0
 }

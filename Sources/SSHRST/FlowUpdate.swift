@@ -103,8 +103,23 @@ extension FlowState {
                 self.postNewKeysMaxSegment.1 = max(self.postNewKeysMaxSegment.1, payloadLength)
             }
         }
+        // The snap length cut this segment's payload: the bytes the IP length counts are not all here.
+        let missing = payloadLength &- segment.payload.count
+        if missing > 0 {
+            if direction == .originator {
+                self.uncapturedPayload.0 &+= missing
+                self.transportCut.0 = true
+            } else {
+                self.uncapturedPayload.1 &+= missing
+                self.transportCut.1 = true
+            }
+        }
+        let cut = direction == .originator ? self.transportCut.0 : self.transportCut.1
         if segment.payload.count > 0 && self.status != .notSSH {
-            learned = feedTransport(direction: direction, segment, bytes, stats: &stats, kexCheckCache: kexCheckCache)
+            learned = feedTransport(direction: direction, segment, bytes, cut: cut, stats: &stats, kexCheckCache: kexCheckCache)
+        }
+        if cut && payloadLength > 0 && self.status != .notSSH {
+            readCutHeaders(direction: direction, segment, bytes, payloadLength: payloadLength)
         }
 
         // The report is scheduled once the connection is over.
@@ -119,7 +134,11 @@ extension FlowState {
     }
 
     /// Feeds the payload to the SSH decoder; true when SSH was just recognised by its banner.
-    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, stats: inout DecodeStats, kexCheckCache: KexInitCheckCache? = nil) -> Bool {
+    ///
+    /// `cut`: this direction has lost payload bytes to the snap length (this segment or an earlier one). The
+    /// captured bytes may still show an identification line's start, but the decoder is given nothing: it
+    /// would take the hole for a gap in the stream, and a message cut short for a malformed one.
+    mutating func feedTransport(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, cut: Bool = false, stats: inout DecodeStats, kexCheckCache: KexInitCheckCache? = nil) -> Bool {
         var learned = false
         let range = segment.payload
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
@@ -129,12 +148,18 @@ extension FlowState {
             if payload.count >= 4, payload[0] == 0x53, payload[1] == 0x53, payload[2] == 0x48, payload[3] == 0x2d {
                 self.status = .banner
                 learned = true
+            } else if cut && payload.count < 4 && segment.payloadWireLength > payload.count
+                && FlowState.isPrefixOfSSHDash(payload)
+            {
+                // "SS" cut by the snap length: not evidence of another protocol; still undecided.
+                return false
             } else {
                 self.status = .notSSH
                 stats.nonSSHFlows &+= 1
                 return false
             }
         }
+        if cut { return learned }
         if self.transport == nil {
             var session = SSHTransportSession(kexCheckCache: kexCheckCache)
             if let isn = self.tcp.originator.isn { session.setStart(.originator, sequence: isn &+ 1) }
@@ -272,4 +297,34 @@ extension FlowState {
         }
     }
 
+
+    /// A segment of a direction whose payload the snap length cut: the SSH-2 packet headers it shows
+    /// (`CutPacketHeaders`); NEWKEYS read there starts the after-NEWKEYS size counts, as the decoder's would.
+    mutating func readCutHeaders(direction: Direction, _ segment: TCPSegment, _ bytes: Span<UInt8>, payloadLength: Int) {
+        let range = segment.payload
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let payload = bytes.extracting(range)
+        let side: SSHSide = direction == .originator ? .originator : .responder
+        let boundary = self.transport?.packetBoundary(side)
+        // The endpoint has counted this segment already: its first payload when nothing came before.
+        let firstPayload = self.tcp[direction].payloadBytes == payloadLength
+        var seq = segment.tcp.seq
+        if segment.tcp.flags.contains(.syn) { seq = seq &+ 1 }
+        if direction == .originator {
+            self.cutHeaders.0.read(seq: seq, payload: payload, wireLength: payloadLength, boundary: boundary, firstPayload: firstPayload)
+            if self.cutHeaders.0.sawNewKeys { self.newKeys.0 = true }
+        } else {
+            self.cutHeaders.1.read(seq: seq, payload: payload, wireLength: payloadLength, boundary: boundary, firstPayload: firstPayload)
+            if self.cutHeaders.1.sawNewKeys { self.newKeys.1 = true }
+        }
+    }
+
+    /// The captured bytes (fewer than 4) are how "SSH-" begins.
+    static func isPrefixOfSSHDash(_ payload: Span<UInt8>) -> Bool {
+        let dash: (UInt8, UInt8, UInt8) = (0x53, 0x53, 0x48)
+        if payload.count > 0, payload[0] != dash.0 { return false }
+        if payload.count > 1, payload[1] != dash.1 { return false }
+        if payload.count > 2, payload[2] != dash.2 { return false }
+        return true
+    }
 }

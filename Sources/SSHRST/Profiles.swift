@@ -19,7 +19,7 @@ extension SideProfile {
             isn: e.isn,
             nextSeq: e.hasSeq ? e.lastSeq : nil,
             lastAck: e.lastAck,
-            window: e.hasSeq ? e.window : nil,
+            window: e.hasSeq && !e.windowUnknown ? e.window : nil,
             sentFIN: e.finCount > 0,
             payloadBytes: e.payloadBytes,
             stableFlowLabel: e.flowLabelChanges == 0 ? e.flowLabelLast : nil,

@@ -189,6 +189,8 @@ struct RecordBuilder {
                 context.stalledQuietNs = quiet
             }
         }
+        let uncaptured = state.uncapturedPayload
+        context.payloadNotCaptured = uncaptured.0 > 0 || uncaptured.1 > 0
         let diagnosis = diagnose(context)
 
         // The record, written straight to its JSON text (same bytes as the tree of earlier versions).
@@ -210,6 +212,12 @@ struct RecordBuilder {
         w.key("outcome"); w.string(outcome.rawValue)
         w.key("phase"); w.string(phase.rawValue)
         w.key("ssh"); writeSSH(&w, summary)
+        if uncaptured.0 > 0 || uncaptured.1 > 0 {
+            // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
+            // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
+            w.key("payload_not_captured"); w.beginObject()
+            w.key("client"); w.int(uncaptured.0); w.key("server"); w.int(uncaptured.1); w.endObject()
+        }
         w.key("resets"); w.beginArray(); for entry in resetEntries { w.value(entry) }; w.endArray()
         w.key("reset"); w.value(terminating.map { resetEntries[$0] } ?? .null)
         w.key("icmp"); w.beginArray(); for (i, o) in state.icmp.enumerated() { w.value(icmpJSON(o, icmpReports[i])) }; w.endArray()
@@ -262,8 +270,15 @@ struct RecordBuilder {
     }
 
     func phase(_ summary: SSHSummary?) -> Phase {
-        guard let summary else { return .tcp }
-        switch summary.phase {
+        var code = summary?.phase ?? .tcp
+        let cut = state.uncapturedPayload.0 > 0 || state.uncapturedPayload.1 > 0
+        if cut {
+            // Payload cut by the snap length: the decoder stopped at the cut, the packet headers went on.
+            code = max(code, state.cutPhase)
+            // Auth and session are told apart by the sizes after each side's NEWKEYS: both must be placed.
+            if code == .encrypted && !(state.newKeys.0 && state.newKeys.1) { return .encrypted }
+        }
+        switch code {
         case .tcp: return .tcp
         case .version: return .version
         case .kex: return .kex

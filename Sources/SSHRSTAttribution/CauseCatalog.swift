@@ -126,6 +126,11 @@ public enum CauseCatalog {
                 id: id, title: "Not SSH: the client spoke another protocol",
                 signature: "The client's first bytes on the SSH port are not an SSH identification line (HTTP, TLS, a probe); sshd sends its banner and closes or resets.",
                 detectable: "Fully from packets (the client's first bytes); which program sent them is not.")
+        case .payloadNotCaptured:
+            return CauseInfo(
+                id: id, title: "Payload not captured (headers only)",
+                signature: "The snap length cut the TCP payload (tcpdump -s 68/96/128): the IP length counts bytes the capture does not hold, so the SSH exchange is unreadable.",
+                detectable: "The TCP outcome, RST attribution and ICMP errors; not the SSH phase-based cause (banner, KEX, auth), which abstains.")
         case .unexplainedReset:
             return CauseInfo(
                 id: id, title: "Reset, sender undetermined",

@@ -60,6 +60,9 @@ public struct DiagnosisContext: Sendable {
     public var stalledSide: Side? = nil
     public var stalledRetransmissions: Int = 0
     public var stalledQuietNs: Int64 = 0
+    /// The snap length cut payload bytes of this flow: the SSH exchange was not (all) captured, so the
+    /// phase is a lower bound and no SSH message's absence is known.
+    public var payloadNotCaptured: Bool = false
 
     public init(
         outcome: Outcome, phase: Phase, terminatingVerdict: Verdict? = nil, terminatingReset: ResetPacket? = nil,
@@ -132,6 +135,7 @@ public enum CauseID: String, CaseIterable, Sendable {
     case unexplainedReset = "unexplained_reset"
     case protocolMismatch = "protocol_mismatch"
     case peerUnresponsive = "peer_unresponsive"
+    case payloadNotCaptured = "payload_not_captured"
 }
 
 /// Strings sshd writes instead of its banner when it drops a connection (sshd.c drop_connection).
@@ -146,6 +150,28 @@ public enum LoginGrace {
 /// Diagnoses one flow. Order of questions: still open → unanswered → refused → pre-banner drop/ban → reset
 /// (by who sent it, then phase) → orderly close (by phase). Where packets cannot tell, the summary says so.
 public func diagnose(_ c: DiagnosisContext) -> Diagnosis {
+    let d = diagnoseCaptured(c)
+    guard c.payloadNotCaptured else { return d }
+    // Payload cut by the snap length: a cause that rests on SSH bytes (a banner, KEXINIT or NEWKEYS not
+    // seen, the phase a FIN or RST came in) may rest on bytes that were sent but not captured. Those
+    // causes abstain; the TCP-level ones (refused, timeout, who sent a RST, a stalled side) stand.
+    switch d.cause {
+    case .droppedBeforeBanner, .resetDuringKex, .kexAlgorithmMismatch, .loginGraceTimeout, .cleanClose,
+        .closedDuringKex, .closedDuringAuth, .protocolMismatch, .sshDisconnect:
+        let how: String
+        switch c.outcome {
+        case .reset:
+            how = "was reset (\(c.terminatingVerdict.map { "sent by the \($0.attribution.rawValue), confidence \(Fmt.score($0.confidence))" } ?? "sender undetermined"))"
+        case .closed: how = "was closed with FIN (first from the \(c.firstFINFrom?.rawValue ?? "unknown side"))"
+        default: how = "ended \(c.outcome.rawValue)"
+        }
+        return make(.payloadNotCaptured, "The connection \(how), but the capture holds packet headers only (snap length): the SSH exchange that would say why was not captured; the phase shown (\(c.phase.rawValue)) is as far as the captured bytes go.", c)
+    default:
+        return d
+    }
+}
+
+func diagnoseCaptured(_ c: DiagnosisContext) -> Diagnosis {
     if c.clientSpokeNonSSH && (c.outcome == .reset || c.outcome == .closed) {
         let how = c.outcome == .reset
             ? "the connection was reset (\(c.terminatingVerdict.map { "sent by the \($0.attribution.rawValue), confidence \(Fmt.score($0.confidence))" } ?? "sender undetermined"))"
@@ -459,6 +485,11 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
         return [
             "Check what connects to this port: the client address and its software (a web browser, a health check, a scanner)",
             "If a proxy or load balancer health check speaks HTTP/TCP to sshd, point it at a TCP check or another port",
+        ]
+    case .payloadNotCaptured:
+        return [
+            "Capture whole packets (tcpdump -s 0, sshrst capture without -s) to read the SSH exchange",
+            "The TCP facts (outcome, who sent a RST, ICMP errors) in this record stand; only the SSH cause is unknown",
         ]
     case .unexplainedReset:
         return [

@@ -444,7 +444,7 @@ final class TraceRun {
         var out: [String] = []
         // The probe expires at this hop: it arrives with TTL 1 (a router quotes the header as it arrived).
         if e.quotedTTL != 1 { out.append("ttl: quoted \(e.quotedTTL), expected 1") }
-        if !e.ip.isIPv6, e.quotedIPID != p.sentIPID { out.append("ip_id: \(p.sentIPID) -> \(e.quotedIPID)") }
+        if !e.ip.isIPv6, let quotedID = e.quotedIPID, quotedID != p.sentIPID { out.append("ip_id: \(p.sentIPID) -> \(quotedID)") }
         if let seq = e.quotedSeq, seq != p.sentSeq {
             let offset = Int64(Int32(bitPattern: seq &- p.sentSeq))
             out.append("seq: offset \(offset > 0 ? "+" : "")\(offset)")

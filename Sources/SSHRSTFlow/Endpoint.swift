@@ -46,6 +46,11 @@ public struct Endpoint: Sendable {
     /// Non-RST packets that carried the timestamps option, and the last TSval among them.
     public var timestampPackets = 0
     public var lastTSval: UInt32? = nil
+    /// The last window is not known: its segment's header was cut before the window field, or this side's
+    /// SYN was cut inside its options, so its window scale is unknown (`tcpdump -s 54/68`).
+    public var windowUnknown = false
+    /// This side's SYN options were cut by the snap length before a window scale option was seen.
+    public var windowScaleUnknown = false
 
     // Zeek history bookkeeping.
     var histLastSYN: UInt32 = 0

@@ -76,7 +76,9 @@ public struct TCPConnection: Sendable {
         updateHistory(flags: flags, seq: seq, length: payloadLength, direction: direction)
         let delta = updateLastSeq(direction, segment: segment, payloadLength: payloadLength, at: time)
         if flags.contains(.ack) && !flags.contains(.rst) { noteAckRTT(direction, at: time) }
-        if segment.tcp.window == 0 && !flags.contains(.syn) && !flags.contains(.fin) && !flags.contains(.rst) {
+        if segment.tcp.window == 0 && segment.tcp.hasWindow && !flags.contains(.syn) && !flags.contains(.fin)
+            && !flags.contains(.rst)
+        {
             if self[direction].countZeroWindow() { addHistory(UInt8(ascii: "W"), direction) }
         }
         updateState(direction, flags: flags, seq: seq, ack: segment.tcp.ack, length: payloadLength, delta: delta)
@@ -355,13 +357,19 @@ extension Endpoint {
             if isn == nil || state == .inactive || state == .synSent {
                 isn = segment.tcp.seq
             }
-            if let scale = segment.tcp.windowScale { windowScale = scale }
+            if let scale = segment.tcp.windowScale {
+                windowScale = scale
+                windowScaleUnknown = false
+            } else if !segment.tcp.isComplete {
+                windowScaleUnknown = true  // the options were cut: a window scale may have been among them
+            }
         }
         // RFC 7323 §2.2: the window field of a SYN is never scaled.
         let shift = flags.contains(.syn) ? 0 : Int(windowScale ?? 0)
         if !flags.contains(.rst) {
             window = UInt32(segment.tcp.window) &<< UInt32(shift)
             windowField = segment.tcp.window
+            windowUnknown = !segment.tcp.hasWindow || (windowScaleUnknown && !flags.contains(.syn))
         }
     }
 

@@ -103,6 +103,10 @@ public struct TextRenderer {
         }
         let anomalies = (r["anomalies"]?.arrayValue ?? []).compactMap { $0.stringValue }
         if !anomalies.isEmpty { out += indent + "anomalies: " + anomalies.joined(separator: ", ") + "\n" }
+        if let cut = r["payload_not_captured"], !cut.isNull {
+            out += indent + "payload not captured (snap length): " + (cut["client"]?.serialized() ?? "?") + " client bytes, "
+                + (cut["server"]?.serialized() ?? "?") + " server bytes; the phase is as far as the captured bytes go\n"
+        }
         return out
     }
 

@@ -110,6 +110,8 @@ struct DirectionDecoder: Sendable {
     var kexCheckCache: KexInitCheckCache? = nil
 
     var isEncrypted: Bool { mode == .encrypted }
+    /// Between two SSH-2 binary packets with nothing buffered: the next byte starts a packet.
+    var isAtPacketBoundary: Bool { mode == .packets && framing == .ssh2 && buf.count == head }
     var isStopped: Bool { mode == .stopped }
 
     // MARK: Feeding

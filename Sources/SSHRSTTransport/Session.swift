@@ -112,6 +112,15 @@ public struct SSHTransportSession: Sendable {
         streams[side.index].setStart(sequence)
     }
 
+    /// The TCP sequence number at which `side`'s next SSH-2 binary packet starts, when its decoder stands
+    /// between packets with nothing buffered or held; nil otherwise. Where a reader of packet headers
+    /// alone (a capture cut by the snap length) can take over from the decoder.
+    public func packetBoundary(_ side: SSHSide) -> UInt32? {
+        let i = side.index
+        guard dirs[i].isAtPacketBoundary, !streams[i].hasHeldData else { return nil }
+        return streams[i].nextSequence
+    }
+
     /// One TCP segment's payload from `side`; `sequence` = TCP sequence number of its first payload byte.
     ///
     /// Bytes are delivered in order: retransmitted and overlapping bytes are dropped, out-of-order segments

@@ -26,14 +26,28 @@ public struct ICMPError: Sendable, Equatable {
     public var quotedSourcePort: UInt16
     public var quotedDestinationPort: UInt16
     public var quotedSeq: UInt32?
-    /// The quoted datagram's TTL / hop limit and IPv4 ID as the error's sender saw them (tracebox: what the path
-    /// changed on the way, e.g. a TTL rewritten, or 1 for a packet that expired there).
+    /// The quoted datagram's TTL / hop limit as the error's sender saw it (tracebox: what the path changed on the
+    /// way, e.g. a TTL rewritten, or 1 for a packet that expired there); 0 when the quote was cut. The IPv4 ID is
+    /// `quotedIPID` below.
     public var quotedTTL: UInt8 = 0
-    public var quotedIPID: UInt16 = 0
     /// The quoted TCP window and MSS option, when the error quotes that much (RFC 1812 §4.3.2.3 routers quote up to
     /// 576 bytes; RFC 792 only guarantees 8 bytes of TCP).
     public var quotedWindow: UInt16? = nil
     public var quotedMSS: UInt16? = nil
+    /// Whether the quote held the whole quoted IP header and the two ports. When the snap length cut the
+    /// quote (IPv4 at `-s 54`, IPv6 at `-s 68` or `-s 96`) it is false, the fields not captured are zero,
+    /// and what was captured of the quoted IP header is below: the engine ties such an error to a flow
+    /// only when exactly one unanswered SYN fits all of it.
+    public var quoteComplete: Bool = true
+    /// Quoted fields present in a cut quote (all of them when `quoteComplete`).
+    public var quotedSourceKnown: Bool = true
+    public var quotedDestinationKnown: Bool = true
+    /// IPv4 Identification of the quoted datagram (nil for IPv6 or when not captured).
+    public var quotedIPID: UInt16? = nil
+    /// IPv6 flow label of the quoted datagram (nil for IPv4 or when not captured).
+    public var quotedFlowLabel: UInt32? = nil
+    /// TCP length of the quoted datagram by its IP length field (header and payload), when captured.
+    public var quotedTCPLength: Int? = nil
 
     /// Stable snake_case name of the error, as in the flow record's `icmp[].name`.
     public var name: String { ICMPName.of(type: type, code: code, isIPv6: ip.isIPv6) }
@@ -231,13 +245,17 @@ public enum Dissector {
     static func tcpSegment(_ bytes: Span<UInt8>, ip: IPInfo, depth: Int, into segment: inout TCPSegment) throws(WireError) {
         guard ip.payloadOffset <= bytes.count else { throw WireError(.tcp, .truncated) }
         let header = try TCPHeader.parse(bytes, at: ip.payloadOffset)
+        // A header cut short is the snap length's doing only when the datagram goes on past the captured
+        // bytes; a datagram that ends inside its own TCP header is truncated as it stands.
+        if !header.isComplete && ip.datagramEnd <= bytes.count { throw WireError(.tcp, .truncated) }
         let payloadStart = ip.payloadOffset &+ header.headerLength
         let capturedEnd = min(ip.datagramEnd, bytes.count)
-        let payloadEnd = max(payloadStart, capturedEnd)
+        // A cut header leaves no payload captured: the range is empty, at the end of the captured bytes.
+        let payloadEnd = max(min(payloadStart, bytes.count), capturedEnd)
         let wireLength = max(0, ip.datagramEnd &- payloadStart)
         segment.ip = ip
         segment.tcp = header
-        segment.payload = payloadStart..<payloadEnd
+        segment.payload = min(payloadStart, payloadEnd)..<payloadEnd
         segment.payloadWireLength = wireLength
         segment.truncatedBySnaplen = ip.datagramEnd > bytes.count
         segment.tunnelDepth = depth
@@ -285,20 +303,71 @@ public enum Dissector {
         do {
             quoted = ip.isIPv6 ? try IPv6.parse(bytes, at: quotedAt) : try IPv4.parse(bytes, at: quotedAt)
         } catch {
-            throw WireError(layer, .truncated)
+            return try cutQuote(bytes, ip: ip, type: type, code: code, at: quotedAt, layer: layer)
         }
         guard quoted.proto == 6 else { return .skipped(.icmpOther) }
         guard let sourcePort = bytes.be16(at: quoted.payloadOffset),
             let destinationPort = bytes.be16(at: quoted.payloadOffset &+ 2)
-        else { throw WireError(layer, .truncated) }
+        else {
+            // The quoted IP header is whole but the ports were cut: the addresses still narrow it down.
+            guard ip.datagramEnd > bytes.count else { throw WireError(layer, .truncated) }
+            var error = ICMPError(
+                ip: ip, type: type, code: code, quotedSource: quoted.source, quotedDestination: quoted.destination,
+                quotedSourcePort: 0, quotedDestinationPort: 0, quotedSeq: nil)
+            error.quoteComplete = false
+            error.quotedIPID = quoted.isIPv6 ? nil : quoted.ipID
+            error.quotedFlowLabel = quoted.isIPv6 ? quoted.flowLabel : nil
+            error.quotedTCPLength = max(0, quoted.datagramEnd &- quoted.payloadOffset)
+            return .icmpError(error)
+        }
         var error = ICMPError(
             ip: ip, type: type, code: code, quotedSource: quoted.source,
             quotedDestination: quoted.destination, quotedSourcePort: sourcePort,
             quotedDestinationPort: destinationPort, quotedSeq: bytes.be32(at: quoted.payloadOffset &+ 4))
         error.quotedTTL = quoted.ttl
-        error.quotedIPID = quoted.ipID
+        error.quotedIPID = quoted.isIPv6 ? nil : quoted.ipID
+        error.quotedFlowLabel = quoted.isIPv6 ? quoted.flowLabel : nil
+        error.quotedTCPLength = max(0, quoted.datagramEnd &- quoted.payloadOffset)
         error.quotedWindow = bytes.be16(at: quoted.payloadOffset &+ 14)
         error.quotedMSS = TCPHeader.mss(bytes, at: quoted.payloadOffset)
+        return .icmpError(error)
+    }
+
+    /// An error whose quoted IP header the snap length cut: what was captured of it. IPv4 needs the first
+    /// 10 bytes (length, ID, protocol), IPv6 the first 6 (flow label, payload length; the next header
+    /// must be TCP when captured). A quote that ends where the capture ends is a cut; one that ends
+    /// before is truncated as it stands.
+    static func cutQuote(_ bytes: Span<UInt8>, ip: IPInfo, type: UInt8, code: UInt8, at quotedAt: Int, layer: WireLayer) throws(WireError) -> Dissection {
+        guard ip.datagramEnd > bytes.count, let first = bytes.u8(at: quotedAt), let length = bytes.be16(at: quotedAt &+ (ip.isIPv6 ? 4 : 2))
+        else { throw WireError(layer, .truncated) }
+        var error = ICMPError(
+            ip: ip, type: type, code: code, quotedSource: IPAddress(v4: 0), quotedDestination: IPAddress(v4: 0),
+            quotedSourcePort: 0, quotedDestinationPort: 0, quotedSeq: nil)
+        error.quoteComplete = false
+        error.quotedSourceKnown = false
+        error.quotedDestinationKnown = false
+        if ip.isIPv6 {
+            guard first >> 4 == 6, let word = bytes.be32(at: quotedAt) else { throw WireError(layer, .truncated) }
+            if let next = bytes.u8(at: quotedAt &+ 6), next != 6 { return .skipped(.icmpOther) }
+            error.quotedFlowLabel = word & 0x000f_ffff
+            error.quotedTCPLength = Int(length)
+            if let high = bytes.be64(at: quotedAt &+ 8), let low = bytes.be64(at: quotedAt &+ 16) {
+                error.quotedSource = IPAddress(v6High: high, v6Low: low)
+                error.quotedSourceKnown = true
+            }
+            return .icmpError(error)
+        }
+        guard first >> 4 == 4, let proto = bytes.u8(at: quotedAt &+ 9), let id = bytes.be16(at: quotedAt &+ 4)
+        else { throw WireError(layer, .truncated) }
+        guard proto == 6 else { return .skipped(.icmpOther) }
+        let headerLength = Int(first & 0x0f) &* 4
+        guard headerLength >= IPv4.minimumLength, Int(length) >= headerLength else { throw WireError(layer, .invalid) }
+        error.quotedIPID = id
+        error.quotedTCPLength = Int(length) &- headerLength
+        if let source = bytes.be32(at: quotedAt &+ 12) {
+            error.quotedSource = IPAddress(v4: source)
+            error.quotedSourceKnown = true
+        }
         return .icmpError(error)
     }
 }

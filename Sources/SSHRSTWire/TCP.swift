@@ -70,39 +70,57 @@ public struct TCPHeader: Sendable, Equatable {
     /// TSval of a well-formed RFC 7323 timestamps option (kind 8, length 10), if the segment carries one.
     public var timestampValue: UInt32? = nil
 
+    /// Header bytes the snap length cut away (0 when the whole header was captured). A cut header still
+    /// gives ports, seq, ack, data offset and flags (`minimumCapturedLength`); the window needs 16 bytes,
+    /// and options past the cut are unknown (a SYN's window scale among them).
+    public var uncapturedLength: Int = 0
+
+    /// Ports, seq, ack, data offset and flags: the least of a header that is decoded (RFC 9293 §3.1's first
+    /// 14 bytes). IPv6 over Ethernet at `tcpdump -s 68` leaves exactly this.
+    public static let minimumCapturedLength = 14
+
+    /// The whole header, options included, was captured.
+    @inlinable public var isComplete: Bool { uncapturedLength == 0 }
+    /// The window field was captured (bytes 14 and 15).
+    @inlinable public var hasWindow: Bool { headerLength &- uncapturedLength >= 16 }  // window: bytes 14 and 15
+
     /// Parses the header at the start of `bytes`.
     ///
-    /// Fails with `.truncated` when fewer than `headerLength` bytes are
+    /// The snap length may cut the header: with at least `minimumCapturedLength` bytes present the
+    /// header is returned with `uncapturedLength` saying how much is missing (window 0 when not
+    /// captured; options walked only as far as captured). Fails with `.truncated` when fewer bytes are
     /// present and `.invalid` when the data offset is below 5.
     public static func parse(_ bytes: Span<UInt8>, at base: Int = 0) throws(WireError) -> TCPHeader {
-        guard let sourcePort = bytes.be16(at: base &+ Offset.sourcePort),
+        guard base >= 0, let sourcePort = bytes.be16(at: base &+ Offset.sourcePort),
             let destinationPort = bytes.be16(at: base &+ Offset.destinationPort),
             let seq = bytes.be32(at: base &+ Offset.seq),
             let ack = bytes.be32(at: base &+ Offset.ack),
             let offsetByte = bytes.u8(at: base &+ Offset.dataOffset),
-            let flagByte = bytes.u8(at: base &+ Offset.flags),
-            let window = bytes.be16(at: base &+ Offset.window),
-            base >= 0, bytes.count >= minimumLength
+            let flagByte = bytes.u8(at: base &+ Offset.flags)
         else { throw WireError(.tcp, .truncated) }
         let headerLength = Int(offsetByte >> 4) &* 4
         guard headerLength >= minimumLength else { throw WireError(.tcp, .invalid) }
-        guard headerLength <= bytes.count &- base else { throw WireError(.tcp, .truncated) }
+        // bytes.count - base >= 14: the flags byte at base + 13 was read.
+        let available = bytes.count &- base
         var header = TCPHeader(
             sourcePort: sourcePort, destinationPort: destinationPort, seq: seq, ack: ack,
-            flags: TCPFlags(rawValue: flagByte), window: window, headerLength: headerLength,
-            windowScale: nil, optionsMalformed: false, reservedBits: offsetByte & 0x0F)
+            flags: TCPFlags(rawValue: flagByte), window: bytes.be16(at: base &+ Offset.window) ?? 0,
+            headerLength: headerLength, windowScale: nil, optionsMalformed: false, reservedBits: offsetByte & 0x0F)
+        if headerLength > available {
+            header.uncapturedLength = headerLength &- available
+            header.parseOptions(bytes, base: base, end: headerLength, captured: available)
+            return header
+        }
         // The usual option block of a non-SYN segment, NOP NOP Timestamps (RFC 7323 Appendix A): nothing to
         // note and well formed, so the walk is skipped.
         if headerLength == 32, bytes.be32(at: base &+ minimumLength) == 0x0101_080a {
             header.timestampValue = bytes.be32(at: base &+ minimumLength &+ 4)
             return header
         }
-        header.parseOptions(bytes, base: base, end: headerLength)
+        header.parseOptions(bytes, base: base, end: headerLength, captured: headerLength)
         return header
     }
 
-    /// RFC 9293 §3.1 options: kind 0 ends the list, kind 1 is a one-byte
-    /// NOP, every other kind carries a length byte that counts itself.
     /// The MSS option (RFC 9293 §3.2, kind 2, length 4) of the TCP header at `base`, when the header and its options
     /// are all within `bytes`; nil otherwise (absent, cut short by the capture or by an ICMP quote, or malformed).
     /// Not used per packet: for quoted headers and the trace's own probes.
@@ -122,16 +140,24 @@ public struct TCPHeader: Sendable, Equatable {
         return nil
     }
 
-    mutating func parseOptions(_ bytes: Span<UInt8>, base: Int, end: Int) {
+    /// RFC 9293 §3.1 options: kind 0 ends the list, kind 1 is a one-byte
+    /// NOP, every other kind carries a length byte that counts itself.
+    /// Only the first `captured` bytes of the header are present: the walk stops at the cut, and an
+    /// option that the cut splits is neither read nor called malformed.
+    mutating func parseOptions(_ bytes: Span<UInt8>, base: Int, end: Int, captured: Int) {
         var i = TCPHeader.minimumLength
         while i < end {
+            guard i < captured else { return }
             guard let kind = bytes.u8(at: base &+ i) else { optionsMalformed = true; return }
             if kind == 0 { return }
             if kind == 1 { i &+= 1; continue }
+            // i < captured <= end: `i &+ 1` and `end &- i` cannot overflow or go negative.
+            guard i &+ 1 < captured else { return }
             guard let length = bytes.u8(at: base &+ i &+ 1), length >= 2, Int(length) <= end &- i else {
                 optionsMalformed = true
                 return
             }
+            guard Int(length) <= captured &- i else { return }
             if kind == 3, length == 3, let shift = bytes.u8(at: base &+ i &+ 2) {
                 windowScale = min(shift, 14)  // RFC 7323 §2.3: values above 14 are treated as 14
             }

@@ -6,7 +6,8 @@
 // type, including an unsupported one, is reached.
 //
 // Besides "must not trap", the harness checks the Dissection's contract: a TCP
-// payload range lies inside the frame, and the header length is 20...60.
+// payload range lies inside the frame, the header length is 20...60, and a header
+// cut by the snap length keeps its first 14 bytes and leaves no payload in the frame.
 
 import SSHRSTWire
 
@@ -37,6 +38,15 @@ enum FuzzDissector {
                 fatalError("TCP header length \(segment.tcp.headerLength)")
             }
             guard segment.payloadWireLength >= 0 else { fatalError("negative wire length") }
+            // A header cut by the snap length: at least its first 14 bytes, and only when the datagram goes on
+            // past the captured bytes (then nothing of the payload is in the frame).
+            let cut = segment.tcp.uncapturedLength
+            guard cut >= 0, cut <= segment.tcp.headerLength - TCPHeader.minimumCapturedLength else {
+                fatalError("uncaptured header length \(cut) of \(segment.tcp.headerLength)")
+            }
+            guard cut == 0 || (segment.truncatedBySnaplen && p.isEmpty && p.lowerBound == count) else {
+                fatalError("a cut header with payload \(p) in a \(count)-byte frame")
+            }
             var sum: UInt8 = 0
             for i in p { sum &+= bytes[i] }  // every payload byte is addressable
             _ = sum

@@ -45,7 +45,30 @@ import Testing
             c.clientSpokeNonSSH = true
             return c
         }()),
+        (.payloadNotCaptured, {
+            // tcpdump -s 96: the server's banner was cut, so "closed before the banner" is not known.
+            var c = DiagnosisContext(outcome: .closed, phase: .tcp, firstFINFrom: .client, durationNs: 500_000_000)
+            c.payloadNotCaptured = true
+            return c
+        }()),
     ]
+
+    /// With the payload cut, causes that rest on SSH bytes abstain; TCP-level ones stand.
+    @Test func causesThatNeedPayloadAbstainWhenItWasCut() {
+        for (expected, context) in Self.cases where expected != .payloadNotCaptured {
+            var cut = context
+            cut.payloadNotCaptured = true
+            let d = diagnose(cut)
+            switch expected {
+            case .droppedBeforeBanner, .resetDuringKex, .kexAlgorithmMismatch, .loginGraceTimeout, .cleanClose,
+                .closedDuringKex, .closedDuringAuth, .protocolMismatch, .sshDisconnect:
+                #expect(d.cause == .payloadNotCaptured, "\(expected.rawValue) with payload cut: \(d.cause.rawValue)")
+                #expect(d.summary.contains("headers only"))
+            default:
+                #expect(d.cause == expected, "\(expected.rawValue) is TCP-level, got \(d.cause.rawValue)")
+            }
+        }
+    }
 
     @Test func everyCauseIsReachableAndHasSteps() {
         var seen: [CauseID] = []

@@ -12,7 +12,8 @@ enum Paths {
 }
 
 /// Runs the library engine over a capture; returns all records and the capture error, if any.
-func analyze(_ path: String, ports: [UInt16] = [22], maxFlows: Int = 100_000) -> (records: [JSON], error: CaptureError?) {
+/// `snap` > 0 cuts every frame to that many bytes first, as `tcpdump -s snap` would have recorded it.
+func analyze(_ path: String, ports: [UInt16] = [22], maxFlows: Int = 100_000, snap: Int = 0) -> (records: [JSON], error: CaptureError?) {
     var records: [JSON] = []
     var configuration = AnalyzerConfiguration()
     configuration.sshPorts = ports
@@ -21,7 +22,12 @@ func analyze(_ path: String, ports: [UInt16] = [22], maxFlows: Int = 100_000) ->
     var failure: CaptureError? = nil
     do {
         try OfflineSource.read(path: path, filter: nil) { frame, bytes in
-            analyzer.ingest(frame, bytes)
+            if snap > 0 && bytes.count > snap {
+                let cut = Frame(time: frame.time, capturedLength: snap, wireLength: frame.wireLength, linkType: frame.linkType)
+                analyzer.ingest(cut, bytes.extracting(0..<snap))
+            } else {
+                analyzer.ingest(frame, bytes)
+            }
             return .proceed
         }
     } catch {
