@@ -108,6 +108,54 @@ head -c $((size - 40)) "$demo" >"$tmp/cut.pcap"
 check "truncated last record exits 1" test "$rc" = 1
 check "truncated record is said" grep -q "truncated last record" "$tmp/err"
 check "flows before the cut are reported" test "$(grep -c '"type":"flow"' "$tmp/cut.jsonl")" = 3
+mkdir "$tmp/adir"
+"$bin" analyze "$tmp/adir" >/dev/null 2>"$tmp/err"; rc=$?
+check "directory exits 1" test "$rc" = 1
+check "directory: is a directory" grep -q "adir: cannot open: Is a directory" "$tmp/err"
+check "directory: one line" test "$(wc -l <"$tmp/err")" = 1
+
+# compressed captures (tcpdump -z gzip, logrotate compress, .zst/.xz archives): told by their magic
+# bytes, not their names; output identical to the plain file, from a file and from standard input.
+"$bin" analyze --format text "$demo" >"$tmp/plain.txt"
+editcap -F pcapng "$demo" "$tmp/demo.pcapng" >/dev/null 2>&1
+"$bin" analyze --format jsonl "$tmp/demo.pcapng" >"$tmp/ng.jsonl"
+for z in "gzip gz" "zstd zst" "xz xz"; do
+    set -- $z; tool=$1; ext=$2
+    $tool -c <"$demo" >"$tmp/demo.pcap.$ext"
+    $tool -c <"$tmp/demo.pcapng" >"$tmp/demo.pcapng.$ext"
+    cp "$tmp/demo.pcap.$ext" "$tmp/renamed-$ext.cap"
+    "$bin" analyze --format jsonl "$tmp/demo.pcap.$ext" >"$tmp/z.jsonl"; rc=$?
+    check "$ext: exits 0" test "$rc" = 0
+    check "$ext: JSON Lines identical to the plain file" cmp -s "$tmp/a.jsonl" "$tmp/z.jsonl"
+    # (the last line names the file to give sshrst explain)
+    check "$ext: text identical to the plain file" bash -c "'$bin' analyze --format text '$tmp/demo.pcap.$ext' | sed 's|$tmp/demo.pcap.$ext|$demo|' | cmp -s - '$tmp/plain.txt'"
+    check "$ext: told by magic, not by name" bash -c "'$bin' analyze --format jsonl '$tmp/renamed-$ext.cap' | cmp -s - '$tmp/a.jsonl'"
+    check "$ext: pcapng inside, identical" bash -c "'$bin' analyze --format jsonl '$tmp/demo.pcapng.$ext' | cmp -s - '$tmp/ng.jsonl'"
+    check "$ext: with a BPF filter" test "$("$bin" analyze --format jsonl "$tmp/demo.pcap.$ext" 'tcp port 40003' | grep -c '"type":"flow"')" = 1
+    check "$ext: standard input, same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl' | sort) <(cat '$tmp/demo.pcap.$ext' | '$bin' analyze --format jsonl - | grep '\"type\":\"flow\"' | sort)"
+    # A larger capture spans many compressed blocks: cut or damaged in the middle, the flows read
+    # before the damage are reported, then one line naming the file and the problem, exit 1.
+    $tool -c <"$tmp/many.pcap" >"$tmp/many.$ext"
+    size=$(stat -c %s "$tmp/many.$ext")
+    head -c $((size / 2)) "$tmp/many.$ext" >"$tmp/cut.$ext"
+    "$bin" analyze --format jsonl "$tmp/cut.$ext" >"$tmp/cut.jsonl" 2>"$tmp/err"; rc=$?
+    n=$(grep -c '"type":"flow"' "$tmp/cut.jsonl")
+    check "$ext cut short: exits 1" test "$rc" = 1
+    check "$ext cut short: said in one line" bash -c "test \$(wc -l <'$tmp/err') = 1 && grep -q 'cut.$ext: $tool stream cut short after [0-9]* bytes of capture' '$tmp/err'"
+    check "$ext cut short: flows before the cut reported ($n of $flows_many)" test "$n" -gt 10 -a "$n" -lt "$flows_many"
+    cat "$tmp/cut.$ext" | "$bin" analyze --format jsonl - >"$tmp/cut-stdin.jsonl" 2>"$tmp/err"; rc=$?
+    check "$ext cut short on standard input: exit 1, flows reported" test "$rc" = 1 -a "$(grep -c '"type":"flow"' "$tmp/cut-stdin.jsonl")" -gt 10
+    check "$ext cut short on standard input: said" grep -q -- "-: $tool stream cut short" "$tmp/err"
+    cp "$tmp/many.$ext" "$tmp/bad.$ext"
+    printf '\x00\xff\x13\x77\x00\xff\x13\x77' | dd of="$tmp/bad.$ext" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+    "$bin" analyze --format jsonl "$tmp/bad.$ext" >"$tmp/bad.jsonl" 2>"$tmp/err"; rc=$?
+    check "$ext damaged: exits 1 with one line naming the file" bash -c "test $rc = 1 && test \$(wc -l <'$tmp/err') = 1 && grep -q '^sshrst: $tmp/bad.$ext: ' '$tmp/err'"
+    check "$ext damaged: flows before the damage reported" test "$(grep -c '"type":"flow"' "$tmp/bad.jsonl")" -gt 10
+done
+printf '\x1f\x8b\x08\x00' >"$tmp/stub.gz"
+"$bin" analyze "$tmp/stub.gz" >/dev/null 2>"$tmp/err"; rc=$?
+check "gzip header only: exit 1, cut short" bash -c "test $rc = 1 && grep -q 'gzip stream cut short after 0 bytes' '$tmp/err'"
+
 "$bin" analyze >/dev/null 2>&1; rc=$?
 check "no file is a usage error (64)" test "$rc" = 64
 "$bin" analyze --max-flows 0 "$demo" >/dev/null 2>&1; rc=$?
