@@ -63,7 +63,7 @@ struct Analyze: ParsableCommand {
         // A capture on standard input is a stream (ssh host 'tcpdump -U -w -' | sshrst analyze -):
         // each flow is written, and flushed, as soon as it ends, as in live capture.
         let isStream = files.contains("-")
-        let writer = try RecordWriter(options: output, live: isStream)
+        let writer = try RecordWriter(options: output, live: isStream, explainFile: given.count == 1 && !isStream ? given[0] : nil)
         var configuration = analysis.configuration()
         if isStream { configuration.ordered = false }
         let analyzer = Analyzer(configuration: configuration) { writer.write($0) }

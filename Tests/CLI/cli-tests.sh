@@ -31,6 +31,25 @@ check "not a TTY: JSON Lines by default" bash -c "'$bin' analyze '$demo' | head 
 check "text has a summary table" grep -q "^summary" "$tmp/a.txt"
 check "text explains the middlebox reset" grep -q "middlebox" "$tmp/a.txt"
 check "no colour escapes off a TTY" bash -c "! grep -q $'\x1b' '$tmp/a.txt'"
+# text levels: by default one line per flow, one more (verdict, confidence, diagnosis) for a flow
+# that did not close cleanly; -v each distinct RST with its explanation and the next steps; -vv the evidence.
+check "text default: one line per flow" test "$(grep -cE '^[0-9:.]+  192\.0\.2\.10:4000[123] > ' "$tmp/a.txt")" = 3
+check "text default: a verdict line for each of the 2 unclean flows" test "$(grep -c '^      verdict ' "$tmp/a.txt")" = 2
+check "text default: the middlebox verdict with its confidence and cause" grep -q '^      verdict middlebox (0.89)  middlebox_reset: A firewall on the path' "$tmp/a.txt"
+check "text default: no RST detail, evidence or next steps" bash -c "! grep -qE '^      (RST |[0-9]+ RSTs|next:)|^        - ' '$tmp/a.txt'"
+check "text default: 16 lines for the demo" test "$(wc -l <"$tmp/a.txt")" = 16
+check "text summary: top causes with their uids" grep -qE '^  top causes +middlebox_reset 1: C[0-9A-Za-z]{12}$' "$tmp/a.txt"
+check "text summary: ends with the command to explain the top cause" bash -c "tail -1 '$tmp/a.txt' | grep -qE '^  explain +sshrst explain $demo C[0-9A-Za-z]{12}$'"
+"$bin" analyze --format text -v "$demo" >"$tmp/v.txt"
+check "text -v: same-sender RSTs collapse into one entry with a count" grep -q '^      3 RSTs from the client kernel, 15:08:44.868–45.329 (0.83), claim client, ttl 64, ip id 0, seq exact$' "$tmp/v.txt"
+check "text -v: the middlebox RST with its explanation" bash -c "grep -A1 '^      RST 15:08:44.589672 from a middlebox (0.89)' '$tmp/v.txt' | grep -q 'TTL 64 where all 17 earlier server packets had 62'"
+check "text -v: each explanation once" test "$(grep -c 'Sent by the client itself' "$tmp/v.txt")" = 1
+check "text -v: next steps" grep -q '^      next: Find the box from the RST' "$tmp/v.txt"
+check "text -v: no evidence lines" bash -c "! grep -q '^        - ' '$tmp/v.txt'"
+"$bin" analyze --format text -vv "$demo" >"$tmp/vv.txt"
+check "text -vv: every evidence line" grep -q '^        - ip_id_zero_df \[middlebox\] IP ID 0 + DF' "$tmp/vv.txt"
+check "text -vv: the collapsed RSTs' evidence once" test "$(grep -c 'captured_at_sender \[client\]' "$tmp/vv.txt")" = 1
+check "-v leaves JSON Lines unchanged" bash -c "'$bin' analyze -vv --format jsonl '$demo' | cmp -s - '$tmp/a.jsonl'"
 
 # standard input and BPF filters.
 cat "$demo" | "$bin" analyze --format jsonl - >"$tmp/stdin.jsonl"
