@@ -6,7 +6,8 @@
 For every NAME.pcap / NAME.truth.json in DIR: each truth flow must be reported
 with the true outcome and phase, and the RST (or ICMP error) that ended it must
 be attributed to the party that really sent it, or be `undetermined` with a
-reason — never to another party. Prints one line per flow and a closing
+reason — never to another party; where the truth names a diagnosis `cause`
+(fixed by the construction), it must be that cause. Prints one line per flow and a closing
 'N passed, N failed' line; exits 1 when anything failed.
 """
 import glob, json, os, subprocess, sys
@@ -51,6 +52,9 @@ for name in names:
                 problems.append(f"attributed to {got} (truth {t['reset_by']}): confident and wrong")
         elif f["reset"]:
             problems.append("a reset is reported where none was sent")
+        cause = (f.get("diagnosis") or {}).get("cause")
+        if t.get("cause") and cause != t["cause"]:
+            problems.append(f"diagnosis {cause} (truth {t['cause']})")
         status = "ok  " if not problems else "FAIL"
         print(f"{status} {label}: outcome {f['outcome']}, phase {f['phase']}, sent by {t.get('reset_by')}, "
               f"attributed {got}{' ' + str((f['reset'] or {}).get('confidence')) if f['reset'] else ''}"
