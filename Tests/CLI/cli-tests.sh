@@ -108,6 +108,47 @@ check "explain lists the evidence rules" grep -q 'ip_id_zero_df \[middlebox\]' "
 "$bin" explain "$demo" Cnosuchflow000 >/dev/null 2>"$tmp/err"; rc=$?
 check "explain: unknown uid exits 1" test "$rc" = 1
 
+# explain --format svg: the ladder picture of every flow of every capture is valid, self-contained
+# SVG, and headless Chromium renders it to a PNG that is not blank.
+svgdir="$tmp/svg"; mkdir -p "$svgdir"
+flows_all=0
+for pcap in Captures/*.pcap; do
+    name=$(basename "$pcap" .pcap)
+    for u in $("$bin" analyze --format jsonl "$pcap" | sed -n 's/^{"type":"flow","uid":"\([^"]*\)".*/\1/p'); do
+        flows_all=$((flows_all + 1))
+        "$bin" explain "$pcap" "$u" --format svg >"$svgdir/$name-$u.svg" 2>>"$tmp/svg-err" || echo "     explain --format svg failed: $pcap $u"
+    done
+done
+n_svg=$(ls "$svgdir"/*.svg 2>/dev/null | wc -l)
+check "svg: one picture per flow of every capture ($n_svg of $flows_all)" test "$n_svg" = "$flows_all" -a "$flows_all" -gt 40
+check "svg: every file is valid XML, an svg root, no script, no external reference" python3 -c "
+import glob, sys, xml.etree.ElementTree as ET
+bad = 0
+for f in sorted(glob.glob('$svgdir/*.svg')):
+    root = ET.parse(f).getroot()
+    ok = root.tag == '{http://www.w3.org/2000/svg}svg' and root.find('.//{http://www.w3.org/2000/svg}text') is not None
+    for e in root.iter():
+        ok = ok and not e.tag.endswith('script') and not e.tag.endswith('image') and not e.tag.endswith('foreignObject')
+        ok = ok and not any(k.endswith('href') for k in e.attrib)
+    if not ok: print('     bad svg:', f); bad += 1
+sys.exit(bad)
+"
+demo_svg="$svgdir/demo-$uid.svg"
+check "svg: the middlebox RST in its colour, with its verdict" bash -c "grep -q 'stroke=\"#7d3c98\" stroke-width=\"2.5\"' '$demo_svg' && grep -q 'RST by middlebox (0.89)' '$demo_svg'"
+check "svg: the middlebox drawn at the hop its TTL gives, the capture point, RTT brackets" bash -c "grep -q 'middlebox (from the RST' '$demo_svg' && grep -q 'capture point (client)' '$demo_svg' && grep -q 'RTT 20.554 ms' '$demo_svg'"
+check "svg: runs of data segments folded" grep -q 'data segments folded' "$demo_svg"
+check "svg: the README's ladder (docs/demo-ladder.svg) is what explain draws today" cmp -s docs/demo-ladder.svg "$demo_svg"
+check "svg: an idle period is marked" grep -q '12.2 s with no packets (idle)' "$svgdir"/conntrack-short-idle-*.svg
+check "svg: the verdict and the diagnosis as the caption" bash -c "grep -q 'Verdict: the RST that ended the flow was sent by the middlebox' '$demo_svg' && grep -q 'Diagnosis: middlebox_reset' '$demo_svg'"
+if command -v chromium >/dev/null; then
+    ls "$svgdir"/*.svg | xargs -P 2 -I{} sh -c 'h=$(grep -o "height=\"[0-9]*\"" "{}" | head -1 | tr -dc 0-9); timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="{}.profile" --screenshot="{}.png" --window-size=1100,$h "file://{}" >/dev/null 2>&1'
+    n_png=$(ls "$svgdir"/*.png 2>/dev/null | wc -l)
+    check "svg: headless Chromium rendered every flow ($n_png of $n_svg)" test "$n_png" = "$n_svg"
+    check "svg: no rendered PNG is blank" python3 Tests/CLI/png-check.py 1100 "$svgdir"/*.png
+else
+    fail "svg: chromium is missing (Scripts/deps test installs it)"
+fi
+
 # progress: never when standard error is not a terminal.
 "$bin" analyze --format jsonl "$demo" 2>"$tmp/progress" >/dev/null
 check "no progress line off a TTY" test ! -s "$tmp/progress"
