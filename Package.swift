@@ -29,6 +29,10 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // Decompressors for .gz/.zst/.xz captures (Debian zlib1g-dev, libzstd-dev, liblzma-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
         // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
         .target(name: "SSHRSTWire", swiftSettings: strict),
         // Flow table, TCP half-connections, Zeek conn_state/history; stdlib only.
@@ -38,7 +42,7 @@ let package = Package(
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap or writes `unsafe`.
-        .target(name: "SSHRSTCapture", dependencies: ["CPcap"], swiftSettings: cmo),
+        .target(name: "SSHRSTCapture", dependencies: ["CPcap", "CZlib", "CZstd", "CLzma"], swiftSettings: cmo),
         // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
         .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"], swiftSettings: cmo),
         // The engine: one straight line from frame to record.

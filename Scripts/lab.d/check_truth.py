@@ -7,7 +7,8 @@
 For every NAME.pcap / NAME.truth.json in DIR: each truth flow must be reported
 with the true outcome and phase, and the RST (or ICMP error) that ended it must
 be attributed to the party that really sent it, or be `undetermined` with a
-reason — never to another party. Prints one line per flow and a closing
+reason — never to another party; where the truth names a diagnosis `cause`
+(fixed by the construction), it must be that cause. Prints one line per flow and a closing
 'N passed, N failed' line; exits 1 when anything failed.
 
 --snaplen N[,N...] first cuts every capture to N bytes per packet with
@@ -131,6 +132,9 @@ try:
                 elif f["reset"]:
                     wrong += 1
                     problems.append("a reset is reported where none was sent")
+                cause = (f.get("diagnosis") or {}).get("cause")
+                if t.get("cause") and not snap and cause != t["cause"]:
+                    problems.append(f"diagnosis {cause} (truth {t['cause']})")
                 for w in whole_flows:
                     if (w["client"]["port"], w["server"]["port"], w["ts"]) != (f["client"]["port"], f["server"]["port"], f["ts"]):
                         continue

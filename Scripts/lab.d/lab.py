@@ -352,7 +352,59 @@ def sc_ct_idle(lab, out):
     cap.stop()
     return dict(description="Router r1 (default TTL 255, like an appliance) tracks connections with nf_conntrack_tcp_timeout_established=3 and tcp_loose=0 and REJECTs ctstate INVALID with tcp-reset; after a 6 s idle gap the client's next keystroke is INVALID and r1 answers it with a RST spoofing the server (load-balancer idle-timeout case). Captured on r1's client-facing interface.",
                 vantage="middle", family=4,
-                flows=[flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 (conntrack entry expired after idle): follows the first packet after the 6 s gap within microseconds, IP ID 0, DF, TTL 255 vs 63 for the server's packets")])
+                flows=[dict(flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 (conntrack entry expired after idle): follows the first packet after the 6 s gap within microseconds, IP ID 0, DF, TTL 255 vs 63 for the server's packets"), cause="middlebox_idle_reset")])
+
+
+@scenario("forwarder-backend-down")
+def sc_forwarder(lab, out):
+    """A port forwarder whose backend is down (a VM host's port forward, kubectl port-forward, ssh -L):
+    socat listens on the server host's port 22 and forwards each connection to 127.0.0.1:2200, where
+    nothing listens. It accepts, fails to reach the backend, and closes the accepted socket."""
+    t = Topo(lab, routers=1)
+    t.warm()
+    keys = Keys(lab)
+    fwd = lab.spawn("s", ["socat", "-d", "TCP-LISTEN:22,fork,reuseaddr", "TCP:127.0.0.1:2200"],
+                    stderr=open(lab.path("socat.err"), "w"))
+    wait_for(lambda: ":22 " in lab.x("s", "ss -tlnH", check=False).stdout, 10, "socat listening on 22")
+    cap = Capture(lab, "c", "eth0", out)
+    # 40001: ssh writes its banner at once; the forwarder closes with it unread -> its kernel sends RST.
+    c = Client(lab, keys, t.server4, cport=40001, cmd="true")
+    if c.wait() == 0:
+        raise LabError("ssh through a forwarder with no backend succeeded")
+    # 40002: a client that sends nothing (a probe, or ssh still waiting): the forwarder closes with FIN.
+    lab.x("c", f"sleep 2 | nc -p 40002 -w 3 {t.server4} 22", check=False, timeout=10)
+    time.sleep(0.3)
+    cap.stop()
+    stop_kill(fwd.pid, signal.SIGTERM)
+    return dict(description="A port forwarder with its backend down: socat on the server host listens on 22 and forwards to 127.0.0.1:2200, where nothing listens (a VM host port forward to a stopped guest, kubectl port-forward to a dead pod, ssh -L to a closed port). It accepts each connection, fails to connect to the backend and closes the accepted socket without a banner: ssh says 'kex_exchange_identification: read: Connection reset by peer'.",
+                vantage="client", family=4,
+                flows=[dict(flow(40001, 22, "reset", "server", None, "socat accepts, its backend connect is refused, it closes the accepted socket with the client's banner unread: the forwarder host's kernel sends RST+ACK (socket abort); no server banner"), cause="dropped_before_banner"),
+                       dict(flow(40002, 22, "closed", None, None, "nc sends nothing; socat accepts, fails to reach its backend and closes with FIN; no server banner"), cause="dropped_before_banner")])
+
+
+@scenario("conntrack-short-idle")
+def sc_ct_short_idle(lab, out):
+    """A Linux router with an 8 s conntrack established timeout: the next keystroke after 12 s idle is INVALID."""
+    t = Topo(lab, routers=1)
+    t.warm()
+    keys = Keys(lab)
+    sshd = Sshd(lab, keys)
+    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_loose", 0)
+    ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset")
+    ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,RELATED -j ACCEPT")
+    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_timeout_established", 8)
+    cap = Capture(lab, "c", "eth0", out)
+    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
+    sshd.wait_log(r"Starting session")
+    echo_feeder(c, lines=3, interval=0.2, line="before-idle")
+    time.sleep(12)  # idle longer than the router's 8 s established timeout
+    echo_feeder(c, lines=1, line="after-idle")
+    c.wait(10)
+    time.sleep(0.3)
+    cap.stop()
+    return dict(description="Linux router r1 with nf_conntrack_tcp_timeout_established=8, tcp_loose=0 and a FORWARD rule REJECTing ctstate INVALID with tcp-reset (a stateful firewall with a short idle timeout); the session idles 12 s, the conntrack entry expires, and the client's next keystroke is answered by r1 with a RST spoofing the server. Captured at the client.",
+                vantage="client", family=4,
+                flows=[dict(flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 (conntrack entry expired after 8 s; the gap was 12 s): answers the first keystroke after the gap within microseconds, TTL 64 vs 63 for the server's packets, IP ID 0, DF"), cause="middlebox_idle_reset")])
 
 
 @scenario("injected-rst")

@@ -191,6 +191,10 @@ struct RecordBuilder {
         }
         let uncaptured = state.uncapturedPayload
         context.payloadNotCaptured = uncaptured.0 > 0 || uncaptured.1 > 0
+        if let syn = state.synTime {
+            if let ack = state.ackTime, ack >= syn { context.handshakeRTTNs = ack - syn }
+            else if let synAck = state.synAckTime, synAck >= syn { context.handshakeRTTNs = synAck - syn }
+        }
         let diagnosis = diagnose(context)
 
         // The record, written straight to its JSON text (same bytes as the tree of earlier versions).

@@ -43,9 +43,9 @@ public enum CauseCatalog {
                 detectable: "Needs several flows in one capture (pattern ban_after_failures); the ban tool itself is inferred (Fail2Ban, sshguard, PerSourcePenalties).")
         case .droppedBeforeBanner:
             return CauseInfo(
-                id: id, title: "sshd dropped the connection before its banner",
-                signature: "Server line \"Not allowed at this time\" / \"Exceeded MaxStartups\" instead of SSH-2.0, or a server FIN/RST right after the client banner with no server banner, IP ID continuing the server socket.",
-                detectable: "MaxStartups, PerSourceMaxStartups, PerSourcePenalties, TCP wrappers and RefuseConnection look alike; the concurrency_threshold pattern points to MaxStartups. The server log names the reason.")
+                id: id, title: "Accepted, then dropped before the server's banner (sshd, or a forwarder whose backend is down)",
+                signature: "Server line \"Not allowed at this time\" / \"Exceeded MaxStartups\" instead of SSH-2.0, or a server FIN/RST right after the accept or the client banner with no server banner (ssh: kex_exchange_identification: read: Connection reset by peer / Connection closed by remote host).",
+                detectable: "The drop line names sshd (MaxStartups, PerSourcePenalties). Without it: a port forwarder whose backend is down (VM host port forward, kubectl port-forward, ssh -L, socat), TCP wrappers, RefuseConnection or an old sshd look alike; a sub-millisecond handshake puts the listener next to the client, as local forwarders are; every connection failing points to a dead backend, only some in bursts to MaxStartups (concurrency_threshold pattern). What listens on the port (ss -tlnp) tells.")
         case .resetDuringKex:
             return CauseInfo(
                 id: id, title: "Reset during key exchange",
@@ -64,8 +64,8 @@ public enum CauseCatalog {
         case .middleboxIdleReset:
             return CauseInfo(
                 id: id, title: "Middlebox reset after idle",
-                signature: "After a long idle gap (≈ 240 s Azure LB, 350 s AWS NLB/NAT, 600 s GCP firewall, 1200 s GCP Cloud NAT), the first packet is answered by a RST with the peer's address but not its TTL/IP ID.",
-                detectable: "Idle time and hop distance are visible; the device is named only by matching its known timeout.")
+                signature: "After an idle gap (at least 2 s and 20 round trips), the first packet is answered by a RST with the peer's address but not its TTL/IP ID: a stateful firewall or NAT whose connection-tracking entry expired (Linux conntrack: seconds to days as configured), or a proxy/load balancer at its idle timeout (≈ 240 s Azure LB, 350 s AWS NLB/NAT, 600 s GCP firewall, 1200 s GCP Cloud NAT).",
+                detectable: "Idle time and hop distance are visible; the box's timeout is at most the gap; the device is named only when the gap matches a known default.")
         case .injectedReset:
             return CauseInfo(
                 id: id, title: "Injected / forged reset",

@@ -63,6 +63,9 @@ public struct DiagnosisContext: Sendable {
     /// The snap length cut payload bytes of this flow: the SSH exchange was not (all) captured, so the
     /// phase is a lower bound and no SSH message's absence is known.
     public var payloadNotCaptured: Bool = false
+    /// One round trip as the handshake showed it at the capture point (SYN to the handshake's ACK, else SYN to SYN-ACK).
+    /// Sub-millisecond: the two ends are on one host or next to each other (a local port forwarder).
+    public var handshakeRTTNs: Int64? = nil
 
     public init(
         outcome: Outcome, phase: Phase, terminatingVerdict: Verdict? = nil, terminatingReset: ResetPacket? = nil,
@@ -140,6 +143,24 @@ public enum CauseID: String, CaseIterable, Sendable {
 
 /// Strings sshd writes instead of its banner when it drops a connection (sshd.c drop_connection).
 public let maxStartupsLines = ["Not allowed at this time", "Exceeded MaxStartups"]
+
+/// When a middlebox RST counts as an idle reset: it answered the first packet after a gap of at least
+/// `minimumGapNs`, and (RTT known) at least `minimumGapRTTs` round trips. Whatever the gap beyond that: a Linux
+/// conntrack entry may expire after seconds, an appliance's session after hours (known cloud defaults are named
+/// when they match, `IdleTimeouts.match`). Below it, a keystroke pause is not an idle period.
+public enum IdleReset {
+    public static let minimumGapNs: Int64 = 2_000_000_000
+    public static let minimumGapRTTs: Int64 = 20
+
+    public static func isIdleTrigger(gapNs: Int64?, rttNs: Int64?) -> Bool {
+        guard let gap = gapNs, gap >= minimumGapNs else { return false }
+        guard let rtt = rttNs, rtt > 0 else { return true }
+        return gap / minimumGapRTTs >= rtt
+    }
+}
+
+/// A handshake faster than this puts both ends on one host or next to each other.
+public let localRTTNs: Int64 = 1_000_000
 
 /// LoginGraceTime default (120 s) and the window (±10 s) in which an end counts as its expiry.
 public enum LoginGrace {
@@ -249,6 +270,41 @@ private func idleText(_ c: DiagnosisContext) -> String {
     return " after \(Fmt.seconds(idle)) idle"
 }
 
+/// A middlebox RST on the first packet after an idle gap: what expired, and the cloud default when one matches.
+private func idleResetText(_ c: DiagnosisContext, _ v: Verdict, netfilterReject: Bool) -> String {
+    let gap = c.idleBeforeEndNs.map { " after \(Fmt.seconds($0)) idle" } ?? " after an idle period"
+    var s = "A box on the path answered the first packet\(gap) with a RST carrying the endpoint's address (confidence \(Fmt.score(v.confidence))): an idle reset. "
+    s += "Its state for this connection had expired: a stateful firewall or NAT whose connection-tracking entry timed out"
+    s += netfilterReject ? " (the RST has Linux netfilter's REJECT signature, IP ID 0 + DF: conntrack's established timeout and a rule rejecting INVALID packets)" : " (seconds to hours, depending on the box)"
+    s += ", or a TCP proxy or load balancer closing at its own idle timeout"
+    if let idle = c.idleBeforeEndNs {
+        s += "; its timeout is at most \(Fmt.seconds(idle))"
+        if let k = IdleTimeouts.match(idle) { s += ", and the gap matches the \(k.name)" }
+    }
+    return s + "."
+}
+
+/// A connection accepted, then reset or closed before any server banner, with no sshd drop line: the
+/// look-alikes, and what the packets say about them.
+private func acceptedThenDropped(_ c: DiagnosisContext, _ how: String) -> String {
+    var s = "The server side accepted the connection and \(how) \(c.clientBannerSeen ? "right after the client banner" : "before any banner")"
+    // The time to the end is the accept-to-drop time only when a RST ended the flow (a FIN close ends later).
+    if c.outcome == .reset, let h = c.handshakeToEndNs {
+        s += ", \(h < 10_000_000_000 ? Fmt.millis(h) : Fmt.seconds(h)) after the handshake,"
+    }
+    s += " without sending an SSH banner. Look-alikes: a port forwarder whose backend is down (a VM host's port forward, kubectl port-forward, ssh -L, socat) accepts, cannot reach its backend and drops the connection; "
+    s += "sshd drops unread connections past MaxStartups or for PerSourcePenalties (current OpenSSH writes \"Exceeded MaxStartups\" or \"Not allowed at this time\" first; none here), for TCP wrappers (hosts.deny) or RefuseConnection, or when out of resources."
+    if let rtt = c.handshakeRTTNs {
+        if rtt < localRTTNs {
+            s += " The handshake took \(Fmt.millis(rtt)): both ends are on one host or next to each other, where local forwarders (kubectl port-forward, ssh -L, a VM host's forward) run."
+        } else {
+            s += " The handshake took \(Fmt.millis(rtt)): the listener is not on the client's host (a forwarder there would answer in well under a millisecond)."
+        }
+    }
+    s += " Every connection to this port ending like this points to a forwarder with its backend down (or sshd refusing everyone); only some, in bursts, to MaxStartups."
+    return s
+}
+
 private func isLoginGrace(_ c: DiagnosisContext) -> Bool {
     guard c.phase < .session, c.phase != .encrypted, let h = c.handshakeToEndNs else { return false }
     return Sat.absDiff(h, LoginGrace.defaultNs) <= LoginGrace.toleranceNs
@@ -274,24 +330,24 @@ private func diagnoseReset(_ c: DiagnosisContext) -> Diagnosis {
         let netfilterReject = v.evidence.contains {
             ($0.rule == .ipIDZeroDF || $0.rule == .flowLabelZero) && $0.pointsTo == .middlebox && $0.weight > 0
         }
+        // The first packet after an idle gap answered by a middlebox RST: an idle reset, whatever the gap.
         let idleFirst = v.fired(.idleTimeoutMatch) || v.fired(.longIdleBeforeTrigger)
             || (c.idleBeforeEndNs.map { $0 >= IdleTimeouts.longIdleNs } ?? false)
-        if netfilterReject && !idleFirst {
+            || IdleReset.isIdleTrigger(gapNs: c.idleBeforeEndNs, rttNs: c.handshakeRTTNs)
+        if idleFirst {
+            return make(.middleboxIdleReset, idleResetText(c, v, netfilterReject: netfilterReject), c)
+        }
+        if netfilterReject {
             return make(.middleboxReset, "A firewall on the path rejected the connection in phase \(c.phase.rawValue) with a RST carrying the endpoint's address and the Linux netfilter REJECT signature, IP ID 0 + DF (confidence \(Fmt.score(v.confidence))): \(v.reason).", c)
         }
         if forged && !netfilterReject || c.clientDataAfterReset && v.path == .forged && !netfilterReject {
             let rules = v.evidence.filter { $0.pointsTo == .middlebox && $0.weight > 0 }.map { $0.rule.rawValue }.joined(separator: ", ")
             return make(.injectedReset, "A forged RST ended the connection in phase \(c.phase.rawValue) while the real endpoint stayed alive (\(rules); confidence \(Fmt.score(v.confidence))).", c)
         }
-        let idleEvidence = v.fired(.idleTimeoutMatch) || v.fired(.longIdleBeforeTrigger)
-            || (c.idleBeforeEndNs.map { $0 >= IdleTimeouts.longIdleNs } ?? false)
-        if idleEvidence {
-            return make(.middleboxIdleReset, "A box on the path reset the connection\(idleText(c)) (confidence \(Fmt.score(v.confidence))): it evicted the idle flow and answered the next packet with a RST.", c)
-        }
         return make(.middleboxReset, "A box on the path (firewall, NAT, load balancer) reset the connection in phase \(c.phase.rawValue) with the endpoint's address (confidence \(Fmt.score(v.confidence))): \(v.reason).", c)
     case .server:
         if c.phase <= .version && !c.serverBannerSeen {
-            return make(.droppedBeforeBanner, "The server reset the connection \(c.clientBannerSeen ? "right after the client banner" : "before any banner") with no server banner (\(verdictText(v))): sshd closed it unread (MaxStartups without the text reaching the client, PerSourcePenalties, TCP wrappers/RefuseConnection, or resource exhaustion).", c)
+            return make(.droppedBeforeBanner, acceptedThenDropped(c, "reset it (\(verdictText(v)))"), c)
         }
         if v.path == .noSocketOrReject && c.phase > .tcp {
             return make(.hostFirewallReject, "The server host reset the established connection in phase \(c.phase.rawValue) with a kernel RST (IP ID 0 + DF, TTL of the host), not from sshd's socket: a host firewall REJECT, or late packets after sshd's socket was gone.", c)
@@ -328,7 +384,7 @@ private func diagnoseClosed(_ c: DiagnosisContext) -> Diagnosis {
         return make(.sshDisconnect, "The \(who) sent SSH_MSG_DISCONNECT reason \(code) (\(disconnectName(code)))\(text) in phase \(c.phase.rawValue).", c)
     }
     if c.phase <= .version && !c.serverBannerSeen && c.firstFINFrom == .server {
-        return make(.droppedBeforeBanner, "The server closed the connection without sending its banner: sshd refused it (MaxStartups, PerSourcePenalties, TCP wrappers or RefuseConnection).", c)
+        return make(.droppedBeforeBanner, acceptedThenDropped(c, "closed it (FIN)"), c)
     }
     if isLoginGrace(c), c.firstFINFrom != .client, let h = c.handshakeToEndNs {
         return make(.loginGraceTimeout, "The server closed the connection \(Fmt.seconds(h)) after the handshake without completing authentication (phase \(c.phase.rawValue)): LoginGraceTime (default 120 s) expired.", c)
@@ -394,6 +450,13 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
             "sudo grep \(addr) /var/log/auth.log | tail -20 (or journalctl -u ssh) to see the failed logins",
             "Fix the credentials or key (ssh -vvv shows which keys are offered) before retrying",
         ]
+    case .droppedBeforeBanner where preBannerDropLine(c) == nil:
+        return [
+            "See what listens on the port, on the server host: sudo ss -tlnp 'sport = :22' (sshd, or socat/qemu/VBoxHeadless/kubectl/ssh: a forwarder)",
+            "A forwarder: check its backend (is the VM running, the pod ready, the ssh -L target listening?): ss -tlnp on the target, kubectl get pods, virsh list",
+            "sshd: sudo journalctl -u ssh | grep -iE 'MaxStartups|drop connection|penalty|refused connect'; sudo sshd -T | grep -iE 'maxstartups|persourcepenalties'",
+            "TCP wrappers: grep -i sshd /etc/hosts.deny /etc/hosts.allow",
+        ]
     case .droppedBeforeBanner:
         return [
             "sudo sshd -T | grep -iE 'maxstartups|persourcemaxstartups|persourcepenalties'",
@@ -420,11 +483,17 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
             "sudo journalctl -u ssh | grep -i 'timeout before authentication'",
         ]
     case .middleboxIdleReset:
-        return [
-            "Keep the session alive below the smallest idle timeout: ServerAliveInterval 60 in ~/.ssh/config (or ClientAliveInterval 60 in sshd_config)",
-            "Raise the load balancer/NAT idle timeout (AWS NLB tcp.idle_timeout.seconds, Azure LB idle timeout, GCP Cloud NAT tcpEstablishedIdleTimeoutSec)",
-            "Identify the device from the RST's hop distance (traceroute -T -p 22 <server>)",
+        // Keepalives well inside the gap the box did not tolerate (at most 60 s).
+        let gapSeconds = (c.idleBeforeEndNs ?? 180_000_000_000) / 1_000_000_000
+        let keep = max(1, min(60, gapSeconds / 3))
+        var steps = [
+            "Keep the session alive below the box's idle timeout: ServerAliveInterval \(keep) in ~/.ssh/config (or ClientAliveInterval \(keep) in sshd_config)",
+            "Identify the device from the RST's hop distance (traceroute -T -p 22 <server>), then raise its idle timeout: a Linux router's sysctl net.netfilter.nf_conntrack_tcp_timeout_established (conntrack -L shows the entries), a firewall's TCP session timeout, a proxy's idle timeout (HAProxy timeout client/server, nginx proxy_timeout)",
         ]
+        if c.idleBeforeEndNs.flatMap(IdleTimeouts.match) != nil {
+            steps.append("Raise the load balancer/NAT idle timeout (AWS NLB tcp.idle_timeout.seconds, Azure LB idle timeout, GCP Cloud NAT tcpEstablishedIdleTimeoutSec)")
+        }
+        return steps
     case .injectedReset:
         return [
             "Capture at both ends at once: the real endpoint shows no RST leaving it",

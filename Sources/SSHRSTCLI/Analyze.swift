@@ -11,12 +11,13 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyse pcap/pcapng files (or - for standard input) offline.",
         discussion: """
-            Files are read in the order given, as one capture (rotated tcpdump -C/-G files: a flow that \
+            Files and standard input compressed with gzip, zstd or xz are read as they are (told by \
+            their first bytes). Files are read in the order given, as one capture (rotated tcpdump -C/-G files: a flow that \
             spans two files stays one flow). Arguments after the files that are not files form a BPF \
             filter expression, compiled by libpcap, e.g.: sshrst analyze a.pcap 'host 10.0.0.5'
             """)
 
-    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng; - reads standard input), then an optional BPF expression.", valueName: "file"), completion: .file())
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng, plain or gzip/zstd/xz-compressed; - reads standard input), then an optional BPF expression.", valueName: "file"), completion: .file())
     var inputs: [String]
 
     @OptionGroup var output: OutputOptions
@@ -35,7 +36,7 @@ struct Analyze: ParsableCommand {
 
     static func looksLikeFile(_ arg: String) -> Bool {
         if arg == "-" || arg.contains("/") { return true }
-        for suffix in [".pcap", ".pcapng", ".cap", ".dmp", ".gz"] where arg.hasSuffix(suffix) { return true }
+        for suffix in [".pcap", ".pcapng", ".cap", ".dmp", ".gz", ".zst", ".xz"] where arg.hasSuffix(suffix) { return true }
         var st = stat()
         return stat(arg, &st) == 0
     }
@@ -62,11 +63,13 @@ struct Analyze: ParsableCommand {
         // A capture on standard input is a stream (ssh host 'tcpdump -U -w -' | sshrst analyze -):
         // each flow is written, and flushed, as soon as it ends, as in live capture.
         let isStream = files.contains("-")
-        let writer = try RecordWriter(options: output, live: isStream)
+        let writer = try RecordWriter(options: output, live: isStream, explainFile: given.count == 1 && !isStream ? given[0] : nil)
         var configuration = analysis.configuration()
         if isStream { configuration.ordered = false }
         let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
-        var progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.fileSize($1) })
+        // Progress counts capture bytes: a percentage of compressed file sizes would mean nothing.
+        let compressed = files.contains { CaptureStream.compression(path: $0) != nil }
+        var progress = Progress(totalBytes: compressed ? 0 : files.reduce(0) { $0 + Progress.fileSize($1) })
         var failure: CaptureError? = nil
         for path in files {
             do {

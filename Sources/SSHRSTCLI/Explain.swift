@@ -8,7 +8,11 @@ import SSHRSTWire
 import Glibc
 #endif
 
-/// A time-sequence (ladder) diagram of one flow in the terminal.
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, svg
+}
+
+/// A time-sequence (ladder) diagram of one flow in the terminal, or as an SVG picture.
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw one flow as a ladder diagram: every packet, the SSH messages, the RST and its evidence.",
@@ -35,6 +39,9 @@ struct Explain: ParsableCommand {
     @Flag(name: .long, help: "Never colour.")
     var noColor = false
 
+    @Option(name: .long, help: "text: the ladder in the terminal; svg: one self-contained SVG file (no scripts, no external fonts) to open in a browser, print or attach to a ticket, e.g. sshrst explain FILE UID --format svg > flow.svg")
+    var format: ExplainFormat = .text
+
     @OptionGroup var analysis: AnalysisOptions
 
     struct Row {
@@ -43,6 +50,7 @@ struct Explain: ParsableCommand {
         var text: String
         var isReset: Bool
         var label: String
+        var packet: LadderPacket
     }
 
     func run() throws {
@@ -87,10 +95,17 @@ struct Explain: ParsableCommand {
                 label = Explain.sshLabel(bytes, s.payload, encrypted: encrypted[fromClient] ?? false)
                 if label.hasPrefix("NEWKEYS") { encrypted[fromClient] = true }
             }
-            rows.append(Row(time: frame.time, fromClient: fromClient, text: text, isReset: s.tcp.flags.contains(.rst), label: label))
+            let packet = LadderPacket(
+                time: frame.time, fromClient: fromClient, flags: s.tcp.flags.tcpdumpText, seq: seq,
+                ack: s.tcp.flags.contains(.ack) ? ack : nil, payloadLength: s.payloadWireLength, ttl: Int(s.ip.ttl),
+                ipID: s.ip.isIPv6 ? nil : Int(s.ip.ipID), label: label, isReset: s.tcp.flags.contains(.rst))
+            rows.append(Row(time: frame.time, fromClient: fromClient, text: text, isReset: s.tcp.flags.contains(.rst), label: label, packet: packet))
             return .proceed
         }
-        print(render(flow, rows: rows, start: start))
+        switch format {
+        case .text: print(render(flow, rows: rows, start: start))
+        case .svg: print(LadderSVG.render(flow: flow, packets: rows.map(\.packet), start: start), terminator: "")
+        }
     }
 
     /// Names the SSH message a segment starts with (cleartext part only).

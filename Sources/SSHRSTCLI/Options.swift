@@ -21,6 +21,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Never colour text output (NO_COLOR in the environment does the same).")
     var noColor = false
 
+    @Flag(name: .short, help: "Text output: -v adds each distinct RST or ICMP error with its explanation, and the next steps; -vv adds every evidence line.")
+    var verbose: Int
+
     func resolvedFormat() -> OutputFormat {
         if let format { return format }
         return output == nil && isatty(STDOUT_FILENO) == 1 ? .text : .jsonl
@@ -59,7 +62,7 @@ struct AnalysisOptions: ParsableArguments {
 /// Writes records as JSON Lines or text, flushing after each record.
 final class RecordWriter {
     let format: OutputFormat
-    let renderer: TextRenderer
+    var renderer: TextRenderer
     let file: UnsafeMutablePointer<FILE>
     let ownsFile: Bool
     /// Flush after every record: live capture (records must show as flows end) and terminals. Reading a
@@ -68,9 +71,9 @@ final class RecordWriter {
     /// One buffer reused for every record's JSON.
     private var sink = ByteSink(capacity: 16384)
 
-    init(options: OutputOptions, live: Bool = false) throws {
+    init(options: OutputOptions, live: Bool = false, explainFile: String? = nil) throws {
         format = options.resolvedFormat()
-        renderer = TextRenderer(color: options.useColor())
+        renderer = TextRenderer(color: options.useColor(), verbosity: options.verbose, explainFile: explainFile)
         if let path = options.output {
             guard let f = fopen(path, "w") else {
                 throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))")

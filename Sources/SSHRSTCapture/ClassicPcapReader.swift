@@ -24,27 +24,29 @@ public final class ClassicPcapReader {
     public let snaplen: Int
     public let nanosecond: Bool
     let swapped: Bool
-    let descriptor: Int32
+    /// The file or standard input, decompressed on the fly when compressed.
+    let stream: CaptureStream
     /// The window: allocated once, freed in deinit; records are handed out as spans into it.
     let buffer: UnsafeMutableBufferPointer<UInt8>
     var start = 0
     var end = 0
     var endOfFile = false
     public private(set) var bytesRead: Int = 0
-    public let fileSize: Int?
+    public var fileSize: Int? { stream.fileSize }
 
-    /// Returns nil when the file does not start with a classic pcap magic
-    /// (the caller then tries libpcap). Throws for open errors and short headers.
+    /// Opens `path` (`-`: standard input) as classic pcap; nil when it is something else.
     public static func open(path: String) throws(CaptureError) -> ClassicPcapReader? {
-        let fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw CaptureError(.open, source: path, "cannot open: \(reason)")
-        }
-        var header = [UInt8](repeating: 0, count: 24)
-        let got = header.withUnsafeMutableBytes { raw in unsafe readFully(fd, raw.baseAddress, 24) }
+        try open(stream: CaptureStream.open(path: path))
+    }
+
+    /// Returns nil when the stream does not start with a classic pcap magic (the caller then tries
+    /// libpcap; the bytes looked at are read again). Throws for an empty stream and short headers.
+    public static func open(stream: CaptureStream) throws(CaptureError) -> ClassicPcapReader? {
+        let path = stream.source
+        let header = stream.peek(24)
+        let got = header.count
         guard got >= 4 else {
-            close(fd)
+            if let error = stream.error { throw error }
             if got == 0 { throw CaptureError(.notACapture, source: path, "empty file, not a capture") }
             throw CaptureError(.truncatedHeader, source: path, "truncated file header (\(got) of 24 bytes)")
         }
@@ -57,11 +59,10 @@ public final class ClassicPcapReader {
         case 0xd4c3_b2a1: swapped = true; nano = false
         case 0x4d3c_b2a1: swapped = true; nano = true
         default:
-            close(fd)
             return nil
         }
         guard got == 24 else {
-            close(fd)
+            if let error = stream.error { throw error }
             throw CaptureError(.truncatedHeader, source: path, "truncated pcap file header (\(got) of 24 bytes)")
         }
         func u32(_ i: Int) -> UInt32 {
@@ -71,25 +72,22 @@ public final class ClassicPcapReader {
         let link = Int32(truncatingIfNeeded: u32(20) & 0x03ff_ffff)  // upper bits: FCS length flags
         let linkType = LinkType(dlt: link)
         guard linkType.isSupported else {
-            close(fd)
             throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(link)")
         }
-        var size: Int? = nil
-        var st = stat()
-        if unsafe fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { size = Int(st.st_size) }
+        // The header was only looked at: consume it.
+        var skip = [UInt8](repeating: 0, count: 24)
+        _ = skip.withUnsafeMutableBytes { raw in unsafe stream.fill(raw.baseAddress, 24) }
         return ClassicPcapReader(
-            source: path, descriptor: fd, linkType: linkType, snaplen: Int(u32(16)),
-            nanosecond: nano, swapped: swapped, fileSize: size)
+            stream: stream, linkType: linkType, snaplen: Int(u32(16)), nanosecond: nano, swapped: swapped)
     }
 
-    init(source: String, descriptor: Int32, linkType: LinkType, snaplen: Int, nanosecond: Bool, swapped: Bool, fileSize: Int?) {
-        self.source = source
-        self.descriptor = descriptor
+    init(stream: CaptureStream, linkType: LinkType, snaplen: Int, nanosecond: Bool, swapped: Bool) {
+        self.source = stream.source
+        self.stream = stream
         self.linkType = linkType
         self.snaplen = snaplen
         self.nanosecond = nanosecond
         self.swapped = swapped
-        self.fileSize = fileSize
         let window = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize)
         unsafe window.initialize(repeating: 0)
         self.buffer = unsafe window
@@ -97,20 +95,7 @@ public final class ClassicPcapReader {
     }
 
     deinit {
-        close(descriptor)
         unsafe buffer.deallocate()
-    }
-
-    static func readFully(_ fd: Int32, _ base: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-        guard let base = unsafe base else { return 0 }
-        var total = 0
-        while total < count {
-            let n = unsafe read(fd, base + total, count - total)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            total += n
-        }
-        return total
     }
 
     /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to its front first);
@@ -126,10 +111,11 @@ public final class ClassicPcapReader {
             start = 0
             end = remaining
         }
+        // One read per call: a regular file fills the window, a pipe gives what it has (a stream is
+        // reported as it arrives, not a window later).
         while end - start < need && !endOfFile {
-            let capacity = buffer.count - end
-            let got = unsafe ClassicPcapReader.readFully(descriptor, UnsafeMutableRawPointer(base + end), capacity)
-            if got < capacity { endOfFile = true }
+            let got = unsafe stream.read(into: UnsafeMutableRawPointer(base + end), buffer.count - end)
+            if got == 0 { endOfFile = true }
             end += got
         }
         return end - start >= need
@@ -163,6 +149,7 @@ public final class ClassicPcapReader {
         }
         while true {
             guard end &- start >= 16 || fill(16, start: &start, end: &end) else {
+                if let error = stream.error { throw error }
                 if end - start > 0 {
                     throw CaptureError(.truncatedRecord, source: source,
                         "truncated record header at byte \(bytesRead) (\(end - start) of 16 bytes): file cut short")
@@ -179,6 +166,7 @@ public final class ClassicPcapReader {
                     "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
             }
             guard end &- start >= 16 &+ captured || fill(16 + captured, start: &start, end: &end) else {
+                if let error = stream.error { throw error }
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
             }

@@ -1,8 +1,9 @@
 import SSHRSTWire
 
 /// Opens a capture file with the fastest reader that understands it: the
-/// windowed classic-pcap reader, else libpcap (pcapng, standard input,
-/// and whenever a BPF filter is given).
+/// windowed classic-pcap reader, else libpcap (pcapng, and whenever a BPF
+/// filter is given). Files and standard input compressed with gzip, zstd
+/// or xz (told by their first bytes) are decompressed as they are read.
 public enum OfflineSource {
     /// The first record's timestamp, to read rotated files in time order; nil when unreadable or empty.
     public static func firstTimestamp(path: String) -> Int64? {
@@ -16,13 +17,13 @@ public enum OfflineSource {
     }
 
     public static func read(path: String, filter: String?, _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
-        if path != "-" && filter == nil {
-            if let classic = try ClassicPcapReader.open(path: path) {
-                try classic.forEach(body)
-                return
-            }
+        let stream = try CaptureStream.open(path: path)
+        if filter == nil, let classic = try ClassicPcapReader.open(stream: stream) {
+            try classic.forEach(body)
+            return
         }
-        let reader = try PcapOfflineReader(path: path)
+        // libpcap: by name for a plain file (as it always was), else through the stream.
+        let reader = try stream.isPlainFile ? PcapOfflineReader(path: path) : PcapOfflineReader(stream: stream)
         if let filter { try reader.setFilter(filter) }
         try reader.forEach(body)
     }

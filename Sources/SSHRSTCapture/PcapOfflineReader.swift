@@ -10,6 +10,9 @@ public final class PcapOfflineReader {
     public let source: String
     public let linkType: LinkType
     let handle: OpaquePointer
+    /// Set when libpcap reads through a `CaptureStream` (compressed files, standard input): its
+    /// error, when set, is the real cause of a read failure.
+    let stream: CaptureStream?
     public private(set) var filterInstalled = false
 
     public init(path: String) throws(CaptureError) {
@@ -23,11 +26,54 @@ public final class PcapOfflineReader {
             throw PcapOfflineReader.classify(path: path, text)
         }
         self.handle = unsafe handle
+        self.stream = nil
         let dlt = unsafe pcap_datalink(handle)
         linkType = LinkType(dlt: dlt)
         // Every stored property is set: a throw runs deinit, which closes the handle.
         guard linkType.isSupported else {
             throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(dlt)")
+        }
+    }
+
+    /// Reads through `stream` (already looked at: its first bytes are read again): libpcap gets a
+    /// `FILE*` from `fopencookie` whose reads come from the stream. Calls
+    /// `pcap_fopen_offline_with_tstamp_precision`; `pcap_close` closes the FILE, which releases the stream.
+    public init(stream: CaptureStream) throws(CaptureError) {
+        source = stream.source
+        let cookie = unsafe Unmanaged.passRetained(stream).toOpaque()
+        let io = sshrst_cookie_io_functions_t(
+            read: { cookie, buffer, size in
+                guard let cookie = unsafe cookie, let buffer = unsafe buffer else { return -1 }
+                let stream = unsafe Unmanaged<CaptureStream>.fromOpaque(cookie).takeUnretainedValue()
+                let n = unsafe stream.read(into: UnsafeMutableRawPointer(buffer), size)
+                return n == 0 && stream.error != nil ? -1 : n
+            },
+            write: nil, seek: nil,
+            close: { cookie in
+                guard let cookie = unsafe cookie else { return 0 }
+                unsafe Unmanaged<CaptureStream>.fromOpaque(cookie).release()
+                return 0
+            })
+        guard let file = unsafe fopencookie(cookie, "r", io) else {
+            unsafe Unmanaged<CaptureStream>.fromOpaque(cookie).release()
+            throw CaptureError(.open, source: source, "cannot open: fopencookie failed")
+        }
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let opened = unsafe errbuf.withUnsafeMutableBufferPointer { buf in
+            unsafe pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), buf.baseAddress)
+        }
+        guard let handle = unsafe opened else {
+            unsafe fclose(file)  // releases the stream
+            if let error = stream.error { throw error }
+            let text = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw PcapOfflineReader.classify(path: source, text)
+        }
+        self.handle = unsafe handle
+        self.stream = stream
+        let dlt = unsafe pcap_datalink(handle)
+        linkType = LinkType(dlt: dlt)
+        guard linkType.isSupported else {
+            throw CaptureError(.unsupportedLinkType, source: source, "unsupported link type \(dlt)")
         }
     }
 
@@ -58,9 +104,13 @@ public final class PcapOfflineReader {
         var data = unsafe UnsafePointer<UInt8>(bitPattern: 0)
         while true {
             let rc = unsafe pcap_next_ex(handle, &header, &data)
-            if rc == -2 { return }  // PCAP_ERROR_BREAK: end of file
+            if rc == -2 {  // PCAP_ERROR_BREAK: end of file (or of a damaged stream: libpcap sees an end)
+                if let error = stream?.error { throw error }
+                return
+            }
             if rc == 0 { continue }
             if rc < 0 {
+                if let error = stream?.error { throw error }
                 let text = String(cString: unsafe pcap_geterr(handle))
                 let kind: CaptureError.Kind =
                     text.contains("truncated") ? .truncatedRecord : (text.contains("invalid") || text.contains("bigger") ? .corruptRecord : .read)

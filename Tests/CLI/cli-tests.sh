@@ -31,6 +31,25 @@ check "not a TTY: JSON Lines by default" bash -c "'$bin' analyze '$demo' | head 
 check "text has a summary table" grep -q "^summary" "$tmp/a.txt"
 check "text explains the middlebox reset" grep -q "middlebox" "$tmp/a.txt"
 check "no colour escapes off a TTY" bash -c "! grep -q $'\x1b' '$tmp/a.txt'"
+# text levels: by default one line per flow, one more (verdict, confidence, diagnosis) for a flow
+# that did not close cleanly; -v each distinct RST with its explanation and the next steps; -vv the evidence.
+check "text default: one line per flow" test "$(grep -cE '^[0-9:.]+  192\.0\.2\.10:4000[123] > ' "$tmp/a.txt")" = 3
+check "text default: a verdict line for each of the 2 unclean flows" test "$(grep -c '^      verdict ' "$tmp/a.txt")" = 2
+check "text default: the middlebox verdict with its confidence and cause" grep -q '^      verdict middlebox (0.89)  middlebox_reset: A firewall on the path' "$tmp/a.txt"
+check "text default: no RST detail, evidence or next steps" bash -c "! grep -qE '^      (RST |[0-9]+ RSTs|next:)|^        - ' '$tmp/a.txt'"
+check "text default: 16 lines for the demo" test "$(wc -l <"$tmp/a.txt")" = 16
+check "text summary: top causes with their uids" grep -qE '^  top causes +middlebox_reset 1: C[0-9A-Za-z]{12}$' "$tmp/a.txt"
+check "text summary: ends with the command to explain the top cause" bash -c "tail -1 '$tmp/a.txt' | grep -qE '^  explain +sshrst explain $demo C[0-9A-Za-z]{12}$'"
+"$bin" analyze --format text -v "$demo" >"$tmp/v.txt"
+check "text -v: same-sender RSTs collapse into one entry with a count" grep -q '^      3 RSTs from the client kernel, 15:08:44.868–45.329 (0.83), claim client, ttl 64, ip id 0, seq exact$' "$tmp/v.txt"
+check "text -v: the middlebox RST with its explanation" bash -c "grep -A1 '^      RST 15:08:44.589672 from a middlebox (0.89)' '$tmp/v.txt' | grep -q 'TTL 64 where all 17 earlier server packets had 62'"
+check "text -v: each explanation once" test "$(grep -c 'Sent by the client itself' "$tmp/v.txt")" = 1
+check "text -v: next steps" grep -q '^      next: Find the box from the RST' "$tmp/v.txt"
+check "text -v: no evidence lines" bash -c "! grep -q '^        - ' '$tmp/v.txt'"
+"$bin" analyze --format text -vv "$demo" >"$tmp/vv.txt"
+check "text -vv: every evidence line" grep -q '^        - ip_id_zero_df \[middlebox\] IP ID 0 + DF' "$tmp/vv.txt"
+check "text -vv: the collapsed RSTs' evidence once" test "$(grep -c 'captured_at_sender \[client\]' "$tmp/vv.txt")" = 1
+check "-v leaves JSON Lines unchanged" bash -c "'$bin' analyze -vv --format jsonl '$demo' | cmp -s - '$tmp/a.jsonl'"
 
 # standard input and BPF filters.
 cat "$demo" | "$bin" analyze --format jsonl - >"$tmp/stdin.jsonl"
@@ -89,6 +108,47 @@ check "explain lists the evidence rules" grep -q 'ip_id_zero_df \[middlebox\]' "
 "$bin" explain "$demo" Cnosuchflow000 >/dev/null 2>"$tmp/err"; rc=$?
 check "explain: unknown uid exits 1" test "$rc" = 1
 
+# explain --format svg: the ladder picture of every flow of every capture is valid, self-contained
+# SVG, and headless Chromium renders it to a PNG that is not blank.
+svgdir="$tmp/svg"; mkdir -p "$svgdir"
+flows_all=0
+for pcap in Captures/*.pcap; do
+    name=$(basename "$pcap" .pcap)
+    for u in $("$bin" analyze --format jsonl "$pcap" | sed -n 's/^{"type":"flow","uid":"\([^"]*\)".*/\1/p'); do
+        flows_all=$((flows_all + 1))
+        "$bin" explain "$pcap" "$u" --format svg >"$svgdir/$name-$u.svg" 2>>"$tmp/svg-err" || echo "     explain --format svg failed: $pcap $u"
+    done
+done
+n_svg=$(ls "$svgdir"/*.svg 2>/dev/null | wc -l)
+check "svg: one picture per flow of every capture ($n_svg of $flows_all)" test "$n_svg" = "$flows_all" -a "$flows_all" -gt 40
+check "svg: every file is valid XML, an svg root, no script, no external reference" python3 -c "
+import glob, sys, xml.etree.ElementTree as ET
+bad = 0
+for f in sorted(glob.glob('$svgdir/*.svg')):
+    root = ET.parse(f).getroot()
+    ok = root.tag == '{http://www.w3.org/2000/svg}svg' and root.find('.//{http://www.w3.org/2000/svg}text') is not None
+    for e in root.iter():
+        ok = ok and not e.tag.endswith('script') and not e.tag.endswith('image') and not e.tag.endswith('foreignObject')
+        ok = ok and not any(k.endswith('href') for k in e.attrib)
+    if not ok: print('     bad svg:', f); bad += 1
+sys.exit(bad)
+"
+demo_svg="$svgdir/demo-$uid.svg"
+check "svg: the middlebox RST in its colour, with its verdict" bash -c "grep -q 'stroke=\"#7d3c98\" stroke-width=\"2.5\"' '$demo_svg' && grep -q 'RST by middlebox (0.89)' '$demo_svg'"
+check "svg: the middlebox drawn at the hop its TTL gives, the capture point, RTT brackets" bash -c "grep -q 'middlebox (from the RST' '$demo_svg' && grep -q 'capture point (client)' '$demo_svg' && grep -q 'RTT 20.554 ms' '$demo_svg'"
+check "svg: runs of data segments folded" grep -q 'data segments folded' "$demo_svg"
+check "svg: the README's ladder (docs/demo-ladder.svg) is what explain draws today" cmp -s docs/demo-ladder.svg "$demo_svg"
+check "svg: an idle period is marked" grep -q '12.2 s with no packets (idle)' "$svgdir"/conntrack-short-idle-*.svg
+check "svg: the verdict and the diagnosis as the caption" bash -c "grep -q 'Verdict: the RST that ended the flow was sent by the middlebox' '$demo_svg' && grep -q 'Diagnosis: middlebox_reset' '$demo_svg'"
+if command -v chromium >/dev/null; then
+    ls "$svgdir"/*.svg | xargs -P 2 -I{} sh -c 'h=$(grep -o "height=\"[0-9]*\"" "{}" | head -1 | tr -dc 0-9); timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="{}.profile" --screenshot="{}.png" --window-size=1100,$h "file://{}" >/dev/null 2>&1'
+    n_png=$(ls "$svgdir"/*.png 2>/dev/null | wc -l)
+    check "svg: headless Chromium rendered every flow ($n_png of $n_svg)" test "$n_png" = "$n_svg"
+    check "svg: no rendered PNG is blank" python3 Tests/CLI/png-check.py 1100 "$svgdir"/*.png
+else
+    fail "svg: chromium is missing (Scripts/deps test installs it)"
+fi
+
 # progress: never when standard error is not a terminal.
 "$bin" analyze --format jsonl "$demo" 2>"$tmp/progress" >/dev/null
 check "no progress line off a TTY" test ! -s "$tmp/progress"
@@ -108,6 +168,54 @@ head -c $((size - 40)) "$demo" >"$tmp/cut.pcap"
 check "truncated last record exits 1" test "$rc" = 1
 check "truncated record is said" grep -q "truncated last record" "$tmp/err"
 check "flows before the cut are reported" test "$(grep -c '"type":"flow"' "$tmp/cut.jsonl")" = 3
+mkdir "$tmp/adir"
+"$bin" analyze "$tmp/adir" >/dev/null 2>"$tmp/err"; rc=$?
+check "directory exits 1" test "$rc" = 1
+check "directory: is a directory" grep -q "adir: cannot open: Is a directory" "$tmp/err"
+check "directory: one line" test "$(wc -l <"$tmp/err")" = 1
+
+# compressed captures (tcpdump -z gzip, logrotate compress, .zst/.xz archives): told by their magic
+# bytes, not their names; output identical to the plain file, from a file and from standard input.
+"$bin" analyze --format text "$demo" >"$tmp/plain.txt"
+editcap -F pcapng "$demo" "$tmp/demo.pcapng" >/dev/null 2>&1
+"$bin" analyze --format jsonl "$tmp/demo.pcapng" >"$tmp/ng.jsonl"
+for z in "gzip gz" "zstd zst" "xz xz"; do
+    set -- $z; tool=$1; ext=$2
+    $tool -c <"$demo" >"$tmp/demo.pcap.$ext"
+    $tool -c <"$tmp/demo.pcapng" >"$tmp/demo.pcapng.$ext"
+    cp "$tmp/demo.pcap.$ext" "$tmp/renamed-$ext.cap"
+    "$bin" analyze --format jsonl "$tmp/demo.pcap.$ext" >"$tmp/z.jsonl"; rc=$?
+    check "$ext: exits 0" test "$rc" = 0
+    check "$ext: JSON Lines identical to the plain file" cmp -s "$tmp/a.jsonl" "$tmp/z.jsonl"
+    # (the last line names the file to give sshrst explain)
+    check "$ext: text identical to the plain file" bash -c "'$bin' analyze --format text '$tmp/demo.pcap.$ext' | sed 's|$tmp/demo.pcap.$ext|$demo|' | cmp -s - '$tmp/plain.txt'"
+    check "$ext: told by magic, not by name" bash -c "'$bin' analyze --format jsonl '$tmp/renamed-$ext.cap' | cmp -s - '$tmp/a.jsonl'"
+    check "$ext: pcapng inside, identical" bash -c "'$bin' analyze --format jsonl '$tmp/demo.pcapng.$ext' | cmp -s - '$tmp/ng.jsonl'"
+    check "$ext: with a BPF filter" test "$("$bin" analyze --format jsonl "$tmp/demo.pcap.$ext" 'tcp port 40003' | grep -c '"type":"flow"')" = 1
+    check "$ext: standard input, same flows" bash -c "diff <(grep '\"type\":\"flow\"' '$tmp/a.jsonl' | sort) <(cat '$tmp/demo.pcap.$ext' | '$bin' analyze --format jsonl - | grep '\"type\":\"flow\"' | sort)"
+    # A larger capture spans many compressed blocks: cut or damaged in the middle, the flows read
+    # before the damage are reported, then one line naming the file and the problem, exit 1.
+    $tool -c <"$tmp/many.pcap" >"$tmp/many.$ext"
+    size=$(stat -c %s "$tmp/many.$ext")
+    head -c $((size / 2)) "$tmp/many.$ext" >"$tmp/cut.$ext"
+    "$bin" analyze --format jsonl "$tmp/cut.$ext" >"$tmp/cut.jsonl" 2>"$tmp/err"; rc=$?
+    n=$(grep -c '"type":"flow"' "$tmp/cut.jsonl")
+    check "$ext cut short: exits 1" test "$rc" = 1
+    check "$ext cut short: said in one line" bash -c "test \$(wc -l <'$tmp/err') = 1 && grep -q 'cut.$ext: $tool stream cut short after [0-9]* bytes of capture' '$tmp/err'"
+    check "$ext cut short: flows before the cut reported ($n of $flows_many)" test "$n" -gt 10 -a "$n" -lt "$flows_many"
+    cat "$tmp/cut.$ext" | "$bin" analyze --format jsonl - >"$tmp/cut-stdin.jsonl" 2>"$tmp/err"; rc=$?
+    check "$ext cut short on standard input: exit 1, flows reported" test "$rc" = 1 -a "$(grep -c '"type":"flow"' "$tmp/cut-stdin.jsonl")" -gt 10
+    check "$ext cut short on standard input: said" grep -q -- "-: $tool stream cut short" "$tmp/err"
+    cp "$tmp/many.$ext" "$tmp/bad.$ext"
+    printf '\x00\xff\x13\x77\x00\xff\x13\x77' | dd of="$tmp/bad.$ext" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+    "$bin" analyze --format jsonl "$tmp/bad.$ext" >"$tmp/bad.jsonl" 2>"$tmp/err"; rc=$?
+    check "$ext damaged: exits 1 with one line naming the file" bash -c "test $rc = 1 && test \$(wc -l <'$tmp/err') = 1 && grep -q '^sshrst: $tmp/bad.$ext: ' '$tmp/err'"
+    check "$ext damaged: flows before the damage reported" test "$(grep -c '"type":"flow"' "$tmp/bad.jsonl")" -gt 10
+done
+printf '\x1f\x8b\x08\x00' >"$tmp/stub.gz"
+"$bin" analyze "$tmp/stub.gz" >/dev/null 2>"$tmp/err"; rc=$?
+check "gzip header only: exit 1, cut short" bash -c "test $rc = 1 && grep -q 'gzip stream cut short after 0 bytes' '$tmp/err'"
+
 "$bin" analyze >/dev/null 2>&1; rc=$?
 check "no file is a usage error (64)" test "$rc" = 64
 "$bin" analyze --max-flows 0 "$demo" >/dev/null 2>&1; rc=$?

@@ -23,7 +23,7 @@ import Testing
         (.loginGraceTimeout, DiagnosisContext(outcome: .closed, phase: .auth, serverBannerSeen: true, clientBannerSeen: true, firstFINFrom: .server, durationNs: 121_000_000_000, handshakeToEndNs: 120_400_000_000)),
         (.middleboxIdleReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, rules: [.ttlDiffers, .idleTimeoutMatch]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 351_000_000_000)),
         (.injectedReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, path: .forged, rules: [.dataAfterReset]), serverBannerSeen: true, clientBannerSeen: true)),
-        (.middleboxReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, rules: [.ttlDiffers, .ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 2_000_000_000)),
+        (.middleboxReset, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.middlebox, rules: [.ttlDiffers, .ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: 20_000_000)),
         (.serverAbort, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.server, path: .socketAbort, rules: [.ipIDContinues]), serverBannerSeen: true, clientBannerSeen: true, durationNs: 60_000_000_000)),
         (.clientAbort, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.client, path: .socketAbort), serverBannerSeen: true, clientBannerSeen: true)),
         (.noAnswerTimeout, DiagnosisContext(outcome: .timeout, phase: .tcp, synCount: 6, durationNs: 63_000_000_000)),
@@ -108,6 +108,48 @@ import Testing
         let d = diagnose(DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: Self.verdict(.server, path: .socketAbort), serverBannerSeen: false, clientBannerSeen: true))
         #expect(d.cause == .droppedBeforeBanner)
         #expect(d.summary.contains("right after the client banner"))
+    }
+
+    /// A forwarder with its backend down looks like sshd dropping before its banner: the diagnosis names it
+    /// beside MaxStartups, PerSourcePenalties and TCP wrappers, with what the packets tell (no drop line, the RTT).
+    @Test func acceptedThenDroppedNamesTheLookAlikes() {
+        var c = DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: Self.verdict(.server, path: .socketAbort), clientBannerSeen: true, handshakeToEndNs: 1_200_000)
+        c.handshakeRTTNs = 45_000
+        let local = diagnose(c)
+        #expect(local.cause == .droppedBeforeBanner)
+        for phrase in ["port forwarder whose backend is down", "kubectl port-forward", "ssh -L", "MaxStartups", "PerSourcePenalties", "TCP wrappers", "none here", "The handshake took 0.05 ms", "1.20 ms after the handshake"] {
+            #expect(local.summary.contains(phrase), "\(phrase) in: \(local.summary)")
+        }
+        #expect(local.nextSteps.contains { $0.contains("ss -tlnp") } && local.nextSteps.contains { $0.contains("hosts.deny") })
+        c.handshakeRTTNs = 30_000_000
+        #expect(diagnose(c).summary.contains("the listener is not on the client's host"))
+        // A FIN close says the same; the time to the end of the flow is not the time to the drop.
+        let closed = diagnose(DiagnosisContext(outcome: .closed, phase: .tcp, firstFINFrom: .server, handshakeToEndNs: 2_000_000_000))
+        #expect(closed.cause == .droppedBeforeBanner && closed.summary.contains("port forwarder") && !closed.summary.contains("after the handshake"))
+        // sshd's own drop line settles it: sshd, and its steps.
+        let sshd = diagnose(DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: Self.verdict(.server, path: .socketAbort), serverPreBannerLines: ["Exceeded MaxStartups"], clientBannerSeen: true))
+        #expect(sshd.cause == .droppedBeforeBanner && !sshd.summary.contains("forwarder"))
+        #expect(sshd.nextSteps.first?.contains("sshd -T") == true)
+    }
+
+    /// A middlebox RST on the first packet after an idle gap is an idle reset whatever the gap (an 8 s conntrack
+    /// timeout, reset after 12 s); cloud defaults are named only when they match; a pause of a few RTTs is not idle.
+    @Test func idleResetWhateverTheGap() {
+        func ctx(_ gap: Int64, rtt: Int64? = nil) -> DiagnosisContext {
+            var c = DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: Self.verdict(.middlebox, rules: [.ttlDiffers, .ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, idleBeforeEndNs: gap)
+            c.handshakeRTTNs = rtt
+            return c
+        }
+        let short = diagnose(ctx(12_200_000_000, rtt: 50_000))
+        #expect(short.cause == .middleboxIdleReset)
+        #expect(short.summary.contains("after 12.2 s idle") && short.summary.contains("conntrack") && !short.summary.contains("AWS"))
+        #expect(short.nextSteps.contains { $0.contains("ServerAliveInterval 4") })
+        #expect(!short.nextSteps.contains { $0.contains("AWS NLB") })
+        let aws = diagnose(ctx(351_000_000_000))
+        #expect(aws.cause == .middleboxIdleReset && aws.summary.contains("AWS NLB"))
+        #expect(aws.nextSteps.contains { $0.contains("AWS NLB") } && aws.nextSteps.contains { $0.contains("ServerAliveInterval 60") })
+        #expect(diagnose(ctx(500_000_000)).cause == .middleboxReset, "half a second is a pause, not an idle period")
+        #expect(diagnose(ctx(3_000_000_000, rtt: 200_000_000)).cause == .middleboxReset, "3 s is 15 round trips of 200 ms")
     }
 
     @Test func refusedByMiddleboxAndAdminProhibited() {

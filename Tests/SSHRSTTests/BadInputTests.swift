@@ -33,6 +33,61 @@ import Testing
         #expect(analyze(path).error?.kind == .notACapture)
     }
 
+    @Test func directory() {
+        let error = analyze(FileManager.default.temporaryDirectory.path).error
+        #expect(error?.kind == .open)
+        #expect(error?.message == "cannot open: Is a directory")
+    }
+
+    /// A gzip member (RFC 1952) around deflate stored blocks (RFC 1951 §3.2.4), built here so that the
+    /// test needs no compressor: zlib must give back the bytes, and the analysis must not change.
+    static func gzipStored(_ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
+        var offset = 0
+        repeat {
+            let n = min(65_535, data.count - offset)
+            let final: UInt8 = offset + n == data.count ? 1 : 0
+            out += [final, UInt8(n & 0xff), UInt8(n >> 8), UInt8(~n & 0xff), UInt8((~n >> 8) & 0xff)]
+            out += data[offset..<(offset + n)]
+            offset += n
+        } while offset < data.count
+        var crc: UInt32 = 0xffff_ffff
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        }
+        crc = ~crc
+        let size = UInt32(truncatingIfNeeded: data.count)
+        for v in [crc, size] { out += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+        return out
+    }
+
+    @Test func gzipCaptureReadsAsThePlainOne() throws {
+        let plain = analyze(BadInputTests.demo.path)
+        let path = try temporary("demo.gz", BadInputTests.gzipStored(try demoBytes()))
+        let (records, error) = analyze(path)
+        #expect(error == nil)
+        #expect(records.count == plain.records.count)
+        #expect(records.map { $0.serialized() } == plain.records.map { $0.serialized() })
+    }
+
+    @Test func gzipCutShort() throws {
+        let whole = BadInputTests.gzipStored(try demoBytes())
+        let path = try temporary("cut.gz", Array(whole.prefix(whole.count - 5000)))
+        let (records, error) = analyze(path)
+        #expect(error?.kind == .truncatedRecord)
+        #expect(error?.message.hasPrefix("gzip stream cut short after ") == true)
+        #expect(records.contains { $0["type"]?.stringValue == "flow" }, "flows read before the cut are reported")
+    }
+
+    @Test func gzipDamagedTrailer() throws {
+        var bytes = BadInputTests.gzipStored(try demoBytes())
+        bytes[bytes.count - 8] ^= 0xff  // CRC-32
+        let (_, error) = analyze(try temporary("crc.gz", bytes))
+        #expect(error?.kind == .corruptRecord)
+        #expect(error?.message.contains("damaged gzip stream") == true)
+    }
+
     @Test func truncatedFileHeader() throws {
         let path = try temporary("header", Array(try demoBytes().prefix(20)))
         #expect(analyze(path).error?.kind == .truncatedHeader)

@@ -73,6 +73,10 @@ import Testing
             } else {
                 #expect(flow["reset"]?.isNull ?? true, "\(label): no RST was sent, but one is reported")
             }
+            // The diagnosis, where the construction fixes it (a forwarder with no backend, an idle expiry).
+            if let cause = t["cause"] as? String {
+                #expect(flow.at("diagnosis.cause")?.stringValue == cause, "\(label): diagnosis \(flow.at("diagnosis.cause")?.stringValue ?? "none"), truth \(cause)")
+            }
         }
     }
 
