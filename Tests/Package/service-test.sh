@@ -45,12 +45,21 @@ caps="$(value AmbientCapabilities | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')"
 # EnvironmentFile=: KEY=VALUE lines (this one is plain shell too).
 set -a; . "$root/etc/default/sshrst"; set +a
 [[ -n "${SSHRST_METRICS:-}" ]] || { fail "etc/default/sshrst sets SSHRST_METRICS"; finish; }
-line="${exec_start//%i/lo}"
-line="${line//\/var\/log\/sshrst/$logdir}"
-line="${line//\$\{SSHRST_METRICS\}/$SSHRST_METRICS}"
-line="${line//\$SSHRST_OPTIONS/$SSHRST_OPTIONS}"
-line="${line/#\/usr\/bin\/sshrst/$root/usr/bin/sshrst}"
-read -r -a command <<<"$line"
+# systemd's rules: "${VAR}" as a word of its own is exactly one argument (empty
+# included), "$VAR" is split at whitespace (empty: no argument); %i is the instance.
+expand() {  # expand METRICS OPTIONS -> the array `command`
+    command=()
+    local word
+    for word in $exec_start; do
+        case "$word" in
+        '${SSHRST_METRICS}') command+=("$1") ;;
+        '$SSHRST_OPTIONS') [[ -n "$2" ]] && command+=($2) ;;
+        *) word="${word//%i/lo}"; word="${word//\/var\/log\/sshrst/$logdir}"
+           command+=("${word/#\/usr\/bin\/sshrst/$root/usr/bin/sshrst}") ;;
+        esac
+    done
+}
+expand "$SSHRST_METRICS" "${SSHRST_OPTIONS:-}"
 echo "     ExecStart, as run here: ${command[*]}"
 echo "     as uid 65534 with ambient capabilities $caps, no new privileges"
 out="$logdir/lo.jsonl"
@@ -125,6 +134,16 @@ sys.exit(0 if sorted(ports) == want else 1)'
 check "every attempt has exactly one record across the rotation" test "${PIPESTATUS[2]}" = 0
 check "summary: in the new file only, counting all 90 flows" \
     test "$(grep -c '"type":"summary"' "$rotated"):$(grep '"type":"summary"' "$out" | grep -o '"flows":[0-9]*')" = '0:"flows":90'
+
+# SSHRST_METRICS empty in /etc/default/sshrst: no endpoint, and the service still starts.
+expand "" ""
+: >"$tmp/stderr"
+run_service; rc=$?
+sleep 0.3
+kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc2=$?; pid=""
+check "SSHRST_METRICS empty: starts without an endpoint, stops with exit 0" test "$rc:$rc2" = "0:0"
+[[ "$rc:$rc2" == "0:0" ]] || sed 's/^/     /' "$tmp/stderr"
+expand "$SSHRST_METRICS" "${SSHRST_OPTIONS:-}"
 
 # A restart (Restart=on-failure, an upgrade) appends to the file.
 cp "$out" "$tmp/before.jsonl"
