@@ -128,6 +128,7 @@ echo "package: $passed passed, $failed failed"
 status=0
 [[ "$failed" == 0 ]] || status=1
 if [[ "$(id -u)" == 0 ]]; then
+    chmod 0755 "$tmp"   # the scratch root is reachable by the service's unprivileged user, as / is
     "$repo/Tests/Package/service-test.sh" "$root" || status=1
 elif [[ "${CI:-}" == true ]]; then
     echo "FAIL service: CI must run as root (network namespaces)"; echo "service: 0 passed, 1 failed"; status=1
