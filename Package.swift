@@ -2,14 +2,16 @@
 // sshrst: who sent the reset? Passive SSH/TCP reset attribution from pcap and live capture.
 import PackageDescription
 
-/// Release builds inline across the package's modules (the per-packet path crosses Wire, Flow and the engine).
-let cmo: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+// No `unsafeFlags` here: SwiftPM refuses them in a package used as a dependency by URL, and the
+// `SSHRST` library is meant to be used that way. The release tuning (cross-module optimisation, no
+// dynamic exclusivity checks) is passed by the scripts that build release, all through
+// Scripts/build-release: Scripts/sshrst, Scripts/install, Scripts/package, Scripts/bench, Scripts/bench-live.
 
 /// Decoding targets see attacker-controlled bytes: no `unsafe` may appear there.
 let strict: [SwiftSetting] = [
     .strictMemorySafety(),
     .treatWarning("StrictMemorySafety", as: .error),
-] + cmo
+]
 
 let package = Package(
     name: "sshrst",
@@ -42,9 +44,9 @@ let package = Package(
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap or writes `unsafe`.
-        .target(name: "SSHRSTCapture", dependencies: ["CPcap", "CZlib", "CZstd", "CLzma"], swiftSettings: cmo),
+        .target(name: "SSHRSTCapture", dependencies: ["CPcap", "CZlib", "CZstd", "CLzma"]),
         // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
-        .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"], swiftSettings: cmo),
+        .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"]),
         // The engine: one straight line from frame to record.
         .target(
             name: "SSHRST",
@@ -53,12 +55,7 @@ let package = Package(
                 "SSHRSTCapture", "SSHRSTReport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: strict + [
-                // The analyzer is a class driven by one thread; dynamic exclusivity checks on its stored
-                // properties were ~9% of the per-packet instructions. Debug builds (the tests) and the
-                // fuzz harnesses (Scripts/fuzz compiles with the checks on) keep them.
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-            ]
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "SSHRSTCLI",
@@ -66,8 +63,7 @@ let package = Package(
                 "SSHRST", "SSHRSTCapture", "SSHRSTReport", "SSHRSTAttribution", "SSHRSTWire", "SSHRSTFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: cmo
+            ]
         ),
         .testTarget(name: "SSHRSTWireTests", dependencies: ["SSHRSTWire"]),
         .testTarget(name: "SSHRSTFlowTests", dependencies: ["SSHRSTFlow", "SSHRSTWire"]),

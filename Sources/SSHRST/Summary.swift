@@ -43,6 +43,7 @@ enum SummaryBuilder {
         for a in ["server", "client", "middlebox", "undetermined"] { attributionFields.append((a, .int(outcomes.byAttribution[a] ?? 0))) }
         var fields: [(String, JSON)] = [
             ("type", .string("summary")),
+            ("sshrst_version", .string(SSHRSTVersion.current)),
             ("packets", .int(stats.frames)),
             ("bytes", .int(stats.bytes)),
             ("tcp_segments", .int(stats.tcpSegments)),

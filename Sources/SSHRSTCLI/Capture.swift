@@ -18,8 +18,10 @@ struct Capture: ParsableCommand {
             flushed per record so '| jq' and log shippers see it at once. A reset or closed flow is \
             held 5 s of capture time to catch what follows it (data after the RST, the peer's FIN). \
             Ctrl-C or SIGTERM stops: open flows are reported as they stand, then a summary with the \
-            kernel's received/dropped counts; exit 0. After the device is open sshrst drops root \
-            (-Z, default nobody) and it never transmits.
+            kernel's received/dropped counts; exit 0. SIGHUP reopens the -o file (log rotation: \
+            rename it, then send SIGHUP; no record is lost or written twice). After the device is \
+            open sshrst drops root (-Z, default nobody; started without root, e.g. with \
+            CAP_NET_RAW as an ambient capability, it stays the user it is) and it never transmits.
             """)
 
     @Argument(help: ArgumentHelp("Interface, then an optional BPF expression replacing the default filter.", valueName: "interface"))
@@ -49,8 +51,11 @@ struct Capture: ParsableCommand {
     @Option(name: [.customShort("Z"), .long], help: ArgumentHelp("User to switch to after opening the device (default nobody when started as root).", valueName: "user"))
     var user: String?
 
-    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics on this address (GET /metrics): flows by outcome, resets by attribution and cause, decode errors, kernel drops.", valueName: "addr:port"))
+    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics on this address (GET /metrics): flows by outcome, resets by attribution and cause, decode errors, kernel drops. Empty: none.", valueName: "addr:port"))
     var metrics: String?
+
+    @Flag(name: .long, help: "Append to the -o file instead of replacing it (a service restarting keeps its earlier records).")
+    var append = false
 
     @Flag(name: .customShort("n"), help: "Do not resolve addresses (sshrst never does; accepted for tcpdump habits).")
     var numeric = false
@@ -109,7 +114,7 @@ struct Capture: ParsableCommand {
             chown(spool, entry.pointee.pw_uid, entry.pointee.pw_gid)
         }
         var extractor = ResetExtractor()
-        let writer = try RecordWriter(options: output, live: true)
+        let writer = try RecordWriter(options: output, live: true, append: append)
         if getuid() == 0 || user != nil {
             do { try dropPrivileges(to: user ?? "nobody") } catch let error {
                 printError(error.description)
@@ -118,7 +123,7 @@ struct Capture: ParsableCommand {
         }
         printError("listening on \(device), link type \(capture.linkType), filter '\(options.filter ?? "")'")
         let exporter: Metrics?
-        do { exporter = try metrics.map { try Metrics(address: $0) } } catch {
+        do { exporter = try metrics.flatMap { $0.isEmpty ? nil : try Metrics(address: $0) } } catch {
             printError("\(error)")
             throw ExitCode(1)
         }
@@ -131,6 +136,7 @@ struct Capture: ParsableCommand {
             writer.write(record)
         }
         capture.installSignalHandlers()
+        if output.output != nil { capture.installReopenHandler() }
         var packets = 0
         var start: Int64? = nil
         let limit = count
@@ -143,6 +149,10 @@ struct Capture: ParsableCommand {
                 return .proceed
             }, idle: { now in
                 if start == nil { start = now }
+                // Log rotation: between batches, on this thread, so a record is never cut in two.
+                if LiveCapture.takeReopenRequest() {
+                    do { try writer.reopen() } catch { printError("\(error)") }
+                }
                 analyzer.advance(to: now)
                 if let exporter {
                     exporter.packets.set(Int64(packets))

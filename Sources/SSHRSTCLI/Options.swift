@@ -63,19 +63,23 @@ struct AnalysisOptions: ParsableArguments {
 final class RecordWriter {
     let format: OutputFormat
     var renderer: TextRenderer
-    let file: UnsafeMutablePointer<FILE>
+    private(set) var file: UnsafeMutablePointer<FILE>
     let ownsFile: Bool
+    /// The -o path (nil: standard output), for `reopen()`.
+    let path: String?
     /// Flush after every record: live capture (records must show as flows end) and terminals. Reading a
     /// file into a pipe or file, stdio's buffer decides (a write per record cost more than parsing some).
     let flushEachRecord: Bool
     /// One buffer reused for every record's JSON.
     private var sink = ByteSink(capacity: 16384)
 
-    init(options: OutputOptions, live: Bool = false, explainFile: String? = nil) throws {
+    /// `append`: add to an existing -o file instead of replacing it (a service restarting).
+    init(options: OutputOptions, live: Bool = false, explainFile: String? = nil, append: Bool = false) throws {
         format = options.resolvedFormat()
         renderer = TextRenderer(color: options.useColor(), verbosity: options.verbose, explainFile: explainFile)
+        path = options.output
         if let path = options.output {
-            guard let f = fopen(path, "w") else {
+            guard let f = fopen(path, append ? "a" : "w") else {
                 throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))")
             }
             file = f
@@ -95,6 +99,22 @@ final class RecordWriter {
     nonisolated(unsafe) static let outputBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: outputBufferSize)
 
     deinit { if ownsFile { fclose(file) } else { fflush(file) } }
+
+    /// Reopens the -o file by its path, appending (log rotation: the old file was renamed, then
+    /// SIGHUP). Every record written before this call went whole to the old file (each is
+    /// flushed as it is written when live, and the old file is flushed here before it is closed);
+    /// every record after it goes to the file now at the path, created if missing. When the path
+    /// cannot be opened, records keep going to the old file and the error is returned.
+    func reopen() throws {
+        guard let path, ownsFile else { return }
+        fflush(file)
+        guard let f = fopen(path, "a") else {
+            throw RuntimeError("cannot reopen \(path): \(String(cString: strerror(errno))); records keep going to the file open before")
+        }
+        fclose(file)
+        file = f
+        if !flushEachRecord { setvbuf(file, RecordWriter.outputBuffer, _IOFBF, RecordWriter.outputBufferSize) }
+    }
 
     func write(_ record: JSON) {
         switch format {

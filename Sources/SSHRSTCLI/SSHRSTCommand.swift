@@ -1,4 +1,5 @@
 import ArgumentParser
+import SSHRST
 
 @main
 struct SSHRSTCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct SSHRSTCommand: ParsableCommand {
 
             Exit status: 0 success, 1 runtime failure (unreadable capture, device error), 64 usage error.
             """,
-        version: "0.1.0",
+        version: SSHRSTVersion.current,
         subcommands: [Analyze.self, Capture.self, Explain.self, Check.self, Rules.self, Causes.self, Trace.self],
         defaultSubcommand: nil
     )

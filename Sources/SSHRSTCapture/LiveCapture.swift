@@ -14,6 +14,13 @@ private func requestBreak(_ signal: Int32) {
     if let handle = breakTarget { pcap_breakloop(handle) }
 }
 
+/// Set by SIGHUP, taken (and cleared) by the capture loop's owner between batches.
+nonisolated(unsafe) private var reopenRequested: Int32 = 0
+
+private func requestReopen(_ signal: Int32) {
+    reopenRequested = 1
+}
+
 /// Settings for a live capture handle.
 public struct LiveCaptureOptions: Sendable {
     public var device: String
@@ -117,6 +124,23 @@ public final class LiveCapture {
         breakTarget = handle
         signal(SIGINT, requestBreak)
         signal(SIGTERM, requestBreak)
+    }
+
+    /// SIGHUP asks for the output file to be reopened (log rotation): the
+    /// request is only noted; the owner of the loop takes it between batches
+    /// (`takeReopenRequest`, from `run`'s `idle`), on the thread that writes
+    /// the records, so no record is written while the file changes.
+    public func installReopenHandler() {
+        signal(SIGHUP, requestReopen)
+    }
+
+    /// True once per SIGHUP (several before the call count as one). The flag
+    /// is cleared before the caller reopens, so a SIGHUP arriving meanwhile
+    /// asks for one more reopen rather than being lost.
+    public static func takeReopenRequest() -> Bool {
+        guard reopenRequested != 0 else { return false }
+        reopenRequested = 0
+        return true
     }
 
     public static var stopRequested: Bool { breakRequested != 0 }
