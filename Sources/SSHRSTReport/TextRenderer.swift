@@ -208,9 +208,24 @@ public struct TextRenderer {
                 out += indent + "  - " + rule + " [" + points + "] " + (e["detail"]?.stringValue ?? "") + "\n"
             }
         }
+        // ICMP errors that say the same (name, sender, TTL, attribution): one entry with a count.
+        var icmpGroups: [(first: JSON, last: JSON, count: Int)] = []
         for icmp in r["icmp"]?.arrayValue ?? [] {
-            out += indent + "ICMP " + TextRenderer.clock(icmp["ts"]) + " " + (icmp["name"]?.stringValue ?? "?") + " from " + (icmp["sender_ip"]?.stringValue ?? "?")
-                + " (ttl " + (icmp["ttl"]?.serialized() ?? "?") + ") -> " + (icmp["attribution"]?.stringValue ?? "?") + "\n"
+            let key = ["name", "sender_ip", "ttl", "attribution"].map { icmp[$0]?.serialized() ?? "" }
+            if let i = icmpGroups.firstIndex(where: { g in ["name", "sender_ip", "ttl", "attribution"].map { g.first[$0]?.serialized() ?? "" } == key }) {
+                icmpGroups[i].last = icmp
+                icmpGroups[i].count += 1
+            } else {
+                icmpGroups.append((icmp, icmp, 1))
+            }
+        }
+        for g in icmpGroups {
+            let icmp = g.first
+            let what = (icmp["name"]?.stringValue ?? "?") + " from " + (icmp["sender_ip"]?.stringValue ?? "?")
+                + " (ttl " + (icmp["ttl"]?.serialized() ?? "?") + ") -> " + (icmp["attribution"]?.stringValue ?? "?")
+            out += indent + (g.count == 1
+                ? "ICMP " + TextRenderer.clock(icmp["ts"]) + " " + what
+                : "\(g.count) ICMP " + what + ", " + TextRenderer.span(icmp["ts"], g.last["ts"])) + "\n"
         }
         for step in diagnosis?["next_steps"]?.arrayValue ?? [] {
             out += indent + "next: " + (step.stringValue ?? "") + "\n"

@@ -49,6 +49,7 @@ check "text -v: no evidence lines" bash -c "! grep -q '^        - ' '$tmp/v.txt'
 "$bin" analyze --format text -vv "$demo" >"$tmp/vv.txt"
 check "text -vv: every evidence line" grep -q '^        - ip_id_zero_df \[middlebox\] IP ID 0 + DF' "$tmp/vv.txt"
 check "text -vv: the collapsed RSTs' evidence once" test "$(grep -c 'captured_at_sender \[client\]' "$tmp/vv.txt")" = 1
+check "text -v: the same ICMP error twice is one entry with a count" bash -c "'$bin' analyze --format text -v Captures/fail2ban-icmp-v6.pcap | grep -q '^      2 ICMP port_unreachable from 2001:db8:5::10 (ttl 63) -> server, 15:08:33.149–34.155$'"
 check "-v leaves JSON Lines unchanged" bash -c "'$bin' analyze -vv --format jsonl '$demo' | cmp -s - '$tmp/a.jsonl'"
 
 # standard input and BPF filters.
