@@ -331,25 +331,32 @@ def descendants(pid):
     return out
 
 
-@scenario("conntrack-idle-reset")
-def sc_ct_idle(lab, out):
-    t = Topo(lab, routers=1, ttl={"r1": 255})
+def conntrack_idle_session(lab, out, router_ttl, timeout, idle, capture):
+    """c – r1 – s, r1 a stateful firewall: conntrack with `timeout` s for established TCP, tcp_loose=0, and
+    ctstate INVALID REJECTed with tcp-reset. An interactive session types three lines, idles `idle` s (longer
+    than the timeout, so the entry expires) and types one more: r1 answers it with a RST spoofing the server."""
+    t = Topo(lab, routers=1, ttl={"r1": router_ttl} if router_ttl else None)
     t.warm()
     keys = Keys(lab)
     sshd = Sshd(lab, keys)
     lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_loose", 0)
     ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset")
     ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,RELATED -j ACCEPT")
-    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_timeout_established", 3)
-    cap = Capture(lab, "r1", "r1-cli", out)
+    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_timeout_established", timeout)
+    cap = Capture(lab, capture[0], capture[1], out)
     c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
     sshd.wait_log(r"Starting session")
     echo_feeder(c, lines=3, interval=0.2, line="before-idle")
-    time.sleep(6)  # idle longer than the router's 3 s established timeout
+    time.sleep(idle)
     echo_feeder(c, lines=1, line="after-idle")
     c.wait(10)
     time.sleep(0.3)
     cap.stop()
+
+
+@scenario("conntrack-idle-reset")
+def sc_ct_idle(lab, out):
+    conntrack_idle_session(lab, out, router_ttl=255, timeout=3, idle=6, capture=("r1", "r1-cli"))
     return dict(description="Router r1 (default TTL 255, like an appliance) tracks connections with nf_conntrack_tcp_timeout_established=3 and tcp_loose=0 and REJECTs ctstate INVALID with tcp-reset; after a 6 s idle gap the client's next keystroke is INVALID and r1 answers it with a RST spoofing the server (load-balancer idle-timeout case). Captured on r1's client-facing interface.",
                 vantage="middle", family=4,
                 flows=[dict(flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 (conntrack entry expired after idle): follows the first packet after the 6 s gap within microseconds, IP ID 0, DF, TTL 255 vs 63 for the server's packets"), cause="middlebox_idle_reset")])
@@ -385,23 +392,7 @@ def sc_forwarder(lab, out):
 @scenario("conntrack-short-idle")
 def sc_ct_short_idle(lab, out):
     """A Linux router with an 8 s conntrack established timeout: the next keystroke after 12 s idle is INVALID."""
-    t = Topo(lab, routers=1)
-    t.warm()
-    keys = Keys(lab)
-    sshd = Sshd(lab, keys)
-    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_loose", 0)
-    ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset")
-    ipt(lab, "r1", "-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,RELATED -j ACCEPT")
-    lab.sysctl("r1", "net.netfilter.nf_conntrack_tcp_timeout_established", 8)
-    cap = Capture(lab, "c", "eth0", out)
-    c = Client(lab, keys, t.server4, cport=40001, cmd="cat", stdin=subprocess.PIPE)
-    sshd.wait_log(r"Starting session")
-    echo_feeder(c, lines=3, interval=0.2, line="before-idle")
-    time.sleep(12)  # idle longer than the router's 8 s established timeout
-    echo_feeder(c, lines=1, line="after-idle")
-    c.wait(10)
-    time.sleep(0.3)
-    cap.stop()
+    conntrack_idle_session(lab, out, router_ttl=None, timeout=8, idle=12, capture=("c", "eth0"))
     return dict(description="Linux router r1 with nf_conntrack_tcp_timeout_established=8, tcp_loose=0 and a FORWARD rule REJECTing ctstate INVALID with tcp-reset (a stateful firewall with a short idle timeout); the session idles 12 s, the conntrack entry expires, and the client's next keystroke is answered by r1 with a RST spoofing the server. Captured at the client.",
                 vantage="client", family=4,
                 flows=[dict(flow(40001, 22, "reset", "middlebox", "session", "RST from router r1 (conntrack entry expired after 8 s; the gap was 12 s): answers the first keystroke after the gap within microseconds, TTL 64 vs 63 for the server's packets, IP ID 0, DF"), cause="middlebox_idle_reset")])
