@@ -43,7 +43,13 @@ check "dump-package: the SSHRST library product" \
 version="$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$repo/Sources/SSHRST/Version.swift")"
 src="$tmp/sshrst"
 mkdir -p "$src"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$src" 2>/dev/null
+if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar --null --no-recursion -cf - -T - 2>/dev/null) \
+        | tar -xf - -C "$src" 2>/dev/null
+else  # a copy of the repository without its git folder: everything but the build folders
+    (cd "$repo" && tar --exclude='./.build' --exclude='./.build-*' --exclude='./dist' -cf - .) | tar -xf - -C "$src"
+fi
+check "the working tree copied for the scratch repository" test -f "$src/Package.swift"
 git -C "$src" init -q -b main
 git -C "$src" add -A
 git -C "$src" -c user.name=consumer-test -c user.email=consumer-test@localhost commit -qm "sshrst $version"

@@ -31,8 +31,9 @@ echo "     Depends: $depends"
 check "Depends: libpcap" grep -qE '(^|, )libpcap0\.8[a-z0-9]* \(>= ' <<<"$depends"
 check "Depends: libc6" grep -qE '(^|, )libc6 \(>= ' <<<"$depends"
 check "Depends: nothing from the Swift toolchain" bash -c "! grep -qi swift <<<'$depends'"
-check "Depends: libc, libpcap and the C/C++ runtime only" \
-    bash -c "tr ',' '\n' <<<'$depends' | sed 's/^ *//; s/ .*//' | grep -vxE 'libc6|libpcap0\.8[a-z0-9]*|libstdc\+\+6|libgcc-s1' | grep -q . && exit 1 || exit 0"
+# The decompressors are the system's zlib, libzstd and liblzma (compressed captures are read as they are).
+check "Depends: libc, libpcap, the decompressors and the C/C++ runtime only" \
+    bash -c "tr ',' '\n' <<<'$depends' | sed 's/^ *//; s/ .*//' | grep -vxE 'libc6|libpcap0\.8[a-z0-9]*|libstdc\+\+6|libgcc-s1|zlib1g|libzstd1|liblzma5' | grep -q . && exit 1 || exit 0"
 dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./conffiles >"$tmp/conffiles" 2>/dev/null
 check "conffiles: /etc/default/sshrst and /etc/logrotate.d/sshrst" \
     diff <(printf '%s\n' /etc/default/sshrst /etc/logrotate.d/sshrst) "$tmp/conffiles"
