@@ -62,6 +62,7 @@ final class RecordWriter {
     let renderer: TextRenderer
     let file: UnsafeMutablePointer<FILE>
     let ownsFile: Bool
+    let path: String?
     /// Flush after every record: live capture (records must show as flows end) and terminals. Reading a
     /// file into a pipe or file, stdio's buffer decides (a write per record cost more than parsing some).
     let flushEachRecord: Bool
@@ -71,6 +72,7 @@ final class RecordWriter {
     init(options: OutputOptions, live: Bool = false) throws {
         format = options.resolvedFormat()
         renderer = TextRenderer(color: options.useColor())
+        path = options.output
         if let path = options.output {
             guard let f = fopen(path, "w") else {
                 throw RuntimeError("cannot write \(path): \(String(cString: strerror(errno)))")
@@ -93,7 +95,26 @@ final class RecordWriter {
 
     deinit { if ownsFile { fclose(file) } else { fflush(file) } }
 
+    /// Set when a write failed (a full file system, say): one line saying so.
+    /// Later records are dropped; the file keeps only whole records.
+    private(set) var failure: String? = nil
+    /// The file's length after the last record fully written.
+    private var goodLength: off_t = 0
+
+    private func failed() {
+        let reason = String(cString: strerror(errno))
+        let fd = fileno(file)
+        // Cut a half-written record off, and send what stdio still holds to /dev/null.
+        var cut = ""
+        if ownsFile && ftruncate(fd, goodLength) == 0 { cut = "; the file ends with the last whole record (\(goodLength) bytes)" }
+        let null = open("/dev/null", O_WRONLY)
+        if null >= 0 { dup2(null, fd); close(null) }
+        failure = "cannot write \(path ?? "standard output"): \(reason)\(cut)"
+    }
+
     func write(_ record: JSON) {
+        guard failure == nil else { return }
+        clearerr(file)
         switch format {
         case .jsonl:
             if case .shared(let stored) = record {
@@ -109,7 +130,12 @@ final class RecordWriter {
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }
-        if flushEachRecord { fflush(file) }
+        if flushEachRecord {
+            // ferror too: a write stdio made on its own (a record longer than its buffer) may have failed.
+            if fflush(file) != 0 || ferror(file) != 0 { failed() } else if ownsFile { goodLength = ftello(file) }
+        } else if ferror(file) != 0 {
+            failed()
+        }
     }
 }
 
