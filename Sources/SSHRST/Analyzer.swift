@@ -335,7 +335,7 @@ public final class Analyzer {
         guard let fingerprint = built.hostKeyFingerprint else { return }
         let server = built.serverEndpoint()
         if let earlier = hostKeys[server] {
-            if earlier.fingerprint != fingerprint {
+            if earlier.fingerprint != fingerprint && patterns.count < configuration.patternMemory {
                 patterns.append(
                     .object([
                         ("type", .string("pattern")),
@@ -348,7 +348,9 @@ public final class Analyzer {
                     ]))
                 hostKeys[server] = (fingerprint, built.uid)
             }
-        } else {
+        } else if hostKeys.count < configuration.patternMemory {
+            // Bounded like the other pattern memories: a capture running for weeks meets
+            // ever new servers (what it no longer remembers it cannot compare).
             hostKeys[server] = (fingerprint, built.uid)
         }
     }
@@ -377,6 +379,18 @@ public final class Analyzer {
         let summary = SummaryBuilder.build(stats: stats, outcomes: outcomes, extra: extra)
         sink(summary)
         return summary
+    }
+
+    /// Reports every flow still tracked as it stands (outcome "open" unless it
+    /// had already ended) and forgets it, without ending the analysis: live
+    /// capture calls this when the interface goes away, since what follows the
+    /// gap cannot be joined to what came before it. Returns how many flows.
+    @discardableResult
+    public func reportOpenFlows() -> Int {
+        let live = table.liveSlotsOldestFirst().sorted { table.records[$0].sequence < table.records[$1].sequence }
+        for s in live { finalize(s) }
+        emitReady(force: true)
+        return live.count
     }
 
     /// Lets time pass without packets (live capture between packets): flows

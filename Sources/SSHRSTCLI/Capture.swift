@@ -11,17 +11,19 @@ struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyse live traffic on an interface; report each flow as it ends.",
         discussion: """
-            Opens the interface with libpcap (immediate mode, nanosecond timestamps where supported), \
+            Opens the interface with libpcap (the kernel's TPACKET_V3 ring, -B KiB, packets handed \
+            over within 100 ms; nanosecond timestamps where supported), \
             by default with a filter for the SSH ports and ICMP errors, 802.1Q and QinQ included \
             (ports from --port), and \
             reports every flow as soon as it ends (RST, FIN both ways, SYN timeout, idle expiry), \
             flushed per record so '| jq' and log shippers see it at once. A reset or closed flow is \
             held 5 s of capture time to catch what follows it (data after the RST, the peer's FIN). \
-            Ctrl-C or SIGTERM stops: open flows are reported as they stand, then a summary with the \
-            kernel's received/dropped counts; exit 0. SIGHUP reopens the -o file (log rotation: \
-            rename it, then send SIGHUP; no record is lost or written twice). After the device is \
-            open sshrst drops root (-Z, default nobody; started without root, e.g. with \
-            CAP_NET_RAW as an ambient capability, it stays the user it is) and it never transmits.
+            Ctrl-C or SIGTERM stops: what is left in the ring is still read, open flows are \
+            reported as they stand, then a summary with the kernel's received/dropped counts; exit 0. \
+            SIGHUP reopens the -o file (log rotation: rename it, then send SIGHUP; no record is lost \
+            or written twice). After the device is open sshrst drops root (-Z, default nobody; started \
+            without root, e.g. with CAP_NET_RAW as an ambient capability, it stays the user it is) and \
+            it never transmits.
             """)
 
     @Argument(help: ArgumentHelp("Interface, then an optional BPF expression replacing the default filter.", valueName: "interface"))
@@ -56,6 +58,8 @@ struct Capture: ParsableCommand {
 
     @Flag(name: .long, help: "Append to the -o file instead of replacing it (a service restarting keeps its earlier records).")
     var append = false
+    @Flag(name: .long, help: ArgumentHelp("When the interface goes down or away, report the open flows, wait for it (retrying with backoff up to 5 s) and go on; the gaps are counted in the summary and metrics. Without it a lost interface ends the capture with exit 1. Meant for the service."))
+    var reopen = false
 
     @Flag(name: .customShort("n"), help: "Do not resolve addresses (sshrst never does; accepted for tcpdump habits).")
     var numeric = false
@@ -116,7 +120,7 @@ struct Capture: ParsableCommand {
         var extractor = ResetExtractor()
         let writer = try RecordWriter(options: output, live: true, append: append)
         if getuid() == 0 || user != nil {
-            do { try dropPrivileges(to: user ?? "nobody") } catch let error {
+            do { try dropPrivileges(to: user ?? "nobody", keepCapture: reopen) } catch let error {
                 printError(error.description)
                 throw ExitCode(1)
             }
@@ -141,6 +145,8 @@ struct Capture: ParsableCommand {
         var start: Int64? = nil
         let limit = count
         let seconds = duration.map { Int64($0) * 1_000_000_000 }
+        var gaps = CaptureGaps()
+        reading: while true {
         do {
             try capture.run({ frame, bytes in
                 analyzer.ingest(frame, bytes)
@@ -164,16 +170,33 @@ struct Capture: ParsableCommand {
                     }
                 }
                 if let seconds, let s = start, now - s >= seconds { return .stop }
+                if writer.failure != nil { return .stop }
                 return .proceed
             })
+        } catch let error where error.kind == .read && !LiveCapture.stopRequested && writer.failure == nil {
+            if reopen {
+                switch gaps.reopen(capture, after: error, analyzer: analyzer, metrics: exporter) {
+                case .reopened: continue reading
+                case .stopped: break reading
+                case .failed: break
+                }
+            } else { printError("\(error.description): capture lost (with --reopen sshrst waits for the interface and goes on)") }
+            analyzer.finish(extra: gaps.summaryFields)
+            throw ExitCode(1)
         } catch let error {
             printError(error.description)
-            analyzer.finish()
+            analyzer.finish(extra: gaps.summaryFields)
             throw ExitCode(1)
         }
-        var extra: [(String, JSON)] = []
+        break reading
+        }
+        if let failure = writer.failure {
+            printError(failure)
+            throw ExitCode(1)
+        }
+        var extra: [(String, JSON)] = gaps.summaryFields
         if let stats = capture.statistics() {
-            extra = [("kernel_received", .int(Int(stats.received))), ("kernel_dropped", .int(Int(stats.dropped))),
+            extra += [("kernel_received", .int(Int(stats.received))), ("kernel_dropped", .int(Int(stats.dropped))),
                      ("interface_dropped", .int(Int(stats.interfaceDropped)))]
         }
         analyzer.finish(extra: extra)

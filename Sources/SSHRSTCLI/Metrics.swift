@@ -16,6 +16,8 @@ final class Metrics: @unchecked Sendable {
     let kernelDropped: Gauge
     let decodeErrors: Gauge
     let openFlows: Gauge
+    let captureGaps: Counter
+    let captureGapSeconds: Gauge
     let lock = NSLock()
     var flowCounters: [String: Counter] = [:]
     var resetCounters: [String: Counter] = [:]
@@ -27,6 +29,8 @@ final class Metrics: @unchecked Sendable {
         kernelDropped = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "kernel_dropped", unitName: "packets", helpText: "Packets the kernel dropped for lack of buffer (pcap_stats ps_drop)."))
         decodeErrors = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "decode", unitName: "errors", helpText: "Frames that could not be decoded."))
         openFlows = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "open", unitName: "flows", helpText: "Flows currently tracked."))
+        captureGaps = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "capture_gaps", unitName: "total", helpText: "Times the interface went down or away and the capture was reopened (--reopen)."))
+        captureGapSeconds = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "capture_gap", unitName: "seconds", helpText: "Total time without a capture handle between losing the interface and reopening it."))
         for outcome in ["refused", "reset", "timeout", "closed", "open"] {
             flowCounters[outcome] = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "sshrst", metricName: "flows", unitName: "total", helpText: "SSH flows reported, by outcome."), labels: [("outcome", outcome)])
         }

@@ -93,6 +93,14 @@ final class RecordWriter {
         // Batch writes (stdio's default is one write(2) per 4 KiB): a record is ~5 KiB of JSON. glibc ignores
         // the size without a buffer, so one is given; it lives as long as the process (one writer per command).
         if !flushEachRecord { setvbuf(file, RecordWriter.outputBuffer, _IOFBF, RecordWriter.outputBufferSize) }
+        goodLength = ownsFile ? RecordWriter.endOffset(of: file) : 0
+    }
+
+    /// The length of an -o file just opened (0 when replaced; what it held when appending), so that a failed
+    /// write cuts the file back no further than the last whole record.
+    private static func endOffset(of file: UnsafeMutablePointer<FILE>) -> off_t {
+        fseeko(file, 0, SEEK_END)
+        return max(0, ftello(file))
     }
 
     static let outputBufferSize = 1 << 18
@@ -114,9 +122,33 @@ final class RecordWriter {
         fclose(file)
         file = f
         if !flushEachRecord { setvbuf(file, RecordWriter.outputBuffer, _IOFBF, RecordWriter.outputBufferSize) }
+        goodLength = RecordWriter.endOffset(of: file)
+    }
+
+    /// Set when a write failed (a full file system, say): one line saying so.
+    /// Later records are dropped; the file keeps only whole records.
+    private(set) var failure: String? = nil
+    /// The file's length after the last record fully written (kept when each record is flushed).
+    private var goodLength: off_t = 0
+
+    private func failed() {
+        let reason = String(cString: strerror(errno))
+        let fd = fileno(file)
+        // Cut a half-written record off, and send what stdio still holds to /dev/null.
+        var cut = ""
+        // goodLength is known only when every record is flushed as written (live capture, terminals); a
+        // buffered file is left as it is rather than cut back past records that did reach it.
+        if ownsFile && flushEachRecord && ftruncate(fd, goodLength) == 0 {
+            cut = "; the file ends with the last whole record (\(goodLength) bytes)"
+        }
+        let null = open("/dev/null", O_WRONLY)
+        if null >= 0 { dup2(null, fd); close(null) }
+        failure = "cannot write \(path ?? "standard output"): \(reason)\(cut)"
     }
 
     func write(_ record: JSON) {
+        guard failure == nil else { return }
+        clearerr(file)
         switch format {
         case .jsonl:
             if case .shared(let stored) = record {
@@ -132,7 +164,12 @@ final class RecordWriter {
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }
-        if flushEachRecord { fflush(file) }
+        if flushEachRecord {
+            // ferror too: a write stdio made on its own (a record longer than its buffer) may have failed.
+            if fflush(file) != 0 || ferror(file) != 0 { failed() } else if ownsFile { goodLength = ftello(file) }
+        } else if ferror(file) != 0 {
+            failed()
+        }
     }
 }
 

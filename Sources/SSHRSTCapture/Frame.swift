@@ -23,7 +23,7 @@ public struct Frame: Sendable {
 public struct CaptureError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case open, notACapture, truncatedHeader, truncatedRecord, corruptRecord, unsupportedLinkType
-        case read, activate, filter, permission, noSuchDevice
+        case read, activate, filter, permission, noSuchDevice, write
     }
     public var kind: Kind
     public var source: String

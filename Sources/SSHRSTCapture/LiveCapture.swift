@@ -31,33 +31,58 @@ public struct LiveCaptureOptions: Sendable {
     public init(device: String) { self.device = device }
 }
 
-/// A live capture through libpcap: pcap_create, then snap length, immediate
-/// mode, nanosecond timestamps and buffer size, then pcap_activate (whose
-/// warnings are returned), then a BPF filter. Never transmits.
+/// A live capture through libpcap: pcap_create, then snap length, a 100 ms
+/// buffering timeout, nanosecond timestamps and buffer size, then pcap_activate
+/// (whose warnings are returned), then a BPF filter. Never transmits.
 ///
-/// Calls `pcap_create`, `pcap_set_snaplen`, `pcap_set_immediate_mode`,
+/// Not immediate mode: on Linux libpcap then falls back from TPACKET_V3 to
+/// TPACKET_V2, whose ring has one fixed slot per packet sized for the largest
+/// (65 KiB with receive offloads), so 8 MiB held ~128 packets and a short
+/// burst overflowed it. TPACKET_V3 packs packets into blocks that the kernel
+/// hands over when full or after the timeout: the same buffer holds tens of
+/// thousands of packets, at the cost of up to 100 ms latency (flows are
+/// reported when they end, seconds later anyway).
+///
+/// Calls `pcap_create`, `pcap_set_snaplen`,
 /// `pcap_set_tstamp_precision`, `pcap_set_buffer_size`, `pcap_set_timeout`,
 /// `pcap_activate`, `pcap_setfilter`, `pcap_dispatch`, `pcap_stats`, `pcap_close`.
 public final class LiveCapture {
     public let device: String
     public let linkType: LinkType
     public private(set) var warnings: [String] = []
-    let handle: OpaquePointer
+    var handle: OpaquePointer
     var dumper: OpaquePointer? = nil
 
     public init(_ options: LiveCaptureOptions) throws(CaptureError) {
         device = options.device
+        self.options = options
+        let opened = try LiveCapture.open(options)
+        handle = opened.handle
+        linkType = opened.linkType
+        nanosecond = opened.nanosecond
+        selectableDescriptor = opened.descriptor
+        warnings = opened.warnings
+    }
+
+    private struct Opened {
+        var handle: OpaquePointer
+        var linkType: LinkType
+        var nanosecond: Bool
+        var descriptor: Int32
+        var warnings: [String]
+    }
+
+    /// pcap_create … pcap_activate, pcap_setfilter; the handle is closed on every failure.
+    private static func open(_ options: LiveCaptureOptions) throws(CaptureError) -> Opened {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         let created = errbuf.withUnsafeMutableBufferPointer { pcap_create(options.device, $0.baseAddress) }
         guard let handle = created else {
             let text = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw CaptureError(.open, source: options.device, text)
         }
-        self.handle = handle
         pcap_set_snaplen(handle, options.snaplen)
         pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
-        pcap_set_immediate_mode(handle, 1)
-        pcap_set_timeout(handle, 100)
+        pcap_set_timeout(handle, LiveCapture.bufferTimeoutMilliseconds)
         pcap_set_buffer_size(handle, options.bufferSize)
         var nano = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO)) == 0
         let rc = pcap_activate(handle)
@@ -76,28 +101,58 @@ public final class LiveCapture {
                 throw CaptureError(.activate, source: options.device, text.isEmpty ? "pcap_activate failed (\(rc))" : text)
             }
         }
+        var warnings: [String] = []
         if rc > 0 {
             let text = String(cString: pcap_geterr(handle))
             warnings.append(text.isEmpty ? String(cString: pcap_statustostr(rc)) : text)
         }
         if nano && pcap_get_tstamp_precision(handle) != Int32(PCAP_TSTAMP_PRECISION_NANO) { nano = false }
-        self.nanosecond = nano
         let dlt = pcap_datalink(handle)
-        linkType = LinkType(dlt: dlt)
-        // From here every stored property is set: a throw runs deinit, which closes the handle.
+        let linkType = LinkType(dlt: dlt)
         guard linkType.isSupported else {
+            pcap_close(handle)
             throw CaptureError(.unsupportedLinkType, source: options.device, "unsupported link type \(dlt)")
         }
         // Non-blocking reads and our own poll(2) with a 100 ms timeout, so
         // flows end on time and --duration works while the link is quiet.
         pcap_setnonblock(handle, 1, &errbuf)
-        selectableDescriptor = pcap_get_selectable_fd(handle)
+        let descriptor = pcap_get_selectable_fd(handle)
         if let filter = options.filter {
-            try PcapFilter.install(filter, on: handle, source: options.device)
+            do { try PcapFilter.install(filter, on: handle, source: options.device) } catch {
+                pcap_close(handle)
+                throw error
+            }
         }
+        return Opened(handle: handle, linkType: linkType, nanosecond: nano, descriptor: descriptor, warnings: warnings)
     }
 
-    public let nanosecond: Bool
+    /// Closes the handle and opens the device again with the same options
+    /// (after the interface went down or was deleted and created again). The
+    /// -w file stays open; the kernel's counts so far are kept and added to
+    /// the new handle's. On failure the old handle stays (closed reads fail
+    /// again), so this can be retried.
+    public func reopen() throws(CaptureError) {
+        let opened = try LiveCapture.open(options)
+        guard opened.linkType == linkType else {
+            pcap_close(opened.handle)
+            throw CaptureError(.unsupportedLinkType, source: device, "link type changed from \(linkType) to \(opened.linkType) on reopening")
+        }
+        _ = statistics()
+        countsBefore = lastCounts
+        if breakTarget == handle { breakTarget = opened.handle }
+        pcap_close(handle)
+        handle = opened.handle
+        nanosecond = opened.nanosecond
+        selectableDescriptor = opened.descriptor
+        warnings = opened.warnings
+    }
+
+    let options: LiveCaptureOptions
+    /// The kernel's counts of the handles closed by `reopen`.
+    var countsBefore: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32) = (0, 0, 0)
+    /// The last counts `statistics()` read (a handle whose interface is gone may not answer).
+    var lastCounts: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32) = (0, 0, 0)
+    public private(set) var nanosecond: Bool
     var selectableDescriptor: Int32 = -1
 
     deinit {
@@ -111,6 +166,45 @@ public final class LiveCapture {
             throw CaptureError(.open, source: path, String(cString: pcap_geterr(handle)))
         }
         dumper = d
+        dumpPath = path
+        dumpGood = pcap_dump_ftell64(d)
+    }
+
+    var dumpPath: String? = nil
+    /// The -w file's length after the last flush that succeeded: only whole records before it.
+    var dumpGood: Int64 = 0
+
+    /// Flushes the -w file; when the write fails (a full file system, say) the
+    /// file is closed and cut back to the last whole record, and the error thrown.
+    func flushDump() throws(CaptureError) {
+        guard let d = dumper else { return }
+        // ferror too: a write stdio made on its own (its buffer full) may have failed before.
+        if pcap_dump_flush(d) == 0 && ferror(pcap_dump_file(d)) == 0 {
+            dumpGood = pcap_dump_ftell64(d)
+            return
+        }
+        let reason = String(cString: strerror(errno))
+        // Cut the half-written packet off, and send what stdio still holds to /dev/null.
+        let fd = fileno(pcap_dump_file(d))
+        // What reached the disk after the last good flush: whole packets are kept
+        // (record headers are in host byte order, as pcap_dump writes them).
+        let end = lseek(fd, 0, SEEK_END)
+        var header: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+        while dumpGood + 16 <= Int64(end),
+              pread(fd, &header, 16, off_t(dumpGood)) == 16,
+              dumpGood + 16 + Int64(header.2) <= Int64(end)
+        {
+            dumpGood += 16 + Int64(header.2)
+        }
+        let cut = ftruncate(fd, off_t(dumpGood)) == 0
+        let cutReason = String(cString: strerror(errno))
+        let null = Glibc.open("/dev/null", O_WRONLY)
+        if null >= 0 { dup2(null, fd); Glibc.close(null) }
+        pcap_dump_close(d)
+        dumper = nil
+        throw CaptureError(.write, source: dumpPath ?? "-w", "cannot write: \(reason); " + (cut
+            ? "the file ends with the last whole packet written (\(dumpGood) bytes)"
+            : "cannot cut it back to the last whole packet (\(dumpGood) bytes): \(cutReason)"))
     }
 
     /// Flushes and closes the -w file (pcap_dump_close).
@@ -151,10 +245,40 @@ public final class LiveCapture {
     /// passes without packets) with the current wall-clock time.
     public func run(_ body: (Frame, Span<UInt8>) -> ReadControl, idle: (Int64) -> ReadControl) throws(CaptureError) {
         var stop = false
-        while !stop && breakRequested == 0 {
-            if try dispatchOnce(waiting: 100, body) { stop = true }
+        // After SIGINT/SIGTERM the packets already in the kernel's ring are still
+        // read (for at most `drainLimit`), so every flow that ended before the
+        // signal is reported; `draining` is the deadline.
+        var draining: Int64? = nil
+        while !stop {
+            if breakRequested != 0 && draining == nil {
+                draining = LiveCapture.monotonic() &+ LiveCapture.drainLimit
+            }
+            if let deadline = draining, LiveCapture.monotonic() >= deadline { break }
+            if draining == nil { try waitForPackets(milliseconds: 100) }
+            let (rc, bodyStopped) = try dispatchReady(body)
+            // The callback said stop (count reached); a signal's break only starts the drain.
+            if bodyStopped { stop = true }
+            // The ring is empty, and the block being filled at the signal has been handed over.
+            if let deadline = draining, rc == 0,
+               LiveCapture.monotonic() >= deadline &- LiveCapture.drainLimit &+ 2 &* Int64(LiveCapture.bufferTimeoutMilliseconds) &* 1_000_000
+            {
+                stop = true
+            }
+            try flushDump()
             if idle(LiveCapture.now()) == .stop { stop = true }
         }
+    }
+
+    /// The ring's block timeout: the longest a packet waits in the kernel.
+    public static let bufferTimeoutMilliseconds: Int32 = 100
+
+    /// How long the packets left in the ring are read after a stop signal.
+    public static let drainLimit: Int64 = 3_000_000_000
+
+    static func monotonic() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
     }
 
     /// The wall clock in nanoseconds since the epoch (`clock_gettime(CLOCK_REALTIME)`), as packet timestamps are.
@@ -164,16 +288,38 @@ public final class LiveCapture {
         return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
     }
 
-    /// Waits at most `milliseconds` for packets (poll), then hands every packet ready to `body`; true when
-    /// `body` said stop or the loop was broken. Calls `poll`, `pcap_dispatch`, `pcap_dump`, `pcap_dump_flush`.
+    /// Waits at most `milliseconds` for packets, then hands every packet ready to `body`; true when `body` said
+    /// stop or the loop was broken (`sshrst trace`'s probe-by-probe reading).
     public func dispatchOnce(waiting milliseconds: Int32, _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) -> Bool {
-        if selectableDescriptor >= 0 {
-            var descriptor = pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, milliseconds)
+        try waitForPackets(milliseconds: milliseconds)
+        let (rc, bodyStopped) = try dispatchReady(body)
+        try flushDump()
+        return bodyStopped || rc == PCAP_ERROR_BREAK
+    }
+
+    /// Waits (`poll`) at most `milliseconds` for the capture descriptor. The kernel flags the packet socket
+    /// ENETDOWN when the interface is set down (libpcap goes on reading silently once it is up again, and
+    /// what passed meanwhile is lost): a gap, reported like a deleted interface. Calls `poll`, `getsockopt`.
+    func waitForPackets(milliseconds: Int32) throws(CaptureError) {
+        guard selectableDescriptor >= 0 else { return }
+        var descriptor = pollfd(fd: selectableDescriptor, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, milliseconds)
+        if descriptor.revents & Int16(POLLERR) != 0 {
+            var code: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(selectableDescriptor, SOL_SOCKET, SO_ERROR, &code, &size) == 0 && code == ENETDOWN {
+                try flushDump()
+                throw CaptureError(.read, source: device, "the interface went down")
+            }
         }
-        let rc = withoutActuallyEscaping(body) { escapable in
+    }
+
+    /// Hands every packet ready to `body` (`pcap_dispatch`; `pcap_dump` to the -w file first); returns
+    /// pcap_dispatch's result and whether `body` said stop.
+    func dispatchReady(_ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) -> (Int32, Bool) {
+        let (rc, bodyStopped) = withoutActuallyEscaping(body) { escapable in
             var context = (escapable, self, false)
-            return withUnsafeMutablePointer(to: &context) { pointer in
+            let rc = withUnsafeMutablePointer(to: &context) { pointer in
                 pcap_dispatch(handle, -1, { user, header, data in
                     guard let user = user, let header = header, let data = data else { return }
                     let ctx = UnsafeMutableRawPointer(user).assumingMemoryBound(to: ((Frame, Span<UInt8>) -> ReadControl, LiveCapture, Bool).self)
@@ -193,31 +339,46 @@ public final class LiveCapture {
                     }
                 }, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt8.self))
             }
+            return (rc, context.2)
         }
         if rc == PCAP_ERROR {
+            try flushDump()
             throw CaptureError(.read, source: device, String(cString: pcap_geterr(handle)))
         }
-        if let d = dumper { pcap_dump_flush(d) }
-        return rc == PCAP_ERROR_BREAK
+        return (rc, bodyStopped)
     }
 
     /// The kernel's counts (pcap_stats): received and dropped.
     public func statistics() -> (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)? {
         var stats = pcap_stat()
         guard pcap_stats(handle, &stats) == 0 else { return nil }
-        return (stats.ps_recv, stats.ps_drop, stats.ps_ifdrop)
+        lastCounts = (countsBefore.received &+ stats.ps_recv, countsBefore.dropped &+ stats.ps_drop,
+                      countsBefore.interfaceDropped &+ stats.ps_ifdrop)
+        return lastCounts
     }
 }
 
 /// Drops root after the device is open (tcpdump's -Z): supplementary groups,
-/// then group, then user. Calls `getpwnam`, `initgroups`, `setgid`, `setuid`.
-public func dropPrivileges(to user: String) throws(CaptureError) {
+/// then group, then user. With `keepCapture` (capture --reopen, which opens the
+/// device again later) CAP_NET_RAW and CAP_NET_ADMIN are kept, nothing else.
+/// Calls `getpwnam`, `initgroups`, `setgid`, `setuid`, `prctl(PR_SET_KEEPCAPS)`, `capset`.
+public func dropPrivileges(to user: String, keepCapture: Bool = false) throws(CaptureError) {
     guard let entry = getpwnam(user) else {
         throw CaptureError(.permission, source: user, "no such user to drop privileges to")
     }
     let uid = entry.pointee.pw_uid
     let gid = entry.pointee.pw_gid
+    #if os(Linux)
+    if keepCapture && uid != 0 && sshrst_keep_capabilities() != 0 {
+        throw CaptureError(.permission, source: user, "cannot keep the capture capabilities: \(String(cString: strerror(errno)))")
+    }
+    #endif
     guard initgroups(user, gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
         throw CaptureError(.permission, source: user, "cannot drop privileges: \(String(cString: strerror(errno)))")
     }
+    #if os(Linux)
+    if keepCapture && uid != 0 && sshrst_limit_to_capture_capabilities() != 0 {
+        throw CaptureError(.permission, source: user, "cannot keep the capture capabilities: \(String(cString: strerror(errno)))")
+    }
+    #endif
 }

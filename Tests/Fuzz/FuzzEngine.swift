@@ -8,7 +8,10 @@
 // selector: the DLT is FuzzEngine.dlts[(selector & 0x7f) % count]; selector & 0x80: no frame, call
 //   `advance(to:)` (live capture's idle tick) at the new time instead.
 // time delta (14-bit value v, unit by the top 2 bits): 00 v µs, 01 v ms, 10 v s, 11 -v ms (time runs back).
-// Every record the sink receives, and the summary from finish(), is serialized.
+// Every record the sink receives, and the summary from finish(), is serialized (into one
+// ByteSink kept across executions: the JSON writer runs, without a String per record).
+// Per execution only what the input decides is set up: the input is read in place (no copy),
+// and the analyzer is the only allocation of note.
 // Tests/SSHRSTTests/FuzzRegressionTests.swift replays inputs with the same decoder.
 
 import SSHRST
@@ -20,8 +23,11 @@ enum FuzzEngine {
     static let dlts: [Int32] = [1, 0, 12, 113, 276, 108, 101, 228, 229, 14, 147]
     static let maxFlows = [1, 2, 4, 8, 16, 64, 256, 1024]
 
-    static func run(_ input: [UInt8]) {
-        guard let c = input.first else { return }
+    nonisolated(unsafe) static var sink = ByteSink(capacity: 1 << 16)
+
+    static func run(_ input: Span<UInt8>) {
+        guard !input.isEmpty else { return }
+        let c = input[0]
         var configuration = AnalyzerConfiguration()
         configuration.maxFlows = maxFlows[Int(c & 7)]
         if c & 0x08 != 0 { configuration.sshPorts = [22, 2222] }
@@ -31,14 +37,14 @@ enum FuzzEngine {
         }
         if c & 0x20 != 0 { configuration.reorderLimit = 2 }
         if c & 0x40 != 0 { configuration.patternMemory = 4 }
-        var written = 0
         let analyzer = Analyzer(configuration: configuration) { record in
-            written &+= record.serialized().utf8.count
+            FuzzEngine.sink.removeAll()
+            record.write(into: &FuzzEngine.sink)
         }
         var time: Int64 = 1_700_000_000_000_000_000
         var i = 1
         let n = input.count
-        let all = input.span  // frames are sub-spans: Swift's bounds checks guard them, no copy
+        let all = input  // frames are sub-spans: Swift's bounds checks guard them, no copy
         while i + 5 <= n {
             let selector = input[i]
             let delta = Int64(input[i + 1]) << 8 | Int64(input[i + 2])
@@ -61,14 +67,15 @@ enum FuzzEngine {
             i += length
             analyzer.ingest(Frame(time: time, capturedLength: length, wireLength: length, linkType: linkType), frame)
         }
-        written &+= analyzer.finish().serialized().utf8.count
-        _ = written
+        let summary = analyzer.finish()
+        sink.removeAll()
+        summary.write(into: &sink)
     }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEngine(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
-    FuzzEngine.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    FuzzEngine.run(UnsafeBufferPointer(start: data, count: size).span)
     return 0
 }
