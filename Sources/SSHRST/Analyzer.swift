@@ -358,9 +358,7 @@ public final class Analyzer {
     /// Reports every flow still open, the patterns, and returns the summary record.
     @discardableResult
     public func finish(extra: [(String, JSON)] = []) -> JSON {
-        let live = table.liveSlotsOldestFirst().sorted { table.records[$0].sequence < table.records[$1].sequence }
-        for s in live { finalize(s) }
-        emitReady(force: true)
+        reportOpenFlows()
         for p in findPatterns(digests) {
             var fields: [(String, JSON)] = [
                 ("type", .string("pattern")), ("kind", .string(p.kind)), ("summary", .string(p.summary)),

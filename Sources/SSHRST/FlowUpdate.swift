@@ -212,23 +212,9 @@ extension FlowState {
         let established = (synSeen && synAckSeen && f.ackTime != nil)
             || (tcpState.originator.payloadBytes > 0 && tcpState.responder.payloadBytes > 0)
         let answersSYN = synSeen && !synAckSeen && direction == .responder
-        var rtt: Int64? = nil
-        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
-            if direction == .responder {
-                rtt = synAck &- syn
-            } else if let ack = f.ackTime, ack >= synAck {
-                rtt = ack &- synAck
-            }
-        }
+        let rtt = f.handshakeRTT(to: direction)
         // The round trip to the RST's receiver: a challenge ACK cannot come back sooner than that.
-        var rttToReceiver: Int64? = nil
-        if let syn = f.synTime, let synAck = f.synAckTime, synAck >= syn {
-            if direction == .originator {
-                rttToReceiver = synAck &- syn
-            } else if let ack = f.ackTime, ack >= synAck {
-                rttToReceiver = ack &- synAck
-            }
-        }
+        var rttToReceiver = f.handshakeRTT(to: direction == .originator ? .responder : .originator)
         if let m = receiverEndpoint.ackRTTMin { rttToReceiver = min(rttToReceiver ?? m, m) }
         var triggerDelay: Int64? = nil
         var gapBeforeTrigger: Int64? = nil
@@ -297,6 +283,15 @@ extension FlowState {
         }
     }
 
+
+    /// The round trip from the capture point to `side` and back, as the handshake showed it: SYN to SYN-ACK for
+    /// the responder, SYN-ACK to the handshake's ACK for the originator; nil when that part was not seen.
+    func handshakeRTT(to side: Direction) -> Int64? {
+        guard let syn = synTime, let synAck = synAckTime, synAck >= syn else { return nil }
+        if side == .responder { return synAck &- syn }
+        guard let ack = ackTime, ack >= synAck else { return nil }
+        return ack &- synAck
+    }
 
     /// A segment of a direction whose payload the snap length cut: the SSH-2 packet headers it shows
     /// (`CutPacketHeaders`); NEWKEYS read there starts the after-NEWKEYS size counts, as the decoder's would.
