@@ -15,31 +15,17 @@ public final class PcapOfflineReader {
     let stream: CaptureStream?
     public private(set) var filterInstalled = false
 
-    public init(path: String) throws(CaptureError) {
-        source = path
-        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        let opened = unsafe errbuf.withUnsafeMutableBufferPointer { buf in
-            unsafe pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), buf.baseAddress)
-        }
-        guard let handle = unsafe opened else {
-            let text = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw PcapOfflineReader.classify(path: path, text)
-        }
-        self.handle = unsafe handle
-        self.stream = nil
-        let dlt = unsafe pcap_datalink(handle)
-        linkType = LinkType(dlt: dlt)
-        // Every stored property is set: a throw runs deinit, which closes the handle.
-        guard linkType.isSupported else {
-            throw CaptureError(.unsupportedLinkType, source: path, "unsupported link type \(dlt)")
+    /// Opens a capture file. Calls `pcap_open_offline_with_tstamp_precision`.
+    public convenience init(path: String) throws(CaptureError) {
+        try self.init(source: path, stream: nil, failed: {}) { errbuf in
+            unsafe pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), errbuf)
         }
     }
 
     /// Reads through `stream` (already looked at: its first bytes are read again): libpcap gets a
     /// `FILE*` from `fopencookie` whose reads come from the stream. Calls
     /// `pcap_fopen_offline_with_tstamp_precision`; `pcap_close` closes the FILE, which releases the stream.
-    public init(stream: CaptureStream) throws(CaptureError) {
-        source = stream.source
+    public convenience init(stream: CaptureStream) throws(CaptureError) {
         let cookie = unsafe Unmanaged.passRetained(stream).toOpaque()
         let io = sshrst_cookie_io_functions_t(
             read: { cookie, buffer, size in
@@ -56,15 +42,25 @@ public final class PcapOfflineReader {
             })
         guard let file = unsafe fopencookie(cookie, "r", io) else {
             unsafe Unmanaged<CaptureStream>.fromOpaque(cookie).release()
-            throw CaptureError(.open, source: source, "cannot open: fopencookie failed")
+            throw CaptureError(.open, source: stream.source, "cannot open: fopencookie failed")
         }
+        try self.init(source: stream.source, stream: stream, failed: { unsafe fclose(file) }) { errbuf in  // fclose releases the stream
+            unsafe pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), errbuf)
+        }
+    }
+
+    /// The two openings' shared part: `open` is the libpcap call, given its error buffer; `failed` undoes
+    /// what the caller set up when it fails. A stream's own error, when set, is the real cause.
+    private init(
+        source: String, stream: CaptureStream?, failed: () -> Void,
+        open: (UnsafeMutablePointer<CChar>?) -> OpaquePointer?
+    ) throws(CaptureError) {
+        self.source = source
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        let opened = unsafe errbuf.withUnsafeMutableBufferPointer { buf in
-            unsafe pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), buf.baseAddress)
-        }
+        let opened = unsafe errbuf.withUnsafeMutableBufferPointer { buf in unsafe open(buf.baseAddress) }
         guard let handle = unsafe opened else {
-            unsafe fclose(file)  // releases the stream
-            if let error = stream.error { throw error }
+            failed()
+            if let error = stream?.error { throw error }
             let text = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw PcapOfflineReader.classify(path: source, text)
         }
@@ -72,6 +68,7 @@ public final class PcapOfflineReader {
         self.stream = stream
         let dlt = unsafe pcap_datalink(handle)
         linkType = LinkType(dlt: dlt)
+        // Every stored property is set: a throw runs deinit, which closes the handle.
         guard linkType.isSupported else {
             throw CaptureError(.unsupportedLinkType, source: source, "unsupported link type \(dlt)")
         }

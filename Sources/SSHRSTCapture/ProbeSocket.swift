@@ -76,21 +76,27 @@ public struct ProbeAddress: Sendable, Equatable {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
-            withUnsafeMutableBytes(of: &sin6.sin6_addr) { raw in
-                for (i, b) in bytes.enumerated() where i < raw.count { raw[i] = b }
-            }
-            return withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            copyBytes(into: &sin6.sin6_addr)
+            return ProbeAddress.asSockaddr(&sin6, body)
         }
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
         sin.sin_port = port.bigEndian
-        withUnsafeMutableBytes(of: &sin.sin_addr) { raw in
+        copyBytes(into: &sin.sin_addr)
+        return ProbeAddress.asSockaddr(&sin, body)
+    }
+
+    /// The address bytes (network order) into an in_addr / in6_addr.
+    private func copyBytes<Address>(into address: inout Address) {
+        withUnsafeMutableBytes(of: &address) { raw in
             for (i, b) in bytes.enumerated() where i < raw.count { raw[i] = b }
         }
-        return withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+
+    /// A sockaddr_in / sockaddr_in6 passed on as the generic sockaddr with its length.
+    private static func asSockaddr<Socket, R>(_ socket: inout Socket, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &socket) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Socket>.size)) }
         }
     }
 
