@@ -9,11 +9,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$repo/Tests/checks.sh"
 
 demo=Captures/demo.pcap
 
@@ -298,5 +294,4 @@ for sub in "" analyze capture explain check rules causes trace; do
     fi
 done
 
-echo "cli: $passed passed, $failed failed"
-[[ "$failed" == 0 ]]
+checks_done cli

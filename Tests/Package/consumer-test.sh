@@ -17,11 +17,7 @@ build=0
 [[ "${1:-}" == --build ]] && build=1
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+source "$repo/Tests/checks.sh"
 
 swift package --package-path "$repo" dump-package >"$tmp/dump.json" 2>"$tmp/err"
 check "dump-package reads the manifest" test -s "$tmp/dump.json"
@@ -86,5 +82,4 @@ if [[ "$build" == 1 ]]; then
     out="$(cd "$consumer" && "$(swift build --show-bin-path)/Consumer" 2>&1)"
     check "the consumer runs: $out" test "$out" = "sshrst $version, ports [22, 2222]"
 fi
-echo "consumer: $passed passed, $failed failed"
-[[ "$failed" == 0 ]]
+checks_done consumer

@@ -30,12 +30,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-finish() { echo "service: $passed passed, $failed failed"; [[ "$failed" == 0 ]]; exit $?; }
+source "$repo/Tests/checks.sh"
+finish() { checks_done service; exit $?; }
 
 # The unit's command line, as systemd would expand it for sshrst-capture@lo.
 value() { sed -n "s/^$1=//p" "$unit" | head -1; }
