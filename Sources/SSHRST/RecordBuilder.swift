@@ -104,7 +104,10 @@ struct RecordBuilder {
         let clientProfile = SideProfile(tcp.originator)
         let serverProfile = SideProfile(tcp.responder)
         let vantageInput = VantageInput(client: clientProfile, server: serverProfile)
-        let (vantage, vantageReason) = memo?.vantage(vantageInput) ?? inferVantage(vantageInput)
+        let (vantage, _, vantageMembers) = memo?.vantage(vantageInput) ?? {
+            let (v, reason) = inferVantage(vantageInput)
+            return (v, reason, RecordMemo.vantageMembers(v, reason))
+        }()
 
         let outcome = self.outcome()
         let phase = self.phase(summary)
@@ -207,8 +210,7 @@ struct RecordBuilder {
         w.key("client"); w.beginObject(); w.key("ip"); w.string(clientIP); w.key("port"); w.int(Int(client.1)); w.endObject()
         w.key("server"); w.beginObject(); w.key("ip"); w.string(serverIP); w.key("port"); w.int(Int(server.1)); w.endObject()
         w.key("role_basis"); w.string(roleBasis)
-        w.key("vantage"); w.string(vantage.rawValue)
-        w.key("vantage_reason"); w.string(vantageReason)
+        w.rawMembers(vantageMembers)  // "vantage", "vantage_reason"
         w.key("packets"); w.beginObject(); w.key("client"); w.int(tcp.originator.packets); w.key("server"); w.int(tcp.responder.packets); w.endObject()
         w.key("bytes"); w.beginObject(); w.key("client"); w.int(tcp.originator.payloadBytes); w.key("server"); w.int(tcp.responder.payloadBytes); w.endObject()
         w.key("conn_state"); w.string(tcp.connState)
@@ -228,7 +230,9 @@ struct RecordBuilder {
         w.key("diagnosis"); w.beginObject()
         w.key("cause"); w.string(diagnosis.cause.rawValue)
         w.key("summary"); w.string(diagnosis.summary)
-        w.key("next_steps"); w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray()
+        w.key("next_steps")
+        if let memo { w.raw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
+        else { w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray() }
         w.endObject()
         w.key("anomalies"); w.beginArray(); for a in anomalies { w.string(a) }; w.endArray()
         w.key("ttl"); w.beginObject(); w.key("client"); writeTTL(&w, tcp.originator); w.key("server"); writeTTL(&w, tcp.responder); w.endObject()

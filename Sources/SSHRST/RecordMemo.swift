@@ -18,7 +18,7 @@ final class RecordMemo {
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
     private var negotiatedText: [Int: String?] = [:]
     private var kexFlags: [Int: KexFlags] = [:]
-    private var vantages: [VantageInput: (vantage: Vantage, reason: String)] = [:]
+    private var vantages: [VantageInput: (vantage: Vantage, reason: String, members: [UInt8])] = [:]
 
     /// The KEXINIT offers records show (strict KEX and ext-info, each side's name).
     struct KexFlags {
@@ -49,12 +49,23 @@ final class RecordMemo {
         return t
     }
 
-    /// `inferVantage`, remembered by its input (the two sides' TTL shapes).
-    func vantage(_ input: VantageInput) -> (vantage: Vantage, reason: String) {
+    /// `inferVantage`, remembered by its input (the two sides' TTL shapes), with the record's
+    /// `"vantage":…,"vantage_reason":…` members rendered once.
+    func vantage(_ input: VantageInput) -> (vantage: Vantage, reason: String, members: [UInt8]) {
         if let v = vantages[input] { return v }
-        let v = inferVantage(input)
+        let (vantage, reason) = inferVantage(input)
+        let v = (vantage, reason, RecordMemo.vantageMembers(vantage, reason))
         if vantages.count < interner.capacity { vantages[input] = v }
         return v
+    }
+
+    static func vantageMembers(_ vantage: Vantage, _ reason: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("vantage"); w.string(vantage.rawValue)
+        w.key("vantage_reason"); w.string(reason)
+        w.endObject()
+        return Array(w.bytes.dropFirst().dropLast())
     }
 
     init(capacity: Int = 1024) {
@@ -96,6 +107,19 @@ final class RecordMemo {
         // but a crafted capture could have many).
         if negotiated.count < interner.capacity { negotiated[pair] = n }
         return n
+    }
+
+    /// Per cause: the last `next_steps` list rendered as a JSON array. Most causes' steps are fixed text;
+    /// the few that cite the client address or an idle time change from flow to flow, so the stored list is
+    /// compared with the one asked for (equal literals compare by length and bytes: far cheaper than
+    /// checking every byte for JSON escapes again) and rendered anew when it differs.
+    private var steps: [CauseID: (list: [String], json: [UInt8])] = [:]
+
+    func nextStepsJSON(_ cause: CauseID, _ list: [String]) -> [UInt8] {
+        if let s = steps[cause], s.list == list { return s.json }
+        let json = JSON.array(list.map { .string($0) }).serializedBytes()
+        steps[cause] = (list, json)
+        return json
     }
 
     /// The host key's `SHA256:` and MD5 fingerprints (a server's key is in every flow to it).

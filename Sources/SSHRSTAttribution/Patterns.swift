@@ -94,11 +94,25 @@ public func findPatterns(_ flows: [FlowDigest]) -> [Pattern] {
 
 private func serverKey(_ f: FlowDigest) -> String { "\(f.serverIP):\(f.serverPort)" }
 
+/// What flows are grouped by: a server (address text and port), and for bans also the client. Compared and
+/// hashed as fields (no text made per flow: a flood has millions of flows and few groups worth reporting).
+private struct GroupKey: Hashable {
+    var client: String?
+    var server: String
+    var port: Int
+    init(server f: FlowDigest) { client = nil; server = f.serverIP; port = f.serverPort }
+    init(clientServer f: FlowDigest) { client = f.clientIP; server = f.serverIP; port = f.serverPort }
+}
+
 /// Groups sorted flows by a key, keeping first-appearance order of keys (deterministic, no hash-order output).
-private func groups(_ flows: [FlowDigest], by key: (FlowDigest) -> String) -> [[FlowDigest]] {
-    var index: [String: Int] = [:]
+/// Flows that `include` rejects are left out (a group of them could never make a pattern), and so are groups
+/// that can never make one: fewer than `minimum` members.
+private func groups(
+    _ flows: [FlowDigest], by key: (FlowDigest) -> GroupKey, minimum: Int = 1, include: (FlowDigest) -> Bool = { _ in true }
+) -> [[FlowDigest]] {
+    var index: [GroupKey: Int] = [:]
     var out: [[FlowDigest]] = []
-    for f in flows {
+    for f in flows where include(f) {
         let k = key(f)
         if let i = index[k] {
             out[i].append(f)
@@ -107,7 +121,7 @@ private func groups(_ flows: [FlowDigest], by key: (FlowDigest) -> String) -> [[
             out.append([f])
         }
     }
-    return out
+    return minimum > 1 ? out.filter { $0.count >= minimum } : out
 }
 
 private func isBlocked(_ f: FlowDigest) -> Bool {
@@ -121,7 +135,15 @@ private func isBlocked(_ f: FlowDigest) -> Bool {
 /// ban_after_failures: ≥ N auth failures from one client to one server:port, then every later attempt blocked (≥ 1).
 private func banPatterns(_ flows: [FlowDigest]) -> [Pattern] {
     var out: [Pattern] = []
-    for g in groups(flows, by: { "\($0.clientIP)|\(serverKey($0))" }) {
+    // Only client/server pairs with a failed authentication can show a ban (a scan or flood has millions of
+    // pairs and none of them).
+    var failing = Set<GroupKey>()
+    for f in flows where f.authFailedLikely { failing.insert(GroupKey(clientServer: f)) }
+    guard !failing.isEmpty else { return [] }
+    let candidates = groups(
+        flows, by: GroupKey.init(clientServer:), minimum: PatternThresholds.banFailures + 1,
+        include: { failing.contains(GroupKey(clientServer: $0)) })
+    for g in candidates {
         var failures = 0
         var banStart: Int?
         for (i, f) in g.enumerated() where f.authFailedLikely {
@@ -185,7 +207,7 @@ private func countAtMost(_ a: [Int64], _ x: Int64) -> Int {
 /// concurrency_threshold: pre-banner drops that only happen while ≥ K other unauthenticated flows to that server are open.
 private func concurrencyPatterns(_ flows: [FlowDigest]) -> [Pattern] {
     var out: [Pattern] = []
-    for g in groups(flows, by: serverKey) {
+    for g in groups(flows, by: GroupKey.init(server:), minimum: PatternThresholds.minDrops) {
         let unauth = g.filter(isUnauthenticated)
         let starts = unauth.map(\.start).sorted()
         let ends = unauth.map { max($0.start, $0.end) }.sorted()

@@ -52,10 +52,18 @@ public struct JSONWriter: ~Copyable {
     /// `"key":` (with the comma before it when needed).
     @inline(__always)
     public mutating func key(_ key: StaticString) {
-        separate()
         if key.hasPointerRepresentation {
-            sink.appendJSONKey(key.utf8Start, count: key.utf8CodeUnitCount)
+            // The comma, if one is due, in the key's own reservation.
+            var comma = false
+            if afterKey {
+                afterKey = false
+            } else if depth > 0 {
+                let bit: UInt64 = 1 &<< UInt64(depth &- 1)
+                if empty & bit != 0 { empty &= ~bit } else { comma = true }
+            }
+            sink.appendJSONKey(key.utf8Start, count: key.utf8CodeUnitCount, comma: comma)
         } else {
+            separate()
             // A one-scalar StaticString (no key here is one): through the buffer API.
             sink.append(UInt8(ascii: "\""))
             key.withUTF8Buffer { sink.append($0) }
@@ -103,6 +111,19 @@ public struct JSONWriter: ~Copyable {
     public mutating func seconds(_ nanoseconds: Int64) {
         separate()
         appendSeconds(nanoseconds, decimals: 6, to: &sink)
+    }
+
+    /// A value already rendered as JSON text (a fragment rendered once and reused): copied as is.
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        sink.append(json)
+    }
+
+    /// Object members already rendered (`"a":1,"b":2`, a fragment rendered once and reused): copied as is.
+    public mutating func rawMembers(_ members: [UInt8]) {
+        guard !members.isEmpty else { return }
+        separate()
+        sink.append(members)
     }
 
     /// A value built as a tree (or shared): written as `JSON.write` writes it.
