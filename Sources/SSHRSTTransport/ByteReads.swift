@@ -94,20 +94,33 @@ enum ASCII {
 func isPrintableASCII(_ b: UInt8) -> Bool { b >= 0x20 && b <= 0x7E }
 
 /// Renders bytes as text: printable US-ASCII as is (the backslash too), everything else as `\xNN` (lower-case hex).
-func escapedText<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    // Built as UTF-8 bytes in one buffer: per-character String appends cost
-    // more than everything else in a record (profiled on a 50 MB capture).
-    let hex = Array("0123456789abcdef".utf8)
+func escapedText(_ bytes: ArraySlice<UInt8>) -> String {
+    // Almost always plain (banners, algorithm names): one pass over the span to check, then the
+    // String is made from the bytes in one copy.
+    let span = bytes.span
+    var i = 0
+    while i < span.count {
+        if !isPrintableASCII(span[i]) { return escapedTextSlow(bytes) }
+        i &+= 1
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func escapedText(_ bytes: [UInt8]) -> String { escapedText(bytes[...]) }
+
+private func escapedTextSlow(_ bytes: ArraySlice<UInt8>) -> String {
     var out: [UInt8] = []
-    out.reserveCapacity(bytes.underestimatedCount)
+    out.reserveCapacity(bytes.count &* 4)
     for b in bytes {
         if isPrintableASCII(b) {
             out.append(b)
         } else {
+            let high = b >> 4
+            let low = b & 0x0F
             out.append(UInt8(ascii: "\\"))
             out.append(UInt8(ascii: "x"))
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0x0F)])
+            out.append(high < 10 ? 0x30 &+ high : 0x57 &+ high)
+            out.append(low < 10 ? 0x30 &+ low : 0x57 &+ low)
         }
     }
     return String(decoding: out, as: UTF8.self)

@@ -43,18 +43,18 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 
     /// Dotted quad, or RFC 5952 text (lower case, longest zero run as `::`).
     public var description: String {
-        // Built as bytes (string interpolation cost more than the rest of a record's addresses).
-        var out: [UInt8] = []
-        out.reserveCapacity(isIPv6 ? 40 : 16)
+        // Built as bytes on the stack, then one String (an array per address, and string interpolation
+        // before it, cost more than the rest of a record's addresses).
+        var out = AddressText()
         if !isIPv6 {
             IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return String(decoding: out, as: UTF8.self)
+            return out.string
         }
         // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
         if high == 0 && (low >> 32) == 0xffff {
-            out.append(contentsOf: [0x3a, 0x3a, 0x66, 0x66, 0x66, 0x66, 0x3a])  // "::ffff:"
+            for b in "::ffff:".utf8 { out.append(b) }
             IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return String(decoding: out, as: UTF8.self)
+            return out.string
         }
         func group(_ i: Int) -> UInt16 {
             let word = i < 4 ? high : low
@@ -86,7 +86,7 @@ public struct IPAddress: Hashable, Sendable, Comparable {
                 i &+= bestLength
                 continue
             }
-            if let last = out.last, last != 0x3a { out.append(0x3a) }
+            if out.count > 0, out.last != 0x3a { out.append(0x3a) }
             let g = group(i)
             var started = false
             for shift in stride(from: 12, through: 0, by: -4) {
@@ -98,10 +98,10 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             }
             i &+= 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.string
     }
 
-    static func appendDottedQuad(_ v: UInt32, to out: inout [UInt8]) {
+    static func appendDottedQuad(_ v: UInt32, to out: inout AddressText) {
         for shift in stride(from: 24, through: 0, by: -8) {
             let octet = UInt8(truncatingIfNeeded: v >> UInt32(shift))
             if shift != 24 { out.append(0x2e) }
@@ -109,5 +109,25 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             if octet >= 10 { out.append(0x30 &+ (octet / 10) % 10) }
             out.append(0x30 &+ octet % 10)
         }
+    }
+}
+
+/// An address's text while it is built: at most 45 bytes (RFC 5952 with a dotted tail), on the stack.
+struct AddressText {
+    var bytes = InlineArray<48, UInt8>(repeating: 0)
+    var count = 0
+
+    mutating func append(_ b: UInt8) {
+        guard count < 48 else { return }
+        bytes[count] = b
+        count &+= 1
+    }
+
+    var last: UInt8 { count > 0 ? bytes[count &- 1] : 0 }
+
+    var string: String {
+        // Only ASCII digits, letters, '.' and ':' are written: validation cannot fail.
+        guard let text = try? UTF8Span(validating: bytes.span.extracting(0..<count)) else { return "" }
+        return String(copying: text)
     }
 }
