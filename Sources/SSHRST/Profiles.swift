@@ -4,6 +4,8 @@ import SSHRSTFlow
 extension SideProfile {
     /// The attribution view of one endpoint's packets so far.
     init(_ e: Endpoint) {
+        var recent: [SentSegment] = []
+        e.forEachRecentAdvance { recent.append(SentSegment(end: $0, time: $1)) }
         self.init(
             packets: e.baselinePackets,
             ttlFirst: e.ttlFirst,
@@ -27,7 +29,7 @@ extension SideProfile {
             lastAckTime: e.lastAck != nil && e.ackAdvanceTime != 0 ? e.ackAdvanceTime : nil,
             rttFromACKs: e.ackRTTMin,
             windowField: e.baselinePackets > 0 ? e.windowField : nil,
-            recentSegments: e.recentAdvances.map { SentSegment(end: $0.end, time: $0.time) },
+            recentSegments: recent,
             timestampPackets: e.timestampPackets, lastTSval: e.lastTSval)
     }
 }

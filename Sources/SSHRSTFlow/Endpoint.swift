@@ -40,9 +40,9 @@ public struct Endpoint: Sendable {
     public var ackRTTMin: Int64? = nil
     /// The ends of the last four segments that advanced `lastSeq`, with their capture times (a ring, written at
     /// `recentNext & 3`): which segment a RST acknowledges, while data flows.
-    var recentEnds: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-    var recentTimes: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
-    var recentNext: UInt8 = 0
+    @usableFromInline var recentEnds: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    @usableFromInline var recentTimes: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+    @usableFromInline var recentNext: UInt8 = 0
     /// Non-RST packets that carried the timestamps option, and the last TSval among them.
     public var timestampPackets = 0
     public var lastTSval: UInt32? = nil
@@ -125,14 +125,25 @@ public struct Endpoint: Sendable {
         recentNext &+= 1
     }
 
-    /// The remembered segment ends and times, oldest first (cold path: allocates).
-    public var recentAdvances: [(end: UInt32, time: Int64)] {
-        let all = [(recentEnds.0, recentTimes.0), (recentEnds.1, recentTimes.1), (recentEnds.2, recentTimes.2), (recentEnds.3, recentTimes.3)]
-        var out: [(end: UInt32, time: Int64)] = []
+    /// Calls `body` with each remembered segment end and time, oldest first (none before any data).
+    @inlinable
+    public func forEachRecentAdvance(_ body: (_ end: UInt32, _ time: Int64) -> Void) {
         for k in 0..<4 {
-            let (end, time) = all[(Int(recentNext) &+ k) & 3]
-            if time != 0 { out.append((end, time)) }
+            let (end, time): (UInt32, Int64)
+            switch (Int(recentNext) &+ k) & 3 {
+            case 0: (end, time) = (recentEnds.0, recentTimes.0)
+            case 1: (end, time) = (recentEnds.1, recentTimes.1)
+            case 2: (end, time) = (recentEnds.2, recentTimes.2)
+            default: (end, time) = (recentEnds.3, recentTimes.3)
+            }
+            if time != 0 { body(end, time) }
         }
+    }
+
+    /// The remembered segment ends and times, oldest first (cold path: allocates when there are any).
+    public var recentAdvances: [(end: UInt32, time: Int64)] {
+        var out: [(end: UInt32, time: Int64)] = []
+        forEachRecentAdvance { out.append(($0, $1)) }
         return out
     }
 }
