@@ -113,7 +113,8 @@ struct RecordBuilder {
         let phase = self.phase(summary)
 
         // Resets: attribute each one with everything seen around it.
-        var resetEntries: [JSON] = []
+        // Each reset's object rendered once: written in `resets` and again as `reset` when it ended the flow.
+        var resetEntries: [[UInt8]] = []
         var verdicts: [Verdict] = []
         var others: [OtherReset] = []
         for r in state.resets {
@@ -131,7 +132,7 @@ struct RecordBuilder {
                 indexInFlow: index)
             let verdict = attribute(context)
             verdicts.append(verdict)
-            resetEntries.append(resetJSON(r, verdict))
+            resetEntries.append(resetBytes(r, verdict))
         }
         // The RST that ended the flow: the first one not ignored as out of window.
         var terminating: Int? = nil
@@ -224,8 +225,9 @@ struct RecordBuilder {
             w.key("payload_not_captured"); w.beginObject()
             w.key("client"); w.int(uncaptured.0); w.key("server"); w.int(uncaptured.1); w.endObject()
         }
-        w.key("resets"); w.beginArray(); for entry in resetEntries { w.value(entry) }; w.endArray()
-        w.key("reset"); w.value(terminating.map { resetEntries[$0] } ?? .null)
+        w.key("resets"); w.beginArray(); for entry in resetEntries { w.raw(entry) }; w.endArray()
+        w.key("reset")
+        if let t = terminating { w.raw(resetEntries[t]) } else { w.null() }
         w.key("icmp"); w.beginArray(); for (i, o) in state.icmp.enumerated() { w.value(icmpJSON(o, icmpReports[i])) }; w.endArray()
         w.key("diagnosis"); w.beginObject()
         w.key("cause"); w.string(diagnosis.cause.rawValue)
@@ -326,29 +328,38 @@ struct RecordBuilder {
         ])
     }
 
-    func resetJSON(_ r: ResetObservation, _ v: Verdict) -> JSON {
-        var fields: [(String, JSON)] = [
-            ("ts", .seconds(r.packet.time)),
-            ("claimed_sender", .string(r.packet.claimedSender.rawValue)),
-            ("attribution", .string(v.attribution.rawValue)),
-            ("confidence", .fraction(v.confidence)),
-            ("ttl", .optionalInt(r.packet.ttl.map { Int($0) })),
-            ("ip_id", .optionalInt(r.packet.ipID.map { Int($0) })),
-            ("seq_status", .string(v.seqStatus.rawValue)),
-            ("evidence", .array(v.evidence.map { e in
-                .object([("rule", .string(e.rule.rawValue)), ("points_to", .string(e.pointsTo.rawValue)), ("detail", .string(e.detail))])
-            })),
-            ("reason", .string(v.reason)),
-            ("explanation", .string(Explanation.text(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description))),
-            ("flags", .string(r.packet.hasACK ? "R." : "R")),
-            ("seq", .int(Int(r.packet.seq))),
-            ("ack", .int(Int(r.packet.ack))),
-            ("df", .bool(r.packet.dontFragment)),
-        ]
-        if r.packet.payloadLength > 0 {
-            fields.append(("payload_length", .int(r.packet.payloadLength)))
+    /// One entry of `resets`, as JSON text.
+    func resetBytes(_ r: ResetObservation, _ v: Verdict) -> [UInt8] {
+        var w = JSONWriter(capacity: 2048)
+        w.beginObject()
+        w.key("ts"); w.seconds(r.packet.time)
+        w.key("claimed_sender"); w.string(r.packet.claimedSender.rawValue)
+        w.key("attribution"); w.string(v.attribution.rawValue)
+        w.key("confidence"); w.value(.fraction(v.confidence))
+        w.key("ttl"); w.int(r.packet.ttl.map { Int($0) })
+        w.key("ip_id"); w.int(r.packet.ipID.map { Int($0) })
+        w.key("seq_status"); w.string(v.seqStatus.rawValue)
+        w.key("evidence"); w.beginArray()
+        for e in v.evidence {
+            w.beginObject()
+            w.key("rule"); w.string(e.rule.rawValue)
+            w.key("points_to"); w.string(e.pointsTo.rawValue)
+            w.key("detail"); w.string(e.detail)
+            w.endObject()
         }
-        return .object(fields)
+        w.endArray()
+        w.key("reason"); w.string(v.reason)
+        w.key("explanation")
+        w.string(Explanation.text(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description))
+        w.key("flags"); w.string(r.packet.hasACK ? "R." : "R")
+        w.key("seq"); w.int(Int(r.packet.seq))
+        w.key("ack"); w.int(Int(r.packet.ack))
+        w.key("df"); w.bool(r.packet.dontFragment)
+        if r.packet.payloadLength > 0 {
+            w.key("payload_length"); w.int(r.packet.payloadLength)
+        }
+        w.endObject()
+        return w.bytes
     }
 
     func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {

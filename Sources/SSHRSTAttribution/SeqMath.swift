@@ -75,14 +75,14 @@ public enum Fmt {
             whole += 1
             frac -= scale
         }
-        var text = value < 0 && (whole > 0 || frac > 0) ? "-" : ""
-        text += String(whole)
+        var text = ASCIIText()
+        if value < 0 && (whole > 0 || frac > 0) { text.append(UInt8(ascii: "-")) }
+        text.appendDecimal(whole, minimumDigits: 1)
         if places > 0 {
-            var f = String(frac)
-            while f.count < places { f = "0" + f }
-            text += "." + f
+            text.append(UInt8(ascii: "."))
+            text.appendDecimal(frac, minimumDigits: places)
         }
-        return text
+        return text.string
     }
 
     /// Nanoseconds as seconds: "350.0 s", "1.234 s", "0.120 s".
@@ -103,19 +103,63 @@ public enum Fmt {
 
     /// Payload bytes as text in tcpdump `safeputchar` style: printable ASCII kept, everything else `\xNN`.
     public static func escaped(_ bytes: [UInt8]) -> String {
-        let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count &* 4)
         for b in bytes {
             if b >= 0x20 && b < 0x7F && b != 0x5C {
-                out.append(Character(Unicode.Scalar(b)))
+                out.append(b)
             } else if b == 0x5C {
-                out += "\\\\"
+                out.append(0x5C)
+                out.append(0x5C)
             } else {
-                out += "\\x"
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0F)])
+                let high = b >> 4
+                let low = b & 0x0F
+                out.append(0x5C)
+                out.append(UInt8(ascii: "x"))
+                out.append(high < 10 ? 0x30 &+ high : 0x57 &+ high)
+                out.append(low < 10 ? 0x30 &+ low : 0x57 &+ low)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Short ASCII text (numbers, their sign and point) built on the stack and made a String once: `String(x)`
+/// and concatenation per piece cost more than the rest of a formatted number. At most 48 bytes; more is
+/// dropped (a 64-bit value with its decimals needs 28).
+struct ASCIIText {
+    var bytes = InlineArray<48, UInt8>(repeating: 0)
+    var count = 0
+
+    mutating func append(_ b: UInt8) {
+        guard count < 48 else { return }
+        bytes[count] = b
+        count &+= 1
+    }
+
+    /// `v` in decimal, left-padded with zeros to `minimumDigits` (at most 20).
+    mutating func appendDecimal(_ v: UInt64, minimumDigits: Int) {
+        var digits = InlineArray<20, UInt8>(repeating: 0)
+        var n = 0
+        var x = v
+        repeat {
+            digits[n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+            n &+= 1
+        } while x > 0 && n < 20
+        while n < min(minimumDigits, 20) {
+            digits[n] = 0x30
+            n &+= 1
+        }
+        while n > 0 {
+            n &-= 1
+            append(digits[n])
+        }
+    }
+
+    var string: String {
+        // Only ASCII is appended: validation cannot fail.
+        guard let text = try? UTF8Span(validating: bytes.span.extracting(0..<count)) else { return "" }
+        return String(copying: text)
     }
 }
