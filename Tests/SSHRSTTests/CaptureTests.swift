@@ -1,5 +1,6 @@
 import Foundation
 import SSHRSTReport
+import SSHRSTCapture
 import Testing
 
 /// The recorded captures in Captures/: each against its reviewed golden
@@ -136,5 +137,36 @@ import Testing
                 }
             }
         }
+    }
+}
+
+@Suite struct SpillFileTests {
+    /// Records of many sizes across several write blocks, read back in another order than written (first from
+    /// the unflushed buffer, then from disk through the read window, then backwards), must be the bytes written.
+    @Test func readsBackEveryRecordAcrossBlocks() throws {
+        let file = SpillFile()
+        #expect(file.isAvailable)
+        var places: [(offset: Int, length: Int, seed: UInt8)] = []
+        var total = 0
+        var i = 0
+        while total < 3 * (1 << 20) + 12345 {
+            let length = (i * 7919) % 5000  // 0 ..< 5000, empty records included
+            let seed = UInt8(truncatingIfNeeded: i)
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0) &+ seed }
+            let place = try #require(file.append(bytes))
+            #expect(place.length == length)
+            places.append((place.offset, place.length, seed))
+            total += length
+            i += 1
+        }
+        func check(_ p: (offset: Int, length: Int, seed: UInt8)) {
+            let expected = (0..<p.length).map { UInt8(truncatingIfNeeded: $0) &+ p.seed }
+            #expect(file.read(offset: p.offset, length: p.length) == expected)
+        }
+        check(places[places.count - 1])  // still in the write buffer
+        for p in places { check(p) }
+        for p in places.reversed() where p.offset % 3 == 0 { check(p) }
+        #expect(file.read(offset: total, length: 1) == nil)
+        #expect(file.read(offset: -1, length: 1) == nil)
     }
 }
