@@ -30,6 +30,27 @@
  * by a SYN-ACK, none completed, plus ~2% packets of ordinary SSH traffic
  * (so the file also contains real resets to count).
  *
+ * --profile short: short SSH connections as an Internet-facing sshd sees them
+ * (~15 packets per SSH flow, ~20% background as above; defaults
+ * --concurrency 200, --gap-ns 1000000: ~50 connections/s):
+ *   failed_login   password guessing from a few hundred bot addresses at a
+ *                  time, each on one server: handshake, banners, KEX, 1-3
+ *                  (or 6) encrypted password attempts and failures, then a
+ *                  server RST, or a DISCONNECT + FIN from either side
+ *   banned_rst     a bot after 2-8 failures: its SYNs answered by RST+ACK
+ *   banned_drop    ... or dropped: the SYN and 0-2 retransmissions (1 s, 2 s)
+ *   refused        SYN -> RST+ACK (port closed), fresh or known clients
+ *   scanner_banner connect, read the server banner, then FIN, RST, or send a
+ *                  client banner and FIN (one flow per fresh address)
+ *   scanner_syn    SYN, SYN-ACK, RST (half-open scan)
+ *   short_session  full KEX, publickey auth, 10-40 interactive packets, FIN
+ * --profile bulk: scp-like transfers (defaults --concurrency 8, --bg 50):
+ *   handshake, KEX, auth, then 1,000-4,000 full-sized encrypted segments one
+ *   way and a delayed pure ACK for every second one the other way, FIN
+ *   (4% client RST, 4% server RST mid-transfer); >1,000 packets per flow.
+ * The profiles leave the default mode and --synflood byte for byte as they
+ * were (their flows never take the profile paths).
+ *
  * Totals are printed on stderr as one JSON object (and written to --stats).
  *
  * Build: cc -O2 -o gen gen.c
