@@ -30,6 +30,27 @@
  * by a SYN-ACK, none completed, plus ~2% packets of ordinary SSH traffic
  * (so the file also contains real resets to count).
  *
+ * --profile short: short SSH connections as an Internet-facing sshd sees them
+ * (~15 packets per SSH flow, ~20% background as above; defaults
+ * --concurrency 200, --gap-ns 1000000: ~50 connections/s):
+ *   failed_login   password guessing from a few hundred bot addresses at a
+ *                  time, each on one server: handshake, banners, KEX, 1-3
+ *                  (or 6) encrypted password attempts and failures, then a
+ *                  server RST, or a DISCONNECT + FIN from either side
+ *   banned_rst     a bot after 2-8 failures: its SYNs answered by RST+ACK
+ *   banned_drop    ... or dropped: the SYN and 0-2 retransmissions (1 s, 2 s)
+ *   refused        SYN -> RST+ACK (port closed), fresh or known clients
+ *   scanner_banner connect, read the server banner, then FIN, RST, or send a
+ *                  client banner and FIN (one flow per fresh address)
+ *   scanner_syn    SYN, SYN-ACK, RST (half-open scan)
+ *   short_session  full KEX, publickey auth, 10-40 interactive packets, FIN
+ * --profile bulk: scp-like transfers (defaults --concurrency 8, --bg 50):
+ *   handshake, KEX, auth, then 1,000-4,000 full-sized encrypted segments one
+ *   way and a delayed pure ACK for every second one the other way, FIN
+ *   (4% client RST, 4% server RST mid-transfer); >1,000 packets per flow.
+ * The profiles leave the default mode and --synflood byte for byte as they
+ * were (their flows never take the profile paths).
+ *
  * Totals are printed on stderr as one JSON object (and written to --stats).
  *
  * Build: cc -O2 -o gen gen.c
@@ -309,7 +330,15 @@ enum { K_SSH, K_TLS };
 enum { O_NORMAL, O_REFUSED, O_SRV_ABORT, O_CLI_ABORT, O_INJECT, O_BANNER_ONLY, O__N };
 static const char *outcome_name[O__N] = {"normal", "refused", "server_abort", "client_abort", "injected", "banner_only"};
 enum { ST_SYN, ST_SYNACK, ST_ACK, ST_SBANNER, ST_CBANNER, ST_SKEX, ST_CKEX, ST_ECDH, ST_REPLY, ST_CNEWKEYS,
-       ST_DATA, ST_FIN1, ST_FIN2, ST_FIN3 };
+       ST_DATA, ST_FIN1, ST_FIN2, ST_FIN3,
+       /* --profile only: */ ST_AUTH, ST_BYE, ST_BULK };
+/* --profile short / bulk: what a flow is (0 = the default mode's flows). */
+enum { SC_NONE, SC_FAIL, SC_REFUSED, SC_BANNED_RST, SC_BANNED_DROP, SC_SCAN_BANNER, SC_SCAN_SYN, SC_SESSION,
+       SC_BULK, SC__N };
+static const char *scen_name[SC__N] = {"none", "failed_login", "refused", "banned_rst", "banned_drop",
+                                       "scanner_banner", "scanner_syn", "short_session", "bulk"};
+enum { PROF_DEFAULT, PROF_SHORT, PROF_BULK };
+static int gen_profile;
 enum { P_INTERACTIVE, P_BULK };
 
 #define F_FIN 0x01
@@ -334,11 +363,16 @@ typedef struct {
     uint8_t clear_len, blk, maclen;
     uint32_t pk_left[2];
     uint8_t hdr[2][4], hdr_left[2];
+    /* --profile only (zero in the default mode and the flood) */
+    int scen, variant, auth_left, auth_dir, retx_left, end_kind;
+    uint64_t wake_ns, backoff_ns;
+    Host own; /* a client address of this flow alone (scanners, refused) */
     uint8_t buf[4096];
 } Flow;
 
 static uint64_t st_flows[2], st_outcome[O__N], st_rst22, st_rst_other, st_rst_kind[O__N], st_v6_flows,
     st_bg, st_syn_flood, st_synack_flood, st_kexinit;
+static uint64_t st_scen[SC__N], st_scen_rst[SC__N], st_pkt22;
 
 typedef struct {
     int dir; uint8_t flags; uint32_t seq, ack; uint16_t win;
@@ -439,8 +473,9 @@ static void emit_tcp(Flow *f, const Seg *g) {
     if (g->plen) memcpy(t + thl, g->pl, g->plen);
     put16(t + 16, csum_fold(csum_add(l4_pseudo(from->ip, to->ip, v6, 6, l4), t, l4)));
     write_rec(pkt, o + l4);
+    if (f->port[1] == 22) st_pkt22++;
     if (g->flags & F_RST) {
-        if (f->port[1] == 22) { st_rst22++; st_rst_kind[g->kind_for_stats]++; }
+        if (f->port[1] == 22) { st_rst22++; st_rst_kind[g->kind_for_stats]++; st_scen_rst[f->scen]++; }
         else st_rst_other++;
     }
 }
@@ -500,6 +535,108 @@ static void flow_init(Flow *f, int kind) {
     st_flows[kind]++;
 }
 
+/* --profile short: password-guessing bots come from a few hundred addresses
+ * at a time; each makes max_fails failed logins, is then banned (its SYNs
+ * answered by a RST, or dropped) for banned_left more attempts, and is
+ * replaced by a new address.  Each guesses on one server. */
+#define NATK 256
+typedef struct { Host h; Host *target; int fails, max_fails, banned_left, drop; } Attacker;
+static Attacker *atk;
+static const int bot_sw[] = {4, 5, 6, 6, 0, 1}; /* Go, paramiko, libssh, OpenSSH */
+
+static void attacker_init(Attacker *a) {
+    host_init(&a->h, pm(100), 0);
+    a->h.sw = bot_sw[rndu(6)];
+    a->target = a->h.v6 ? &srv6[rndu(NSRV6)] : &srv4[rndu(NSRV4)]; /* one server, which bans it */
+    a->fails = 0;
+    a->max_fails = (int)rndr(2, 8);
+    a->banned_left = (int)rndr(1, 5);
+    a->drop = pm(500);
+}
+
+static void flow_init_prof(Flow *f) {
+    memset(f, 0, offsetof(Flow, buf));
+    f->active = 1;
+    f->kind = K_SSH;
+    int scen = SC_BULK;
+    if (gen_profile == PROF_SHORT) {
+        uint32_t r = rndu(1000);
+        scen = r < 500 ? SC_FAIL : r < 650 ? SC_REFUSED : r < 850 ? SC_SCAN_BANNER : r < 920 ? SC_SCAN_SYN : SC_SESSION;
+    }
+    /* Each flow keeps its own copy of its client (attackers are replaced while their flows run). */
+    Host *target = NULL;
+    if (scen == SC_FAIL) {
+        Attacker *a = &atk[rndu(NATK)];
+        if (!a->max_fails) attacker_init(a);
+        if (a->fails >= a->max_fails) {
+            scen = a->drop ? SC_BANNED_DROP : SC_BANNED_RST;
+            if (--a->banned_left <= 0) a->max_fails = 0; /* a new address on its next pick */
+        } else a->fails++;
+        f->own = a->h;
+        target = a->target;
+    } else if (scen == SC_SESSION || scen == SC_BULK || (scen == SC_REFUSED && pm(500))) {
+        f->own = pm(250) ? cli6[rndu(NCLI6)] : cli4[rndu(NCLI4)];
+    } else { /* scanners, refused: one flow per address */
+        host_init(&f->own, pm(100), 0);
+        f->own.sw = bot_sw[rndu(3)];
+    }
+    f->c = &f->own;
+    int v6 = f->c->v6;
+    f->s = target ? target : v6 ? &srv6[rndu(NSRV6)] : &srv4[rndu(NSRV4)];
+    f->port[1] = 22;
+    f->port[0] = (uint16_t)rndr(32768, 60999);
+    f->isn[0] = (uint32_t)rnd(); f->isn[1] = (uint32_t)rnd();
+    f->seq[0] = f->isn[0]; f->seq[1] = f->isn[1];
+    f->ipid[0] = (uint16_t)rnd(); f->ipid[1] = (uint16_t)rnd();
+    f->win[0] = (uint16_t)rndr(400, 2100); f->win[1] = (uint16_t)rndr(400, 600);
+    f->wscale[0] = (uint8_t)rndr(7, 8); f->wscale[1] = 7;
+    f->flowlabel = (uint32_t)rnd();
+    f->ts = f->c->ts && f->s->ts;
+    f->mss = (v6 ? 1440 : 1460) - (f->ts ? 12 : 0);
+    f->owed = -1;
+    f->force_dir = -1;
+    f->closer = 0;
+    f->profile = P_INTERACTIVE;
+    Xport x = xport[f->c->sw][f->s->sw];
+    f->clear_len = x.clear_len; f->blk = x.blk; f->maclen = x.maclen;
+    f->scen = scen;
+    switch (scen) {
+    case SC_FAIL: { /* 1-3 passwords, or 6 (MaxAuthTries); then a server RST, or a DISCONNECT + FIN from either side */
+        int k = pm(150) ? 6 : (int)rndr(1, 3);
+        f->auth_left = 4 + 2 * k;
+        uint32_t e = rndu(1000);
+        f->end_kind = e < 300 ? 0 : e < 650 ? 1 : 2;
+        break;
+    }
+    case SC_REFUSED: case SC_BANNED_RST: f->outcome = O_REFUSED; break;
+    case SC_BANNED_DROP:
+        f->retx_left = (int)rndr(0, 2);
+        f->backoff_ns = 1000000000ULL + rndu(2000000);
+        break;
+    case SC_SCAN_BANNER:
+        f->variant = (int)rndu(3); /* 0 sends its banner and FINs, 1 FINs, 2 resets */
+        if (f->variant == 0) f->outcome = O_BANNER_ONLY;
+        break;
+    case SC_SESSION:
+        f->auth_left = 8 + 2 * (int)rndu(3);
+        f->data_left = rndr(10, 40);
+        break;
+    case SC_BULK: {
+        f->profile = P_BULK;
+        f->bulkdir = pm(600) ? 0 : 1; /* upload or download */
+        f->auth_left = 10 + 2 * (int)rndu(3);
+        f->data_left = rndr(1000, 4000);
+        uint32_t e = rndu(1000);
+        f->outcome = e < 40 ? O_CLI_ABORT : e < 80 ? O_SRV_ABORT : O_NORMAL;
+        f->abort_at = rndr(1, f->data_left);
+        break;
+    }
+    }
+    st_scen[scen]++;
+    if (v6) st_v6_flows++;
+    st_flows[K_SSH]++;
+}
+
 static void queue(Flow *f, int dir, uint32_t n) { f->bdir = dir; f->blen = n; f->boff = 0; }
 static int send_chunk(Flow *f) {
     if (f->boff >= f->blen) return 0;
@@ -554,6 +691,14 @@ static uint32_t enc_segment(Flow *f, int dir) {
     return n;
 }
 
+/* One small encrypted SSH packet (padded length plen) as one segment. */
+static void enc_small(Flow *f, int dir, uint32_t plen) {
+    plen = (plen + f->blk - 1) / f->blk * f->blk;
+    uint32_t n = 4 + plen + f->maclen;
+    fill_stream(f, dir, f->buf, n, plen);
+    seg_data(f, dir, f->buf, n, F_ACK | F_PSH);
+}
+
 static void rst_seg(Flow *f, int dir, int withack, int kind) {
     Seg g = {dir, (uint8_t)(F_RST | (withack ? F_ACK : 0)), f->seq[dir], f->seq[!dir], 0, -1, -1, 1, 0, NULL, 0, kind};
     emit_tcp(f, &g);
@@ -567,9 +712,22 @@ static void flow_step(Flow *f) {
         emit_tcp(f, &g);
         f->seq[0]++;
         f->state = ST_SYNACK;
+        if (f->scen == SC_BANNED_DROP) f->wake_ns = now_ns + f->backoff_ns;
         return;
     }
     case ST_SYNACK:
+        if (f->scen == SC_BANNED_DROP) {
+            /* The firewall drops it: the client retransmits the SYN (same ISN,
+             * doubling back-off) and gives up; no answer ever. */
+            if (f->retx_left > 0) {
+                Seg g = {0, F_SYN, f->isn[0], 0, 64240, -1, -1, 1, 2, NULL, 0, 0};
+                emit_tcp(f, &g);
+                f->retx_left--;
+                f->backoff_ns *= 2;
+                f->wake_ns = now_ns + f->backoff_ns;
+            } else f->active = 0;
+            return;
+        }
         if (f->outcome == O_REFUSED) {
             Seg g = {1, F_RST | F_ACK, 0, f->seq[0], 0, -1, 0, 1, 0, NULL, 0, O_REFUSED};
             emit_tcp(f, &g);
@@ -584,6 +742,11 @@ static void flow_step(Flow *f) {
         f->state = ST_ACK;
         return;
     case ST_ACK:
+        if (f->scen == SC_SCAN_SYN) { /* half-open scan: the scanner resets on the SYN-ACK */
+            rst_seg(f, 0, 0, O_CLI_ABORT);
+            f->active = 0;
+            return;
+        }
         seg_data(f, 0, NULL, 0, F_ACK);
         f->state = f->kind == K_SSH ? ST_SBANNER : ST_DATA;
         return;
@@ -595,6 +758,17 @@ static void flow_step(Flow *f) {
         break;
     }
     case ST_CBANNER: {
+        if (f->scen == SC_SCAN_BANNER && f->variant == 1) { /* banner read: ACK, FIN */
+            seg_data(f, 0, NULL, 0, F_ACK);
+            f->closer = 0;
+            f->state = ST_FIN1;
+            return;
+        }
+        if (f->scen == SC_SCAN_BANNER && f->variant == 2) { /* banner read: RST */
+            rst_seg(f, 0, 1, O_CLI_ABORT);
+            f->active = 0;
+            return;
+        }
         const Sw *sw = &clients[f->c->sw];
         int n = snprintf((char *)f->buf, sizeof f->buf, "%s\r\n", sw->banner);
         queue(f, 0, (uint32_t)n);
@@ -623,8 +797,47 @@ static void flow_step(Flow *f) {
     case ST_CNEWKEYS: {
         uint8_t nk = 21;
         queue(f, 0, ssh_pkt(f->buf, &nk, 1));
-        f->state = ST_DATA;
+        f->state = f->scen ? ST_AUTH : ST_DATA;
         break;
+    }
+    case ST_AUTH: {
+        /* Encrypted request / answer pairs: service request, userauth
+         * none / password / publickey and their failures or success,
+         * channel open, pty, shell or exec; delayed pure ACKs. */
+        if (f->owed == 0) { seg_data(f, 0, NULL, 0, F_ACK); f->owed = -1; return; }
+        if (f->auth_left == 0) {
+            if (f->scen == SC_FAIL) {
+                if (f->end_kind == 0) { rst_seg(f, 1, 1, O_SRV_ABORT); f->active = 0; return; }
+                f->closer = f->end_kind == 1 ? 1 : 0;
+                f->state = ST_BYE;
+            } else if (f->scen == SC_BULK) f->state = ST_BULK;
+            else f->state = ST_DATA;
+            flow_step(f);
+            return;
+        }
+        int dir = f->auth_dir;
+        enc_small(f, dir, dir == 0 ? 32 + 16 * rndu(5) : 16 + 16 * rndu(2));
+        f->auth_dir = !dir;
+        f->auth_left--;
+        if (dir == 1 && pm(400)) f->owed = 0;
+        return;
+    }
+    case ST_BYE: /* SSH_MSG_DISCONNECT (or channel close) from the closer, then its FIN */
+        enc_small(f, f->closer, 32 + 16 * rndu(3));
+        f->state = ST_FIN1;
+        return;
+    case ST_BULK: {
+        /* scp: full-sized encrypted segments one way, a delayed pure ACK
+         * for every second one the other way. */
+        if (f->unacked >= 2) { seg_data(f, !f->bulkdir, NULL, 0, F_ACK); f->unacked = 0; return; }
+        if (f->data_left == f->abort_at && f->outcome == O_CLI_ABORT) { rst_seg(f, 0, 1, O_CLI_ABORT); f->active = 0; return; }
+        if (f->data_left == f->abort_at && f->outcome == O_SRV_ABORT) { rst_seg(f, 1, 1, O_SRV_ABORT); f->active = 0; return; }
+        if (f->data_left == 0) { f->closer = 0; f->state = ST_BYE; flow_step(f); return; }
+        uint32_t n = enc_segment(f, f->bulkdir);
+        seg_data(f, f->bulkdir, f->buf, n, (uint8_t)(F_ACK | (pm(100) ? F_PSH : 0)));
+        f->data_left--;
+        f->unacked++;
+        return;
     }
     case ST_DATA: {
         if (f->inject_left > 0) {
@@ -865,7 +1078,8 @@ static uint64_t parse_size(const char *s) {
 static void usage(void) {
     fprintf(stderr,
             "usage: gen -o OUT.pcap [--size BYTES[k|M|G]] [--packets N] [--concurrency N]\n"
-            "           [--synflood N] [--seed S] [--nsec] [--bg PERMILLE] [--gap-ns NS] [--stats FILE]\n");
+            "           [--synflood N | --profile short|bulk] [--seed S] [--nsec] [--bg PERMILLE]\n"
+            "           [--gap-ns NS] [--stats FILE]\n");
     exit(2);
 }
 
@@ -873,27 +1087,42 @@ int main(int argc, char **argv) {
     const char *outp = NULL, *statsp = NULL;
     uint64_t size = 0, packets = 0, synflood = 0, seed = 1;
     uint32_t conc = 2000, bg = 200;
+    int conc_set = 0, bg_set = 0, gap_set = 0;
     static struct option lo[] = {{"output", 1, 0, 'o'}, {"size", 1, 0, 's'}, {"packets", 1, 0, 'n'},
                                  {"concurrency", 1, 0, 'c'}, {"synflood", 1, 0, 'f'}, {"seed", 1, 0, 'S'},
                                  {"nsec", 0, 0, 'N'}, {"bg", 1, 0, 'b'}, {"gap-ns", 1, 0, 'g'},
-                                 {"stats", 1, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+                                 {"stats", 1, 0, 'j'}, {"profile", 1, 0, 'P'}, {"help", 0, 0, 'h'},
+                                 {0, 0, 0, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "o:s:n:c:f:S:Nb:g:j:h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:s:n:c:f:S:Nb:g:j:P:h", lo, NULL)) != -1) {
         switch (ch) {
         case 'o': outp = optarg; break;
         case 's': size = parse_size(optarg); break;
         case 'n': packets = parse_size(optarg); break;
-        case 'c': conc = (uint32_t)atoi(optarg); break;
+        case 'c': conc = (uint32_t)atoi(optarg); conc_set = 1; break;
         case 'f': synflood = parse_size(optarg); break;
         case 'S': seed = strtoull(optarg, NULL, 0); break;
         case 'N': nsec_mode = 1; break;
-        case 'b': bg = (uint32_t)atoi(optarg); break;
-        case 'g': gap_ns = strtoull(optarg, NULL, 0); break;
+        case 'b': bg = (uint32_t)atoi(optarg); bg_set = 1; break;
+        case 'g': gap_ns = strtoull(optarg, NULL, 0); gap_set = 1; break;
+        case 'P':
+            if (strcmp(optarg, "short") == 0) gen_profile = PROF_SHORT;
+            else if (strcmp(optarg, "bulk") == 0) gen_profile = PROF_BULK;
+            else if (strcmp(optarg, "default") == 0) gen_profile = PROF_DEFAULT;
+            else usage();
+            break;
         case 'j': statsp = optarg; break;
         default: usage();
         }
     }
-    if (!outp || conc == 0 || bg > 1000) usage();
+    if (gen_profile == PROF_SHORT) { /* a busy Internet-facing sshd: ~50 connections/s, 200 in flight */
+        if (!conc_set) conc = 200;
+        if (!gap_set) gap_ns = 1000000;
+    } else if (gen_profile == PROF_BULK) { /* a few scp transfers at a time, little else */
+        if (!conc_set) conc = 8;
+        if (!bg_set) bg = 50;
+    }
+    if (!outp || conc == 0 || bg > 1000 || (synflood && gen_profile)) usage();
     if (!size && !packets && !synflood) size = 100000000;
     rs ^= seed * 0xD1B54A32D192ED03ULL;
     if (!rs) rs = 1;
@@ -952,6 +1181,21 @@ int main(int argc, char **argv) {
             }
         }
         while (pend_n > 0) { pend_n--; write_rec(pend[pend_n], pend_len[pend_n]); st_synack_flood++; }
+    } else if (gen_profile) {
+        Flow *fl = calloc(conc, sizeof(Flow));
+        atk = calloc(NATK, sizeof(Attacker));
+        if (!fl || !atk) { perror("calloc"); return 1; }
+        for (;;) {
+            if (size && n_bytes >= size) break;
+            if (packets && n_pkts >= packets) break;
+            if (pm(bg)) bg_step();
+            else {
+                Flow *f = &fl[rndu(conc)];
+                if (!f->active) flow_init_prof(f);
+                if (f->wake_ns > now_ns) { now_ns += gap_ns; continue; } /* waiting: time passes */
+                flow_step(f);
+            }
+        }
     } else {
         Flow *fl = calloc(conc, sizeof(Flow));
         if (!fl) { perror("calloc"); return 1; }
@@ -981,6 +1225,25 @@ int main(int argc, char **argv) {
                      (unsigned long long)st_flows[K_TLS], (unsigned long long)st_bg, (unsigned long long)st_kexinit,
                      (unsigned long long)st_rst22, (unsigned long long)st_rst_other,
                      (unsigned long long)st_syn_flood, (unsigned long long)st_synack_flood, secs);
+    if (gen_profile) {
+        n += snprintf(js + n, sizeof js - n, ",\"profile\":\"%s\",\"ssh_packets\":%llu,\"packets_per_ssh_flow\":%.1f",
+                      gen_profile == PROF_SHORT ? "short" : "bulk", (unsigned long long)st_pkt22,
+                      st_flows[K_SSH] ? (double)st_pkt22 / (double)st_flows[K_SSH] : 0.0);
+        n += snprintf(js + n, sizeof js - n, ",\"scenarios\":{");
+        for (int i = 1, first = 1; i < SC__N; i++) {
+            if ((gen_profile == PROF_BULK) != (i == SC_BULK)) continue;
+            n += snprintf(js + n, sizeof js - n, "%s\"%s\":%llu", first ? "" : ",", scen_name[i], (unsigned long long)st_scen[i]);
+            first = 0;
+        }
+        n += snprintf(js + n, sizeof js - n, "},\"rst_packets_port22\":{");
+        for (int i = 1, first = 1; i < SC__N; i++) {
+            if ((gen_profile == PROF_BULK) != (i == SC_BULK)) continue;
+            n += snprintf(js + n, sizeof js - n, "%s\"%s\":%llu", first ? "" : ",", scen_name[i], (unsigned long long)st_scen_rst[i]);
+            first = 0;
+        }
+        n += snprintf(js + n, sizeof js - n, "}}\n");
+        goto done;
+    }
     n += snprintf(js + n, sizeof js - n, ",\"flow_outcomes\":{");
     for (int i = 0; i < O__N; i++)
         n += snprintf(js + n, sizeof js - n, "%s\"%s\":%llu", i ? "," : "", outcome_name[i], (unsigned long long)st_outcome[i]);
@@ -991,6 +1254,7 @@ int main(int argc, char **argv) {
         first = 0;
     }
     n += snprintf(js + n, sizeof js - n, "}}\n");
+done:
     fputs(js, stderr);
     if (statsp) {
         FILE *s = fopen(statsp, "w");
