@@ -486,6 +486,22 @@ static void seg_data(Flow *f, int dir, const uint8_t *pl, uint32_t n, uint8_t fl
     f->seq[dir] += n + ((flags & (F_SYN | F_FIN)) ? 1 : 0);
 }
 
+/* The TCP side of a new flow: client port, ISNs, IP IDs, windows, options (the same random draws, in the
+ * same order, for every kind of flow). */
+static void tcp_start(Flow *f, int v6) {
+    f->port[0] = (uint16_t)rndr(32768, 60999);
+    f->isn[0] = (uint32_t)rnd(); f->isn[1] = (uint32_t)rnd();
+    f->seq[0] = f->isn[0]; f->seq[1] = f->isn[1];
+    f->ipid[0] = (uint16_t)rnd(); f->ipid[1] = (uint16_t)rnd();
+    f->win[0] = (uint16_t)rndr(400, 2100); f->win[1] = (uint16_t)rndr(400, 600);
+    f->wscale[0] = (uint8_t)rndr(7, 8); f->wscale[1] = 7;
+    f->flowlabel = (uint32_t)rnd();
+    f->ts = f->c->ts && f->s->ts;
+    f->mss = (v6 ? 1440 : 1460) - (f->ts ? 12 : 0);
+    f->owed = -1;
+    f->force_dir = -1;
+}
+
 static void flow_init(Flow *f, int kind) {
     memset(f, 0, offsetof(Flow, buf));
     f->active = 1;
@@ -499,17 +515,7 @@ static void flow_init(Flow *f, int kind) {
         f->port[1] = 443;
     }
     f->c = v6 ? &cli6[rndu(NCLI6)] : &cli4[rndu(NCLI4)];
-    f->port[0] = (uint16_t)rndr(32768, 60999);
-    f->isn[0] = (uint32_t)rnd(); f->isn[1] = (uint32_t)rnd();
-    f->seq[0] = f->isn[0]; f->seq[1] = f->isn[1];
-    f->ipid[0] = (uint16_t)rnd(); f->ipid[1] = (uint16_t)rnd();
-    f->win[0] = (uint16_t)rndr(400, 2100); f->win[1] = (uint16_t)rndr(400, 600);
-    f->wscale[0] = (uint8_t)rndr(7, 8); f->wscale[1] = 7;
-    f->flowlabel = (uint32_t)rnd();
-    f->ts = f->c->ts && f->s->ts;
-    f->mss = (v6 ? 1440 : 1460) - (f->ts ? 12 : 0);
-    f->owed = -1;
-    f->force_dir = -1;
+    tcp_start(f, v6);
     f->closer = pm(700) ? 0 : 1;
     uint32_t r = rndu(1000);
     if (kind == K_SSH) {
@@ -584,17 +590,7 @@ static void flow_init_prof(Flow *f) {
     int v6 = f->c->v6;
     f->s = target ? target : v6 ? &srv6[rndu(NSRV6)] : &srv4[rndu(NSRV4)];
     f->port[1] = 22;
-    f->port[0] = (uint16_t)rndr(32768, 60999);
-    f->isn[0] = (uint32_t)rnd(); f->isn[1] = (uint32_t)rnd();
-    f->seq[0] = f->isn[0]; f->seq[1] = f->isn[1];
-    f->ipid[0] = (uint16_t)rnd(); f->ipid[1] = (uint16_t)rnd();
-    f->win[0] = (uint16_t)rndr(400, 2100); f->win[1] = (uint16_t)rndr(400, 600);
-    f->wscale[0] = (uint8_t)rndr(7, 8); f->wscale[1] = 7;
-    f->flowlabel = (uint32_t)rnd();
-    f->ts = f->c->ts && f->s->ts;
-    f->mss = (v6 ? 1440 : 1460) - (f->ts ? 12 : 0);
-    f->owed = -1;
-    f->force_dir = -1;
+    tcp_start(f, v6);
     f->closer = 0;
     f->profile = P_INTERACTIVE;
     Xport x = xport[f->c->sw][f->s->sw];

@@ -1,3 +1,5 @@
+import SSHRSTWire
+
 // Wrap-aware arithmetic on values taken from the wire. Nothing here can trap on any input.
 
 /// Sequence-space helpers (RFC 9293 §3.4: sequence numbers are compared modulo 2^32).
@@ -121,45 +123,5 @@ public enum Fmt {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Short ASCII text (numbers, their sign and point) built on the stack and made a String once: `String(x)`
-/// and concatenation per piece cost more than the rest of a formatted number. At most 48 bytes; more is
-/// dropped (a 64-bit value with its decimals needs 28).
-struct ASCIIText {
-    var bytes = InlineArray<48, UInt8>(repeating: 0)
-    var count = 0
-
-    mutating func append(_ b: UInt8) {
-        guard count < 48 else { return }
-        bytes[count] = b
-        count &+= 1
-    }
-
-    /// `v` in decimal, left-padded with zeros to `minimumDigits` (at most 20).
-    mutating func appendDecimal(_ v: UInt64, minimumDigits: Int) {
-        var digits = InlineArray<20, UInt8>(repeating: 0)
-        var n = 0
-        var x = v
-        repeat {
-            digits[n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
-            x /= 10
-            n &+= 1
-        } while x > 0 && n < 20
-        while n < min(minimumDigits, 20) {
-            digits[n] = 0x30
-            n &+= 1
-        }
-        while n > 0 {
-            n &-= 1
-            append(digits[n])
-        }
-    }
-
-    var string: String {
-        // Only ASCII is appended: validation cannot fail.
-        guard let text = try? UTF8Span(validating: bytes.span.extracting(0..<count)) else { return "" }
-        return String(copying: text)
     }
 }

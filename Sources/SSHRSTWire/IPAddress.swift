@@ -45,7 +45,7 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     public var description: String {
         // Built as bytes on the stack, then one String (an array per address, and string interpolation
         // before it, cost more than the rest of a record's addresses).
-        var out = AddressText()
+        var out = ASCIIText()
         if !isIPv6 {
             IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
             return out.string
@@ -101,7 +101,7 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         return out.string
     }
 
-    static func appendDottedQuad(_ v: UInt32, to out: inout AddressText) {
+    static func appendDottedQuad(_ v: UInt32, to out: inout ASCIIText) {
         for shift in stride(from: 24, through: 0, by: -8) {
             let octet = UInt8(truncatingIfNeeded: v >> UInt32(shift))
             if shift != 24 { out.append(0x2e) }
@@ -112,21 +112,47 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     }
 }
 
-/// An address's text while it is built: at most 45 bytes (RFC 5952 with a dotted tail), on the stack.
-struct AddressText {
+/// Short ASCII text (an address, a number with its sign and point) built on the stack and made a String
+/// once: an array per piece, `String(x)` and concatenation cost more than the formatting itself. At most 48
+/// bytes; more is dropped (an IPv6 address with a dotted tail needs 45, a 64-bit value with decimals 28).
+public struct ASCIIText {
     var bytes = InlineArray<48, UInt8>(repeating: 0)
-    var count = 0
+    public private(set) var count = 0
 
-    mutating func append(_ b: UInt8) {
+    public init() {}
+
+    public mutating func append(_ b: UInt8) {
         guard count < 48 else { return }
         bytes[count] = b
         count &+= 1
     }
 
-    var last: UInt8 { count > 0 ? bytes[count &- 1] : 0 }
+    /// The last byte written (0 when none).
+    public var last: UInt8 { count > 0 ? bytes[count &- 1] : 0 }
 
-    var string: String {
-        // Only ASCII digits, letters, '.' and ':' are written: validation cannot fail.
+    /// `v` in decimal, left-padded with zeros to `minimumDigits` (at most 20).
+    public mutating func appendDecimal(_ v: UInt64, minimumDigits: Int = 1) {
+        var digits = InlineArray<20, UInt8>(repeating: 0)
+        var n = 0
+        var x = v
+        repeat {
+            digits[n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+            n &+= 1
+        } while x > 0 && n < 20
+        while n < min(minimumDigits, 20) {
+            digits[n] = 0x30
+            n &+= 1
+        }
+        while n > 0 {
+            n &-= 1
+            append(digits[n])
+        }
+    }
+
+    /// The text. Only ASCII may be appended (every caller writes digits, letters and punctuation), so
+    /// validation cannot fail; were it to, the text would be empty rather than wrong.
+    public var string: String {
         guard let text = try? UTF8Span(validating: bytes.span.extracting(0..<count)) else { return "" }
         return String(copying: text)
     }
