@@ -207,7 +207,14 @@ private func countAtMost(_ a: [Int64], _ x: Int64) -> Int {
 /// concurrency_threshold: pre-banner drops that only happen while ≥ K other unauthenticated flows to that server are open.
 private func concurrencyPatterns(_ flows: [FlowDigest]) -> [Pattern] {
     var out: [Pattern] = []
-    for g in groups(flows, by: GroupKey.init(server:), minimum: PatternThresholds.minDrops) {
+    // Only servers with pre-banner drops can show the pattern (a scan or flood may reach many servers).
+    var dropping = Set<GroupKey>()
+    for f in flows where isPreBannerDrop(f) { dropping.insert(GroupKey(server: f)) }
+    guard !dropping.isEmpty else { return [] }
+    let candidates = groups(
+        flows, by: GroupKey.init(server:), minimum: PatternThresholds.minDrops,
+        include: { dropping.contains(GroupKey(server: $0)) })
+    for g in candidates {
         let unauth = g.filter(isUnauthenticated)
         let starts = unauth.map(\.start).sorted()
         let ends = unauth.map { max($0.start, $0.end) }.sorted()
