@@ -2,29 +2,46 @@ import SSHRSTAttribution
 import SSHRSTReport
 import SSHRSTWire
 
+/// Flows, resets and causes counted for the summary: one array slot per case (counting a record costs an
+/// index, not a dictionary update keyed by text).
 struct OutcomeCounters {
+    static let outcomeCases = Outcome.allCases
+    static let partyCases = Party.allCases
+    static let causeCases = CauseID.allCases
+
     var flows = 0
-    var byOutcome: [String: Int] = [:]
-    var byAttribution: [String: Int] = [:]
-    var byCause: [String: Int] = [:]
     var resets = 0
+    var byOutcome = [Int](repeating: 0, count: OutcomeCounters.outcomeCases.count)
+    var byAttribution = [Int](repeating: 0, count: OutcomeCounters.partyCases.count)
+    var byCause = [Int](repeating: 0, count: OutcomeCounters.causeCases.count)
 
     mutating func count(_ built: BuiltRecord) {
         flows += 1
-        byOutcome[built.outcome.rawValue, default: 0] += 1
+        if let i = OutcomeCounters.outcomeCases.firstIndex(of: built.outcome) { byOutcome[i] += 1 }
         for a in built.attributions {
             resets += 1
-            byAttribution[a.rawValue, default: 0] += 1
+            if let i = OutcomeCounters.partyCases.firstIndex(of: a) { byAttribution[i] += 1 }
         }
-        if let cause = built.digest.cause?.rawValue { byCause[cause, default: 0] += 1 }
+        if let cause = built.digest.cause, let i = OutcomeCounters.causeCases.firstIndex(of: cause) { byCause[i] += 1 }
+    }
+
+    func count(_ outcome: Outcome) -> Int {
+        OutcomeCounters.outcomeCases.firstIndex(of: outcome).map { byOutcome[$0] } ?? 0
+    }
+
+    func count(_ party: Party) -> Int {
+        OutcomeCounters.partyCases.firstIndex(of: party).map { byAttribution[$0] } ?? 0
+    }
+
+    /// The causes seen, by name.
+    var causes: [(name: String, count: Int)] {
+        var out: [(name: String, count: Int)] = []
+        for (i, cause) in OutcomeCounters.causeCases.enumerated() where byCause[i] > 0 { out.append((cause.rawValue, byCause[i])) }
+        return out.sorted { $0.name < $1.name }
     }
 }
 
 enum SummaryBuilder {
-    static func sorted(_ d: [String: Int]) -> JSON {
-        .object(d.keys.sorted().map { ($0, .int(d[$0] ?? 0)) })
-    }
-
     static func build(stats: DecodeStats, outcomes: OutcomeCounters, extra: [(String, JSON)]) -> JSON {
         var skipped: [(String, JSON)] = []
         for reason in SkipReason.allCases where stats.skipped[Int(reason.rawValue)] > 0 {
@@ -38,9 +55,9 @@ enum SummaryBuilder {
             }
         }
         var outcomeFields: [(String, JSON)] = []
-        for o in ["refused", "reset", "timeout", "closed", "open"] { outcomeFields.append((o, .int(outcomes.byOutcome[o] ?? 0))) }
+        for o in [Outcome.refused, .reset, .timeout, .closed, .open] { outcomeFields.append((o.rawValue, .int(outcomes.count(o)))) }
         var attributionFields: [(String, JSON)] = []
-        for a in ["server", "client", "middlebox", "undetermined"] { attributionFields.append((a, .int(outcomes.byAttribution[a] ?? 0))) }
+        for a in [Party.server, .client, .middlebox, .undetermined] { attributionFields.append((a.rawValue, .int(outcomes.count(a)))) }
         var fields: [(String, JSON)] = [
             ("type", .string("summary")),
             ("sshrst_version", .string(SSHRSTVersion.current)),
@@ -53,7 +70,7 @@ enum SummaryBuilder {
             ("outcomes", .object(outcomeFields)),
             ("resets", .int(outcomes.resets)),
             ("resets_by_attribution", .object(attributionFields)),
-            ("causes", sorted(outcomes.byCause)),
+            ("causes", .object(outcomes.causes.map { ($0.name, .int($0.count)) })),
             ("icmp_errors", .int(stats.icmpErrors)),
             ("icmp_errors_matched", .int(stats.icmpErrorsMatched)),
             ("skipped", .object(skipped)),
