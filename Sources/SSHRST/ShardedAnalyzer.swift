@@ -46,8 +46,8 @@ public final class ShardedAnalyzer {
     var segment = TCPSegment.empty
     var nonTCP = Dissection.skipped(.notIP)
     var entry = RingEntry()
-    /// Global packet indices of the last `Analyzer.recentSYNCapacity` attempt SYNs (a ring).
-    var recentSYNs = [UInt64](repeating: 0, count: Analyzer.recentSYNCapacity)
+    /// The last `Analyzer.recentSYNCapacity` attempt SYNs (a ring, as the single engine keeps them).
+    var recentSYNs = [DispatchedSYN](repeating: DispatchedSYN(), count: Analyzer.recentSYNCapacity)
     var recentSYNNext = 0
     var synCount = 0
     /// A marker without a sweep this often (packets), so the merger can move on between sweeps.
@@ -124,7 +124,7 @@ public final class ShardedAnalyzer {
                 isSYN = flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst)
             } else if case .icmpError(let error) = nonTCP {
                 isICMP = true
-                worker = shardOf(icmp: error)
+                worker = shardOf(icmp: error, at: time)
             }
         } catch {
             worker = 0
@@ -135,10 +135,13 @@ public final class ShardedAnalyzer {
         entry.frame = frame
         entry.clock = clock
         // The oldest SYN the single engine still remembers for a cut ICMP quote (its ring of recent SYNs).
-        entry.synCutoff = synCount >= Analyzer.recentSYNCapacity ? recentSYNs[recentSYNNext] : 0
+        entry.synCutoff = synCount >= Analyzer.recentSYNCapacity ? recentSYNs[recentSYNNext].index : 0
         rings[worker].push(entry, bytes)
         if isSYN {
-            recentSYNs[recentSYNNext] = index
+            let ip = segment.ip
+            recentSYNs[recentSYNNext] = DispatchedSYN(
+                index: index, time: time, client: ip.source, server: ip.destination, ipID: ip.ipID,
+                flowLabel: ip.flowLabel, tcpLength: max(0, ip.datagramEnd &- ip.payloadOffset), worker: worker)
             recentSYNNext = recentSYNNext &+ 1 == Analyzer.recentSYNCapacity ? 0 : recentSYNNext &+ 1
             synCount &+= 1
         }
@@ -166,9 +169,28 @@ public final class ShardedAnalyzer {
     }
 
     /// The worker holding the flow an ICMP error can answer (the engine's `handle(_: ICMPError)`): the
-    /// quoted pair; in a quote cut before the quoted destination, the addressee (the client) and the sender.
-    func shardOf(icmp error: ICMPError) -> Int {
+    /// quoted pair. For a cut quote, the worker of the recent SYNs whose own fields fit it (those the
+    /// engine's `flowForCutQuote` may pick; it also checks the flow's state, in the worker); when they
+    /// sit on several workers (a router's error, the quote cut before the destination address, attempts
+    /// of one client to several servers), the first: the one case where threads may differ.
+    func shardOf(icmp error: ICMPError, at time: Int64) -> Int {
         if error.quoteComplete { return shardOf(error.quotedSource, error.quotedDestination) }
+        let quoteTells = error.quotedDestinationKnown || (error.quotedIPID ?? 0) != 0 || (error.quotedFlowLabel ?? 0) != 0
+        var found = -1
+        let count = min(synCount, Analyzer.recentSYNCapacity)
+        for i in 0..<count {
+            let syn = recentSYNs[i]
+            guard error.ip.destination == syn.client, error.ip.isIPv6 == syn.client.isIPv6 else { continue }
+            guard quoteTells || error.ip.source == syn.server else { continue }
+            guard time >= syn.time, time &- syn.time <= Analyzer.icmpAnswerWindow else { continue }
+            if error.quotedSourceKnown && error.quotedSource != syn.client { continue }
+            if error.quotedDestinationKnown && error.quotedDestination != syn.server { continue }
+            if let id = error.quotedIPID, id != syn.ipID { continue }
+            if let label = error.quotedFlowLabel, label != syn.flowLabel { continue }
+            if let length = error.quotedTCPLength, length != syn.tcpLength { continue }
+            if found < 0 || syn.index < recentSYNs[found].index { found = i }
+        }
+        if found >= 0 { return recentSYNs[found].worker }
         let server = error.quotedDestinationKnown ? error.quotedDestination : error.ip.source
         return shardOf(error.ip.destination, server)
     }
@@ -333,6 +355,18 @@ public final class ShardedAnalyzer {
             break
         }
     }
+}
+
+/// What the reading thread keeps of an attempt's SYN: where a cut ICMP quote may point.
+struct DispatchedSYN {
+    var index: UInt64 = 0
+    var time: Int64 = 0
+    var client = IPAddress(v4: 0)
+    var server = IPAddress(v4: 0)
+    var ipID: UInt16 = 0
+    var flowLabel: UInt32 = 0
+    var tcpLength = 0
+    var worker = 0
 }
 
 /// Where a worker's event falls in the single engine's order.

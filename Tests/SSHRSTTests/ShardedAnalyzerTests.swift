@@ -1,0 +1,170 @@
+import Foundation
+import SSHRST
+import SSHRSTCapture
+import SSHRSTReport
+import Testing
+
+/// `analyze --threads N` must write what one thread writes, byte for byte: records, patterns, summary.
+@Suite struct ShardedAnalyzerTests {
+    /// Every line the engine writes for `frames`, serialized, on `threads` threads (1: the plain Analyzer).
+    static func output(threads: Int, configuration: AnalyzerConfiguration = AnalyzerConfiguration(),
+                       _ feed: ((Frame, Span<UInt8>) -> Void) -> Void) -> [String] {
+        var lines: [String] = []
+        let sink: (JSON) -> Void = { lines.append($0.serialized()) }
+        if threads == 1 {
+            let analyzer = Analyzer(configuration: configuration, sink: sink)
+            feed { analyzer.ingest($0, $1) }
+            analyzer.finish()
+        } else {
+            guard let analyzer = ShardedAnalyzer(configuration: configuration, threads: threads, sink: sink) else {
+                Issue.record("could not start \(threads) threads")
+                return []
+            }
+            feed { analyzer.ingest($0, $1) }
+            analyzer.finish()
+        }
+        return lines
+    }
+
+    /// The frames of a capture file, cut to `snap` bytes when `snap` > 0.
+    static func frames(of path: String, snap: Int = 0) -> (((Frame, Span<UInt8>) -> Void) -> Void) {
+        return { ingest in
+            do {
+                try OfflineSource.read(path: path, filter: nil) { frame, bytes in
+                    if snap > 0 && bytes.count > snap {
+                        let cut = Frame(time: frame.time, capturedLength: snap, wireLength: frame.wireLength, linkType: frame.linkType)
+                        ingest(cut, bytes.extracting(0..<snap))
+                    } else {
+                        ingest(frame, bytes)
+                    }
+                    return .proceed
+                }
+            } catch {
+                Issue.record("\(path): \(error)")
+            }
+        }
+    }
+
+    static var captures: [String] {
+        var paths: [String] = []
+        for dir in [Paths.captures, Paths.conformance] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            paths += names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map { dir.appendingPathComponent($0).path }
+        }
+        return paths
+    }
+
+    @Test func capturesArePresent() {
+        // The suite below is only as good as its inputs: the repository's captures must be there.
+        #expect(ShardedAnalyzerTests.captures.count >= 40)
+    }
+
+    /// Every capture of the repository, whole and cut as short snap lengths cut it (cut ICMP quotes,
+    /// cut headers), on 2, 3 and 4 threads; and with a 30-second idle timeout (idle sweeps past established flows).
+    @Test(arguments: ShardedAnalyzerTests.captures)
+    func capturesAreIdenticalOnAnyNumberOfThreads(_ path: String) {
+        for snap in [0, 54, 68, 96] {
+            let one = ShardedAnalyzerTests.output(threads: 1, ShardedAnalyzerTests.frames(of: path, snap: snap))
+            #expect(!one.isEmpty)
+            for threads in [2, 3, 4] where snap == 0 || threads == 3 {
+                let many = ShardedAnalyzerTests.output(threads: threads, ShardedAnalyzerTests.frames(of: path, snap: snap))
+                #expect(firstDifference(one, many) == "same", "\(path) snap \(snap), \(threads) threads: \(firstDifference(one, many))")
+            }
+        }
+        var shortIdle = AnalyzerConfiguration()
+        shortIdle.idleTimeout = 30_000_000_000
+        shortIdle.synTimeout = 3_000_000_000
+        let one = ShardedAnalyzerTests.output(threads: 1, configuration: shortIdle, ShardedAnalyzerTests.frames(of: path))
+        let two = ShardedAnalyzerTests.output(threads: 2, configuration: shortIdle, ShardedAnalyzerTests.frames(of: path))
+        #expect(firstDifference(one, two) == "same", "\(path) short timeouts: \(firstDifference(one, two))")
+    }
+
+    /// Many attempts from one client to several servers (different workers) and ICMP errors quoting them,
+    /// from the servers and from a router, cut at every length: each error goes where one thread sends it.
+    @Test func cutICMPQuotesGoWhereOneThreadSendsThem() {
+        var frames: [(Int64, [UInt8])] = []
+        var time: Int64 = 1_700_000_000_000_000_000
+        var syns: [[UInt8]] = []
+        for k in 0..<90 {
+            var c = RawConversation()
+            c.time = time
+            c.clientSeq = UInt32(1000 + 7919 * k)
+            c.send(fromClient: true, RawConversation.syn, id: UInt16(0x100 + k % 40))
+            var syn = c.frames[0].bytes
+            syn[19] = UInt8(1 + k % 5)  // server 203.0.113.1...5
+            syn[20] = UInt8((40_000 + k) >> 8); syn[21] = UInt8((40_000 + k) & 0xff)
+            syns.append(syn)
+            time += 20_000_000
+            frames.append((time, syn))
+            if k % 9 == 4 {
+                // A router's error and a server's error for earlier attempts.
+                time += 1_000_000
+                frames.append((time, CutICMPQuoteTests.portUnreachable(quoting: syns[k - 3], from: [198, 51, 100, 1])))
+                time += 1_000_000
+                frames.append((time, CutICMPQuoteTests.portUnreachable(quoting: syns[k - 1], from: [203, 0, 113, UInt8(1 + (k - 1) % 5)])))
+            }
+        }
+        for snap in [0, 28, 32, 34, 36, 40, 44, 48, 52, 56] {
+            let feed: ((Frame, Span<UInt8>) -> Void) -> Void = { ingest in
+                for (time, whole) in frames {
+                    let bytes = snap > 0 ? Array(whole.prefix(snap)) : whole
+                    ingest(Frame(time: time, capturedLength: bytes.count, wireLength: whole.count, linkType: .raw), bytes.span)
+                }
+            }
+            let one = ShardedAnalyzerTests.output(threads: 1, feed)
+            #expect(one.filter { $0.contains("\"icmp\":[{") }.count > 0 || snap > 0 && snap < 40)
+            for threads in [2, 3, 4] {
+                let many = ShardedAnalyzerTests.output(threads: threads, feed)
+                #expect(firstDifference(one, many) == "same", "snap \(snap), \(threads) threads: \(firstDifference(one, many))")
+            }
+        }
+    }
+
+    /// Generated traffic (Scripts/bench.d/gen.c, built from the repository): short SSH sessions with
+    /// resets of every kind and background traffic spread over half an hour (sweeps, SYN and idle
+    /// timeouts, port reuse), and a SYN flood; one thread against two and three.
+    @Test func generatedTrafficIsIdentical() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sshrst-sharded-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gen = dir.appendingPathComponent("gen").path
+        try run("/usr/bin/cc", ["-O2", "-o", gen, Paths.package.appendingPathComponent("Scripts/bench.d/gen.c").path])
+        let cases: [(String, [String])] = [
+            ("sparse", ["--size", "3M", "--gap-ns", "20000000", "--seed", "7"]),
+            ("flood", ["--synflood", "15000", "--gap-ns", "3000000", "--seed", "3"]),
+            ("dense", ["--size", "3M", "--seed", "11"]),
+        ]
+        for (name, args) in cases {
+            let file = dir.appendingPathComponent("\(name).pcap").path
+            try run(gen, ["-o", file] + args)
+            var configuration = AnalyzerConfiguration()
+            configuration.idleTimeout = 60_000_000_000
+            let one = ShardedAnalyzerTests.output(threads: 1, configuration: configuration, ShardedAnalyzerTests.frames(of: file))
+            #expect(one.count > 1000, "\(name): \(one.count) lines")
+            for threads in [2, 3] {
+                let many = ShardedAnalyzerTests.output(threads: threads, configuration: configuration, ShardedAnalyzerTests.frames(of: file))
+                #expect(firstDifference(one, many) == "same", "\(name), \(threads) threads: \(firstDifference(one, many))")
+            }
+        }
+    }
+
+    func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(tool) \(arguments) exited \(process.terminationStatus)")
+    }
+}
+
+/// Where two outputs first differ (for the failure message).
+func firstDifference(_ a: [String], _ b: [String]) -> String {
+    if a == b { return "same" }
+    for i in 0..<min(a.count, b.count) where a[i] != b[i] {
+        return "line \(i + 1):\n  one:  \(a[i].prefix(400))\n  many: \(b[i].prefix(400))"
+    }
+    return "\(a.count) lines against \(b.count)"
+}
