@@ -28,8 +28,8 @@ import SSHRSTWire
 /// Where it differs from one thread, by design: when the flow table is full (`--max-flows` applies per
 /// worker, so which flow is evicted differs), when more than `patternMemory` client/server pairs have
 /// failed logins (counted per worker), and for an ICMP error whose quote the snap length cut before the
-/// quoted destination address that a router (not the server) sent: it is matched only against the
-/// attempts between its addressee and its sender.
+/// quoted destination address, sent by a router, that fits recent attempts of its client to servers on
+/// different workers: it is tied to none, as one thread does unless all but one of them were answered.
 public final class ShardedAnalyzer {
     public let configuration: AnalyzerConfiguration
     let workerCount: Int
@@ -117,6 +117,7 @@ public final class ShardedAnalyzer {
         var worker = 0
         var isICMP = false
         var isSYN = false
+        var ambiguousQuote = false
         do {
             if try Dissector.dissect(frame.linkType, bytes, tcp: &segment, other: &nonTCP) {
                 worker = shardOf(segment.ip.source, segment.ip.destination)
@@ -124,7 +125,7 @@ public final class ShardedAnalyzer {
                 isSYN = flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst)
             } else if case .icmpError(let error) = nonTCP {
                 isICMP = true
-                worker = shardOf(icmp: error, at: time)
+                (worker, ambiguousQuote) = shardOf(icmp: error, at: time)
             }
         } catch {
             worker = 0
@@ -136,6 +137,7 @@ public final class ShardedAnalyzer {
         entry.clock = clock
         // The oldest SYN the single engine still remembers for a cut ICMP quote (its ring of recent SYNs).
         entry.synCutoff = synCount >= Analyzer.recentSYNCapacity ? recentSYNs[recentSYNNext].index : 0
+        if ambiguousQuote { entry.synCutoff = .max }
         rings[worker].push(entry, bytes)
         if isSYN {
             let ip = segment.ip
@@ -172,9 +174,10 @@ public final class ShardedAnalyzer {
     /// quoted pair. For a cut quote, the worker of the recent SYNs whose own fields fit it (those the
     /// engine's `flowForCutQuote` may pick; it also checks the flow's state, in the worker); when they
     /// sit on several workers (a router's error, the quote cut before the destination address, attempts
-    /// of one client to several servers), the first: the one case where threads may differ.
-    func shardOf(icmp error: ICMPError, at time: Int64) -> Int {
-        if error.quoteComplete { return shardOf(error.quotedSource, error.quotedDestination) }
+    /// of one client to several servers), the error is tied to none (`ambiguous`), as one thread does
+    /// unless all but one of those attempts were answered meanwhile: the one case where threads may differ.
+    func shardOf(icmp error: ICMPError, at time: Int64) -> (worker: Int, ambiguous: Bool) {
+        if error.quoteComplete { return (shardOf(error.quotedSource, error.quotedDestination), false) }
         let quoteTells = error.quotedDestinationKnown || (error.quotedIPID ?? 0) != 0 || (error.quotedFlowLabel ?? 0) != 0
         var found = -1
         let count = min(synCount, Analyzer.recentSYNCapacity)
@@ -188,11 +191,12 @@ public final class ShardedAnalyzer {
             if let id = error.quotedIPID, id != syn.ipID { continue }
             if let label = error.quotedFlowLabel, label != syn.flowLabel { continue }
             if let length = error.quotedTCPLength, length != syn.tcpLength { continue }
-            if found < 0 || syn.index < recentSYNs[found].index { found = i }
+            if found >= 0 && recentSYNs[found].worker != syn.worker { return (recentSYNs[found].worker, true) }
+            found = i
         }
-        if found >= 0 { return recentSYNs[found].worker }
+        if found >= 0 { return (recentSYNs[found].worker, false) }
         let server = error.quotedDestinationKnown ? error.quotedDestination : error.ip.source
-        return shardOf(error.ip.destination, server)
+        return (shardOf(error.ip.destination, server), false)
     }
 
     static func mix(_ value: UInt64) -> UInt64 {
@@ -242,6 +246,14 @@ public final class ShardedAnalyzer {
                 shard.packetIndex = entry.index
                 shard.clock = entry.clock
                 shard.phase = .packet
+                if entry.icmpError && entry.synCutoff == .max {
+                    // A cut quote that attempts on several workers fit: tied to none (rare; this copy allocates).
+                    let saved = analyzer.recentSYNs
+                    for i in 0..<Analyzer.recentSYNCapacity { analyzer.recentSYNs[i] = (-1, 0) }
+                    analyzer.ingest(entry.frame, bytes)
+                    analyzer.recentSYNs = saved
+                    return
+                }
                 if entry.icmpError {
                     // An ICMP error: SYNs the single engine has forgotten by now are no candidates.
                     for i in 0..<Analyzer.recentSYNCapacity where synIndex[i] < entry.synCutoff {

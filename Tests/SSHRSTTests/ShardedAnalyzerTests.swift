@@ -89,7 +89,7 @@ import Testing
             var c = RawConversation()
             c.time = time
             c.clientSeq = UInt32(1000 + 7919 * k)
-            c.send(fromClient: true, RawConversation.syn, id: UInt16(0x100 + k % 40))
+            c.send(fromClient: true, RawConversation.syn, id: UInt16(0x100 + k % 37))  // IDs repeat across servers
             var syn = c.frames[0].bytes
             syn[19] = UInt8(1 + k % 5)  // server 203.0.113.1...5
             syn[20] = UInt8((40_000 + k) >> 8); syn[21] = UInt8((40_000 + k) & 0xff)
