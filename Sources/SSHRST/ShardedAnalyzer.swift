@@ -55,6 +55,8 @@ public final class ShardedAnalyzer {
     // Merge state.
     var pending: [[ShardEvent]]
     var pendingHead: [Int]
+    /// The key of each worker's head event, computed once.
+    var headKey: [ShardKey?]
     var watermark: [UInt64]
     var finished: [Bool]
     var workerStats: [DecodeStats?]
@@ -72,9 +74,12 @@ public final class ShardedAnalyzer {
         workerCount = n
         rings = (0..<n).map { _ in FrameRing() }
         outputs = (0..<n).map { _ in BatchQueue<ShardEvent>() }
-        merger = Analyzer(configuration: configuration, sink: sink)
+        var mergerConfiguration = configuration
+        mergerConfiguration.maxFlows = 1  // holds no flows: its table stays small
+        merger = Analyzer(configuration: mergerConfiguration, sink: sink)
         pending = Array(repeating: [], count: n)
         pendingHead = Array(repeating: 0, count: n)
+        headKey = Array(repeating: nil, count: n)
         watermark = Array(repeating: 0, count: n)
         finished = Array(repeating: false, count: n)
         workerStats = Array(repeating: nil, count: n)
@@ -231,7 +236,7 @@ public final class ShardedAnalyzer {
 
     static func runWorker(configuration: AnalyzerConfiguration, ring: FrameRing, output: BatchQueue<ShardEvent>) {
         let analyzer = Analyzer(configuration: configuration) { _ in }
-        let shard = ShardState()
+        let shard = ShardState(output: output)
         analyzer.shard = shard
         var synIndex = [UInt64](repeating: 0, count: Analyzer.recentSYNCapacity)
         while ring.consume({ entry, bytes in
@@ -263,7 +268,7 @@ public final class ShardedAnalyzer {
                 let sequence = analyzer.nextSequence
                 let synNext = analyzer.recentSYNNext
                 analyzer.ingest(entry.frame, bytes)
-                if analyzer.nextSequence != sequence { shard.events.append(.created(packet: entry.index)) }
+                if analyzer.nextSequence != sequence { shard.send(.created(packet: entry.index)) }
                 if analyzer.recentSYNNext != synNext { synIndex[synNext] = entry.index }
             }
         }) {}
@@ -281,7 +286,7 @@ public final class ShardedAnalyzer {
         switch event {
         case .created(let packet): return ShardKey(packet: packet, phase: .packet, order: 0)
         case .learned(let packet, _): return ShardKey(packet: packet, phase: .packet, order: 0)
-        case .finished(let key, let local, _, _):
+        case .finished(let key, let local, _):
             guard key.phase == .finish else { return key }
             // Open flows at the end: in first-packet order (Analyzer.reportOpenFlows).
             return ShardKey(packet: .max, phase: .finish, order: localToGlobal[w][local] ?? .max)
@@ -315,7 +320,8 @@ public final class ShardedAnalyzer {
                     break
                 }
                 if pendingHead[w] < pending[w].count {
-                    let k = key(pending[w][pendingHead[w]], worker: w)
+                    let k = headKey[w] ?? key(pending[w][pendingHead[w]], worker: w)
+                    headKey[w] = k
                     if best < 0 || k < bestKey {
                         best = w
                         bestKey = k
@@ -336,6 +342,7 @@ public final class ShardedAnalyzer {
             if best >= 0 && (boundWorker < 0 || bestKey < bound) {
                 let event = pending[best][pendingHead[best]]
                 pendingHead[best] += 1
+                headKey[best] = nil
                 apply(event, worker: best)
                 continue
             }
@@ -358,10 +365,10 @@ public final class ShardedAnalyzer {
             nextGlobalSequence &+= 1
         case .learned(_, let endpoint):
             if merger.sshEndpoints.count < configuration.patternMemory { merger.sshEndpoints.insert(endpoint) }
-        case .finished(_, let local, let built, let speculative):
+        case .finished(_, let local, let finished):
             let sequence = localToGlobal[w].removeValue(forKey: local) ?? nextGlobalSequence
-            var record = built
-            if let speculative, !merger.sshEndpoints.contains(speculative) { record = nil }
+            var record = finished?.built
+            if let speculative = finished?.speculative, !merger.sshEndpoints.contains(speculative) { record = nil }
             merger.mergeFinished(sequence: sequence, record)
         case .watermark, .done:
             break
@@ -406,13 +413,25 @@ enum ShardEvent: Sendable {
     case created(packet: UInt64)
     /// SSH was recognised by its banner: the server endpoint.
     case learned(packet: UInt64, Analyzer.EndpointKey)
-    /// A flow ended: its worker-local number, its record (nil: not reported) and, for a flow with no
-    /// payload on an unconfigured port, the server endpoint that must carry SSH for the record to count.
-    case finished(ShardKey, local: UInt64, BuiltRecord?, speculative: Analyzer.EndpointKey?)
+    /// A flow ended: its worker-local number and its record (nil: not reported).
+    case finished(ShardKey, local: UInt64, ShardRecord?)
     /// Every event before this packet index (and its sweep) has been sent.
     case watermark(UInt64)
     /// The worker is done: its counters.
     case done(DecodeStats)
+}
+
+/// A finished flow's record on its way to the merger (a reference: events stay small to move), and,
+/// for a flow with no payload on an unconfigured port, the server endpoint that must have carried SSH
+/// by then for the record to count.
+final class ShardRecord: Sendable {
+    let built: BuiltRecord
+    let speculative: Analyzer.EndpointKey?
+
+    init(_ built: BuiltRecord, speculative: Analyzer.EndpointKey?) {
+        self.built = built
+        self.speculative = speculative
+    }
 }
 
 /// A worker analyzer's link to the merge: the current global packet index, the capture clock, and the
@@ -425,9 +444,18 @@ final class ShardState {
     /// Per flow slot: the packet that last touched it (idle order) and that scheduled its close (close order).
     var touchedAt: [UInt64] = []
     var scheduledAt: [UInt64] = []
+    let output: BatchQueue<ShardEvent>
+    /// Events handed over at least this often (the merger streams the end's many open flows).
+    static let batch = 256
 
-    init() {
-        events.reserveCapacity(1024)
+    init(output: BatchQueue<ShardEvent>) {
+        self.output = output
+        events.reserveCapacity(ShardState.batch)
+    }
+
+    func send(_ event: ShardEvent) {
+        events.append(event)
+        if events.count >= ShardState.batch { output.put(&events) }
     }
 
     func touched(_ slot: Int) {
@@ -447,7 +475,7 @@ final class ShardState {
     }
 
     func learned(_ endpoint: Analyzer.EndpointKey) {
-        events.append(.learned(packet: packetIndex, endpoint))
+        send(.learned(packet: packetIndex, endpoint))
     }
 
     func key(slot: Int) -> ShardKey {
@@ -509,7 +537,7 @@ extension Analyzer {
             speculative = responderEndpoint(flowKey, state)
             state.status = .banner
         }
-        var built: BuiltRecord? = nil
+        var built: ShardRecord? = nil
         if state.isReported {
             var builder = RecordBuilder(state: state, key: flowKey, configuration: configuration, memo: memo)
             let pairKey = authFailures.isEmpty ? nil : builder.clientServerKey
@@ -524,9 +552,9 @@ extension Analyzer {
                     authFailures[pairKey] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
                 }
             }
-            built = record
+            built = ShardRecord(record, speculative: speculative)
         }
-        shard.events.append(.finished(key, local: state.sequence, built, speculative: speculative))
+        shard.send(.finished(key, local: state.sequence, built))
     }
 
     /// The merger's half of `finalize`: what spans flows, then output in first-packet order.
