@@ -23,6 +23,8 @@ public final class Analyzer {
     /// A deadline was queued before an earlier one (capture time went back): the next sweep scans the whole queue.
     var closingUnsorted = false
     var closingLastDeadline: Int64 = .min
+    /// The newest established flow the last sweep's idle walk passed over (untouched since: `touch` clears it).
+    var walkMark: (slot: Int, generation: UInt32)? = nil
     let sink: (JSON) -> Void
     var reorder = ReorderBuffer()
     var outcomes = OutcomeCounters()
@@ -277,6 +279,8 @@ public final class Analyzer {
         shard?.phase = .idle
         let shortest = min(configuration.synTimeout, configuration.idleTimeout)
         var walk = table.oldest
+        var passedOver: (slot: Int, generation: UInt32)? = nil
+        var mark = walkMark
         while let oldest = walk {
             let idle = now &- table.lastTime(at: oldest)
             guard idle > shortest else { break }
@@ -286,10 +290,20 @@ public final class Analyzer {
             if attempt || idle > configuration.idleTimeout {
                 stats.flowsIdleExpired &+= 1
                 finalize(oldest)
+                continue
             }
-            // Otherwise an established flow older than the SYN timeout: passed over, attempts touched
-            // after it may be due (table times are the capture clock, so the walk's order is their age).
+            // An established flow older than the SYN timeout: passed over, attempts touched after it may
+            // be due (table times are the capture clock, so the walk's order is their age). The flows from
+            // here to the last sweep's mark were passed over then and are no more due now (none is newer
+            // than the mark, none idle longer than this one): the walk goes on after the mark.
+            passedOver = (oldest, table.generation(at: oldest))
+            if let m = mark, m.slot != oldest, table.isLive(m.slot), table.generation(at: m.slot) == m.generation {
+                walk = table.newer(than: m.slot)
+                passedOver = m
+            }
+            mark = nil
         }
+        walkMark = passedOver
     }
 
     /// Builds the flow's record (cold path), removes it from the table and

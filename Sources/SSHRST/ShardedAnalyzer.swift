@@ -494,6 +494,7 @@ extension Analyzer {
     /// enough, in one thread as in each worker.
     func touch(_ s: Int, at time: Int64) {
         table.touch(s, at: max(time, shard?.clock ?? stats.lastTime))
+        if walkMark?.slot == s { walkMark = nil }
         shard?.touched(s)
     }
 
