@@ -66,13 +66,16 @@ public final class ShardedAnalyzer {
     var finishing = false
 
     /// Starts `threads` workers (at least 2; use `Analyzer` for one). Nil when the system refuses a thread.
-    public init?(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), threads: Int, sink: @escaping (JSON) -> Void) {
+    /// `ringBytes` and `ringEntries` size each worker's ring (tests make them small, so that the rings
+    /// wrap and fill all the time).
+    public init?(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), threads: Int,
+                 ringBytes: Int = 4 << 20, ringEntries: Int = 16_384, sink: @escaping (JSON) -> Void) {
         var configuration = configuration
         configuration.ordered = true
         self.configuration = configuration
         let n = max(2, threads)
         workerCount = n
-        rings = (0..<n).map { _ in FrameRing() }
+        rings = (0..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) }
         outputs = (0..<n).map { _ in BatchQueue<ShardEvent>() }
         var mergerConfiguration = configuration
         mergerConfiguration.maxFlows = 1  // holds no flows: its table stays small

@@ -7,6 +7,7 @@ import Testing
 /// `analyze --threads N` must write what one thread writes, byte for byte: records, patterns, summary.
 @Suite struct ShardedAnalyzerTests {
     /// Every line the engine writes for `frames`, serialized, on `threads` threads (1: the plain Analyzer).
+    /// Three threads run with tiny rings (64 KiB, 128 entries): they wrap and fill all the time.
     static func output(threads: Int, configuration: AnalyzerConfiguration = AnalyzerConfiguration(),
                        _ feed: ((Frame, Span<UInt8>) -> Void) -> Void) -> [String] {
         var lines: [String] = []
@@ -16,7 +17,11 @@ import Testing
             feed { analyzer.ingest($0, $1) }
             analyzer.finish()
         } else {
-            guard let analyzer = ShardedAnalyzer(configuration: configuration, threads: threads, sink: sink) else {
+            let small = threads == 3
+            guard let analyzer = ShardedAnalyzer(
+                configuration: configuration, threads: threads, ringBytes: small ? 1 << 16 : 4 << 20,
+                ringEntries: small ? 128 : 16_384, sink: sink)
+            else {
                 Issue.record("could not start \(threads) threads")
                 return []
             }
@@ -118,6 +123,36 @@ import Testing
                 #expect(firstDifference(one, many) == "same", "snap \(snap), \(threads) threads: \(firstDifference(one, many))")
             }
         }
+    }
+
+    /// A frame larger than half a ring's arena (the ring grows for it once drained) among ordinary ones.
+    @Test func largeFramesPassThroughSmallRings() {
+        let demo = Paths.captures.appendingPathComponent("demo.pcap").path
+        var frames: [(Frame, [UInt8])] = []
+        do {
+            try OfflineSource.read(path: demo, filter: nil) { frame, bytes in
+                var copy: [UInt8] = []
+                for i in 0..<bytes.count { copy.append(bytes[i]) }
+                frames.append((frame, copy))
+                return .proceed
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        #expect(frames.count > 10)
+        // Every fifth frame padded to 200 KB after its IP datagram (the engine reads the IP lengths).
+        for i in stride(from: 0, to: frames.count, by: 5) {
+            frames[i].1 += [UInt8](repeating: 0xAB, count: 200_000)
+            frames[i].0.capturedLength = frames[i].1.count
+            frames[i].0.wireLength = max(frames[i].0.wireLength, frames[i].1.count)
+        }
+        let feed: ((Frame, Span<UInt8>) -> Void) -> Void = { ingest in
+            for (frame, bytes) in frames { ingest(frame, bytes.span) }
+        }
+        let one = ShardedAnalyzerTests.output(threads: 1, feed)
+        #expect(one.count >= 4)
+        let three = ShardedAnalyzerTests.output(threads: 3, feed)
+        #expect(firstDifference(one, three) == "same")
     }
 
     /// Generated traffic (Scripts/bench.d/gen.c, built from the repository): short SSH sessions with
