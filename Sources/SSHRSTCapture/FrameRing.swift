@@ -195,20 +195,28 @@ public final class FrameRing: @unchecked Sendable {
         let base = arena
         pthread_mutex_unlock(&mutex)
         if start == stop { return false }  // closed and drained
-        var lastEnd = -1
         for i in start..<stop {
             let entry = entries[i % entryCount]
             let count = entry.kind == .frame ? entry.frame.capturedLength : 0
             let bytes = UnsafeBufferPointer(start: (base + entry.offset).assumingMemoryBound(to: UInt8.self), count: max(0, count))
             body(entry, bytes.span)
-            lastEnd = entry.end
+            // Room back to the producer as the batch goes (a full ring does not wait for the whole batch).
+            if (i &- start) & (FrameRing.releaseEvery &- 1) == FrameRing.releaseEvery &- 1 || i == stop &- 1 {
+                release(through: i &+ 1, end: entry.end)
+            }
         }
+        return true
+    }
+
+    /// Entries released to the producer in steps of this many (a power of two).
+    static let releaseEvery = 512
+
+    private func release(through count: Int, end: Int) {
         pthread_mutex_lock(&mutex)
-        released = stop
-        if lastEnd >= 0 { releasedBytes = lastEnd }
+        released = count
+        releasedBytes = end
         if producerWaiting { pthread_cond_signal(&notFull) }
         pthread_mutex_unlock(&mutex)
-        return true
     }
 }
 
