@@ -25,8 +25,9 @@ import SSHRSTWire
 ///   worker as if SSH and kept only when the server was known by then), host-key changes, patterns,
 ///   outcome counters. Failed logins per client and server stay in the worker that sees that pair.
 ///
-/// Where it differs from one thread, by design: when the flow table is full (`--max-flows` applies per
-/// worker, so which flow is evicted differs), when more than `patternMemory` client/server pairs have
+/// Where it differs from one thread, by design: when the flow table fills (each worker holds its share
+/// of `--max-flows` plus a margin: when the whole table, or the flows between one pair of hosts, come
+/// near that, which flow is evicted may differ), when more than `patternMemory` client/server pairs have
 /// failed logins (counted per worker), and for an ICMP error whose quote the snap length cut before the
 /// quoted destination address, sent by a router, that fits recent attempts of its client to servers on
 /// different workers: it is tied to none, as one thread does unless all but one of them were answered.
@@ -88,10 +89,14 @@ public final class ShardedAnalyzer {
         workerStats = Array(repeating: nil, count: n)
         localToGlobal = Array(repeating: [:], count: n)
         createdPerWorker = Array(repeating: 0, count: n)
+        // The flow table is shared out: each worker holds its share of --max-flows plus a margin for an
+        // uneven spread (four standard deviations), so memory stays that of one table, whatever the threads.
+        var shared = configuration
+        shared.maxFlows = ShardedAnalyzer.workerMaxFlows(configuration.maxFlows, workers: n)
+        let workerConfiguration = shared
         for w in 0..<n {
             let ring = rings[w]
             let output = outputs[w]
-            let workerConfiguration = self.configuration
             let thread = WorkerThread { ShardedAnalyzer.runWorker(configuration: workerConfiguration, ring: ring, output: output) }
             guard thread.start() else {
                 for ring in rings { ring.close() }
@@ -100,6 +105,14 @@ public final class ShardedAnalyzer {
             }
             self.threads.append(thread)
         }
+    }
+
+    /// A worker's share of `maxFlows`.
+    public static func workerMaxFlows(_ maxFlows: Int, workers: Int) -> Int {
+        let share = (maxFlows + workers - 1) / max(1, workers)
+        var root = 1
+        while root * root < share { root += 1 }
+        return min(maxFlows, share + 4 * root + 16)
     }
 
     deinit {

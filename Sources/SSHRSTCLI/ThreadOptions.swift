@@ -4,7 +4,7 @@ import SSHRSTCapture
 
 /// `--threads`: how many workers `analyze` runs the per-flow work on.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Worker threads for the per-flow work (default: the processors online). Output is the same for any number, except when the flow table fills: --max-flows then applies per thread. Standard input is read on one thread.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Worker threads for the per-flow work (default: the processors online). Output is the same for any number, except near a full flow table (--max-flows is shared out among the threads). Standard input is read on one thread.", valueName: "n"))
     var threads: Int? = nil
 
     func validate() throws {

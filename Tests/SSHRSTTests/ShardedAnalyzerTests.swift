@@ -155,6 +155,38 @@ import Testing
         #expect(firstDifference(one, three) == "same")
     }
 
+    /// A full flow table: each worker holds its share of --max-flows (plus a margin), evicts beyond it,
+    /// counts it, and the run ends with one summary; a worker's share is never above the whole.
+    @Test func fullTableEvictsPerShare() {
+        #expect(ShardedAnalyzer.workerMaxFlows(100_000, workers: 2) == 50_000 + 4 * 224 + 16)
+        #expect(ShardedAnalyzer.workerMaxFlows(16, workers: 4) == 16)
+        #expect(ShardedAnalyzer.workerMaxFlows(1, workers: 8) == 1)
+        var configuration = AnalyzerConfiguration()
+        configuration.maxFlows = 4
+        // 60 attempts at once, from 60 clients to 5 servers.
+        var frames: [(Int64, [UInt8])] = []
+        for k in 0..<60 {
+            var c = RawConversation()
+            c.time += Int64(k) * 1_000_000
+            c.send(fromClient: true, RawConversation.syn, id: UInt16(k))
+            var syn = c.frames[0].bytes
+            syn[15] = UInt8(10 + k)  // client 192.0.2.(10 + k)
+            syn[19] = UInt8(1 + k % 5)  // server 203.0.113.1...5
+            frames.append((c.time, syn))
+        }
+        let feed: ((Frame, Span<UInt8>) -> Void) -> Void = { ingest in
+            for (time, bytes) in frames {
+                ingest(Frame(time: time, capturedLength: bytes.count, wireLength: bytes.count, linkType: .raw), bytes.span)
+            }
+        }
+        let lines = ShardedAnalyzerTests.output(threads: 2, configuration: configuration, feed)
+        #expect(lines.last?.contains("\"type\":\"summary\"") == true)
+        #expect(lines.filter { $0.contains("\"type\":\"summary\"") }.count == 1)
+        let one = ShardedAnalyzerTests.output(threads: 1, configuration: configuration, feed)
+        #expect(lines.count == 61 && one.count == 61, "every attempt reported once: \(lines.count), \(one.count)")
+        #expect(lines.last?.contains("\"flows_evicted\":0,") == false)
+    }
+
     /// Generated traffic (Scripts/bench.d/gen.c, built from the repository): short SSH sessions with
     /// resets of every kind and background traffic spread over half an hour (sweeps, SYN and idle
     /// timeouts, port reuse), and a SYN flood; one thread against two and three.
