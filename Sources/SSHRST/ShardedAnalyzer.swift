@@ -70,7 +70,7 @@ public final class ShardedAnalyzer {
     /// `ringBytes` and `ringEntries` size each worker's ring (tests make them small, so that the rings
     /// wrap and fill all the time).
     public init?(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), threads: Int,
-                 ringBytes: Int = 4 << 20, ringEntries: Int = 16_384, sink: @escaping (JSON) -> Void) {
+                 ringBytes: Int = 4 << 20, ringEntries: Int = 8192, sink: @escaping (JSON) -> Void) {
         var configuration = configuration
         configuration.ordered = true
         self.configuration = configuration
@@ -136,11 +136,13 @@ public final class ShardedAnalyzer {
             broadcastMarker(index, sweep: false, time: time)
         }
         var worker = 0
+        var isTCP = false
         var isICMP = false
         var isSYN = false
         var ambiguousQuote = false
         do {
             if try Dissector.dissect(frame.linkType, bytes, tcp: &segment, other: &nonTCP) {
+                isTCP = true
                 worker = shardOf(segment.ip.source, segment.ip.destination)
                 let flags = segment.tcp.flags
                 isSYN = flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst)
@@ -153,6 +155,8 @@ public final class ShardedAnalyzer {
         }
         entry.kind = .frame
         entry.icmpError = isICMP
+        entry.isTCP = isTCP
+        if isTCP { entry.segment = segment }
         entry.index = index
         entry.frame = frame
         entry.clock = clock
@@ -283,7 +287,11 @@ public final class ShardedAnalyzer {
                 }
                 let sequence = analyzer.nextSequence
                 let synNext = analyzer.recentSYNNext
-                analyzer.ingest(entry.frame, bytes)
+                if entry.isTCP {
+                    analyzer.ingest(entry.frame, bytes, dissected: entry.segment)
+                } else {
+                    analyzer.ingest(entry.frame, bytes)
+                }
                 if analyzer.nextSequence != sequence { shard.send(.created(packet: entry.index)) }
                 if analyzer.recentSYNNext != synNext { synIndex[synNext] = entry.index }
             }
@@ -505,6 +513,18 @@ final class ShardState {
 }
 
 extension Analyzer {
+    /// `ingest` for a frame the reading thread has dissected as a TCP segment (the same steps after the
+    /// dissection; a worker does not sweep on its own).
+    func ingest(_ frame: Frame, _ bytes: Span<UInt8>, dissected segment: TCPSegment) {
+        let time = frame.time
+        stats.frames &+= 1
+        stats.bytes &+= frame.wireLength
+        if stats.firstTime == nil { stats.firstTime = time }
+        if time > stats.lastTime { stats.lastTime = time }
+        stats.tcpSegments &+= 1
+        handle(segment, bytes, at: time)
+    }
+
     /// Marks `s` used now. Table times are the capture clock (the latest time seen, whatever this packet
     /// says): the LRU list is then in time order, so a sweep's walk stops at the first flow not idle long
     /// enough, in one thread as in each worker.

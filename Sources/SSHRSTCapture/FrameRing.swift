@@ -1,3 +1,5 @@
+import SSHRSTWire
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +18,9 @@ public struct RingEntry: Sendable {
     public var sweep = false
     /// A frame the reading thread dissected as an ICMP error.
     public var icmpError = false
+    /// A frame the reading thread dissected as a TCP segment: `segment` holds it (not dissected again).
+    public var isTCP = false
+    public var segment = TCPSegment.empty
     /// The frame's (or marker's) global packet index.
     public var index: UInt64 = 0
     public var frame = Frame(time: 0, capturedLength: 0, wireLength: 0, linkType: .ethernet)
