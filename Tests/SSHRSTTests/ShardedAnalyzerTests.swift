@@ -155,6 +155,51 @@ import Testing
         #expect(firstDifference(one, three) == "same")
     }
 
+    /// A sweep reports exactly the flows whose own limit has passed: an attempt unanswered for the SYN
+    /// timeout is a timeout even while an older established flow (idle longer than the SYN timeout, not
+    /// yet the idle timeout) sits before it in the table; a SYN-ACK after that starts another flow. (Before
+    /// the sweeps were made exact, the established flow held the attempt back.) Same on 1-3 threads.
+    @Test func attemptTimesOutBehindAQuietEstablishedFlow() {
+        var a = RawConversation()
+        a.send(fromClient: true, RawConversation.syn)
+        a.send(fromClient: false, RawConversation.syn | RawConversation.ack)
+        a.send(fromClient: true, RawConversation.ack)
+        var b = RawConversation()
+        b.time = a.time + 10_000_000_000
+        b.clientSeq = 900_000
+        b.send(fromClient: true, RawConversation.syn)
+        b.send(fromClient: false, RawConversation.syn | RawConversation.ack, advance: 110_000_000_000)
+        // b's client port is 39938 (0x9c02, a's is 40001, 0x9c41): its SYN's source port, its SYN-ACK's destination port.
+        b.frames[0].bytes[21] = 0x02
+        b.frames[1].bytes[23] = 0x02
+        var frames = a.frames.map { ($0.time, $0.bytes) } + b.frames.map { ($0.time, $0.bytes) }
+        // Packets of another client every 10 s keep the sweeps going.
+        var c = RawConversation()
+        c.clientSeq = 5_000_000
+        for k in 1...14 {
+            c.time = a.time + Int64(k) * 10_000_000_000
+            c.send(fromClient: true, RawConversation.ack, advance: 0)
+        }
+        for f in c.frames {
+            var bytes = f.bytes
+            bytes[15] = 99  // client 192.0.2.99
+            frames.append((f.time, bytes))
+        }
+        frames.sort { $0.0 < $1.0 }
+        let feed: ((Frame, Span<UInt8>) -> Void) -> Void = { ingest in
+            for (time, bytes) in frames {
+                ingest(Frame(time: time, capturedLength: bytes.count, wireLength: bytes.count, linkType: .raw), bytes.span)
+            }
+        }
+        let one = ShardedAnalyzerTests.output(threads: 1, feed)
+        let attempts = one.filter { $0.contains("\"port\":39938") }
+        #expect(attempts.count == 2, "the attempt and the late SYN-ACK's flow: \(attempts.count)")
+        #expect(attempts.first?.contains("\"outcome\":\"timeout\"") == true)
+        for threads in [2, 3] {
+            #expect(firstDifference(one, ShardedAnalyzerTests.output(threads: threads, feed)) == "same")
+        }
+    }
+
     /// A full flow table: each worker holds its share of --max-flows (plus a margin), evicts beyond it,
     /// counts it, and the run ends with one summary; a worker's share is never above the whole.
     @Test func fullTableEvictsPerShare() {
