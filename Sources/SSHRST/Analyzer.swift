@@ -14,12 +14,17 @@ import SSHRSTWire
 /// `reorderLimit` records); the summary comes from `finish()`.
 public final class Analyzer {
     public let configuration: AnalyzerConfiguration
-    public private(set) var stats = DecodeStats()
+    public internal(set) var stats = DecodeStats()
     var table: FlowTable<FlowState>
     var nextSequence: UInt64 = 0
     var nextSweep: Int64 = .min
     var closing: [(slot: Int, generation: UInt32, deadline: Int64)] = []
     var closingHead = 0
+    /// A deadline was queued before an earlier one (capture time went back): the next sweep scans the whole queue.
+    var closingUnsorted = false
+    var closingLastDeadline: Int64 = .min
+    /// The newest established flow the last sweep's idle walk passed over (untouched since: `touch` clears it).
+    var walkMark: (slot: Int, generation: UInt32)? = nil
     let sink: (JSON) -> Void
     var reorder = ReorderBuffer()
     var outcomes = OutcomeCounters()
@@ -45,6 +50,8 @@ public final class Analyzer {
     static let icmpAnswerWindow: Int64 = 5_000_000_000
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
+    /// Set when this analyzer is one worker of a ShardedAnalyzer (nil: the single-threaded engine).
+    var shard: ShardState? = nil
 
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), sink: @escaping (JSON) -> Void) {
         self.configuration = configuration
@@ -62,7 +69,7 @@ public final class Analyzer {
         stats.bytes &+= frame.wireLength
         if stats.firstTime == nil { stats.firstTime = time }
         if time > stats.lastTime { stats.lastTime = time }
-        if time >= nextSweep {
+        if shard == nil, time >= nextSweep {
             sweep(time)
             nextSweep = time &+ 1_000_000_000
         }
@@ -111,7 +118,7 @@ public final class Analyzer {
         } else {
             s = createFlow(key, segment, sourceIsLow: sourceIsLow, at: time)
         }
-        table.touch(s, at: time)
+        touch(s, at: time)
         let result = table.records[s].update(
             sourceIsLow: sourceIsLow, segment, bytes, at: time, stats: &stats, closeDelay: configuration.closeDelay,
             kexCheckCache: kexCheckCache)
@@ -219,7 +226,7 @@ public final class Analyzer {
             table.records[s].refusedByICMP = true
             if table.records[s].closeDeadline == nil { schedule(s, deadline: time &+ configuration.closeDelay) }
         }
-        table.touch(s, at: time)
+        touch(s, at: time)
         table.records[s].lastTime = time
     }
 
@@ -234,6 +241,7 @@ public final class Analyzer {
     }
 
     func learnSSHEndpoint(_ s: Int) {
+        if let shard { shard.learned(responderEndpoint(table.key(at: s), table.records[s])); return }
         guard sshEndpoints.count < configuration.patternMemory else { return }
         sshEndpoints.insert(responderEndpoint(table.key(at: s), table.records[s]))
     }
@@ -243,10 +251,17 @@ public final class Analyzer {
     func schedule(_ s: Int, deadline: Int64) {
         table.records[s].closeDeadline = deadline
         closing.append((s, table.generation(at: s), deadline))
+        if deadline < closingLastDeadline { closingUnsorted = true }
+        closingLastDeadline = deadline
+        shard?.scheduled(s)
     }
 
-    /// Reports flows whose close delay, SYN timeout or idle timeout has passed.
+    /// Reports flows whose close delay, SYN timeout or idle timeout has passed: exactly the flows whose
+    /// own deadline or idle limit has passed (what a worker of ShardedAnalyzer, seeing some of the flows,
+    /// reports too), close delays in the order they were scheduled, then idle flows least recent first.
     func sweep(_ now: Int64) {
+        shard?.phase = .closing
+        if closingUnsorted { sweepUnsortedClosing(now) }
         while closingHead < closing.count {
             let entry = closing[closingHead]
             guard entry.deadline <= now else { break }
@@ -261,26 +276,40 @@ public final class Analyzer {
             closing.removeFirst(closingHead)
             closingHead = 0
         }
+        shard?.phase = .idle
         let shortest = min(configuration.synTimeout, configuration.idleTimeout)
-        while let oldest = table.oldest {
+        var walk = table.oldest
+        var passedOver: (slot: Int, generation: UInt32)? = nil
+        var mark = walkMark
+        while let oldest = walk {
             let idle = now &- table.lastTime(at: oldest)
             guard idle > shortest else { break }
+            walk = table.newer(than: oldest)
             let tcp = table.records[oldest].tcp
             let attempt = tcp.originator.state == .synSent && tcp.responder.state == .inactive
             if attempt || idle > configuration.idleTimeout {
                 stats.flowsIdleExpired &+= 1
                 finalize(oldest)
-            } else {
-                // Older than the SYN timeout but an established flow: nothing
-                // behind it can be idle longer, but it blocks the walk; stop.
-                break
+                continue
             }
+            // An established flow older than the SYN timeout: passed over, attempts touched after it may
+            // be due (table times are the capture clock, so the walk's order is their age). The flows from
+            // here to the last sweep's mark were passed over then and are no more due now (none is newer
+            // than the mark, none idle longer than this one): the walk goes on after the mark.
+            passedOver = (oldest, table.generation(at: oldest))
+            if let m = mark, m.slot != oldest, table.isLive(m.slot), table.generation(at: m.slot) == m.generation {
+                walk = table.newer(than: m.slot)
+                passedOver = m
+            }
+            mark = nil
         }
+        walkMark = passedOver
     }
 
     /// Builds the flow's record (cold path), removes it from the table and
     /// queues the record for output in first-packet order.
     func finalize(_ s: Int) {
+        if let shard { return finalizeInShard(s, shard) }
         var state = table.remove(s, placeholder: .placeholder)
         let key = table.key(at: s)
         state.transport?.finish()

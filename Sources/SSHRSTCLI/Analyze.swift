@@ -22,6 +22,7 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var analysis: AnalysisOptions
+    @OptionGroup var threading: ThreadOptions
 
     /// Splits the arguments into files and a trailing filter expression.
     func split() -> (files: [String], filter: String?) {
@@ -66,6 +67,13 @@ struct Analyze: ParsableCommand {
         let writer = try RecordWriter(options: output, live: isStream, explainFile: given.count == 1 && !isStream ? given[0] : nil)
         var configuration = analysis.configuration()
         if isStream { configuration.ordered = false }
+        // Files on several threads (same output); a stream on one (records as flows end).
+        if !isStream, threading.count > 1,
+            let sharded = ShardedAnalyzer(configuration: configuration, threads: threading.count, sink: { writer.write($0) })
+        {
+            try runSharded(sharded, files: files, filter: filter)
+            return
+        }
         let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
         // Progress counts capture bytes: a percentage of compressed file sizes would mean nothing.
         let compressed = files.contains { CaptureStream.compression(path: $0) != nil }
@@ -81,6 +89,40 @@ struct Analyze: ParsableCommand {
                     }
                 } else {
                     // No progress line (not a terminal): the per-packet closure touches nothing else.
+                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                        analyzer.ingest(frame, bytes)
+                        return .proceed
+                    }
+                }
+            } catch let error {
+                if error.kind == .filter {
+                    printError(error.message)
+                    throw ExitCode(64)
+                }
+                failure = error
+                printError(error.description)
+                break
+            }
+        }
+        progress.clear()
+        analyzer.finish()
+        if failure != nil { throw ExitCode(1) }
+    }
+
+    /// The read loop of `run` with the sharded engine.
+    func runSharded(_ analyzer: ShardedAnalyzer, files: [String], filter: String?) throws {
+        let compressed = files.contains { CaptureStream.compression(path: $0) != nil }
+        var progress = Progress(totalBytes: compressed ? 0 : files.reduce(0) { $0 + Progress.fileSize($1) })
+        var failure: CaptureError? = nil
+        for path in files {
+            do {
+                if progress.enabled {
+                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                        analyzer.ingest(frame, bytes)
+                        progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
+                        return .proceed
+                    }
+                } else {
                     try OfflineSource.read(path: path, filter: filter) { frame, bytes in
                         analyzer.ingest(frame, bytes)
                         return .proceed

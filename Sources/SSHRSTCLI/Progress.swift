@@ -39,7 +39,7 @@ struct Progress {
     }
 
     @inline(__always)
-    mutating func advance(recordBytes: Int, analyzer: Analyzer) {
+    mutating func advance(recordBytes: Int, analyzer: some EngineProgress) {
         guard enabled else { return }
         doneBytes &+= recordBytes
         packets &+= 1

@@ -64,6 +64,30 @@ flows_many=$(grep -c '"type":"flow"' "$tmp/many-file.jsonl")
 check "zeek: a conn line for every flow, waiting records included" test "$("$bin" analyze --format zeek "$tmp/many.pcap" | grep -c '"_path":"conn"')" = "$flows_many"
 check "text: every flow rendered, waiting records included" test "$("$bin" analyze --format text "$tmp/many.pcap" | grep -oE '\bC[0-9A-Za-z]{12}\b' | sort -u | wc -l)" = "$flows_many"
 
+# --threads: the same bytes on any number of threads (records, patterns, summary), in every format.
+for f in "$demo" Captures/maxstartups.pcap Captures/fail2ban-icmp.pcap Captures/fail2ban-tcp-reset.pcap \
+    Captures/mb-reject-near-client-v6.pcap Tests/Conformance/zeek/kex-quadratic-1000.pcap "$tmp/many.pcap"; do
+    "$bin" analyze --threads 1 --format jsonl "$f" >"$tmp/t1.jsonl"
+    "$bin" analyze --threads 4 --format jsonl "$f" >"$tmp/t4.jsonl"
+    check "--threads 4 writes what --threads 1 writes: $(basename "$f") ($(wc -l <"$tmp/t1.jsonl") lines)" \
+        bash -c "test -s '$tmp/t1.jsonl' && cmp -s '$tmp/t1.jsonl' '$tmp/t4.jsonl'"
+done
+check "--threads 3 --format text: same text" bash -c "cmp -s <('$bin' analyze --threads 1 --format text -v '$tmp/many.pcap') <('$bin' analyze --threads 3 --format text -v '$tmp/many.pcap')"
+check "--threads 2 --format zeek: same lines" bash -c "cmp -s <('$bin' analyze --threads 1 --format zeek '$tmp/many.pcap') <('$bin' analyze --threads 2 --format zeek '$tmp/many.pcap')"
+check "the default (all cores) writes what --threads 1 writes" bash -c "'$bin' analyze --format jsonl '$tmp/many.pcap' | cmp -s - '$tmp/many-file.jsonl'"
+check "--threads 0 is refused (exit 64)" bash -c "'$bin' analyze --threads 0 '$demo' >/dev/null 2>&1; test \$? = 64"
+check "standard input with --threads 4: still a stream (same flows)" bash -c "cat '$tmp/many.pcap' | '$bin' analyze --threads 4 --format jsonl - | grep '\"type\":\"flow\"' | sort | diff -q - <(grep '\"type\":\"flow\"' '$tmp/many-stream.jsonl' | sort) >/dev/null"
+# Many flows: 20 MB of short SSH sessions with background traffic, and a 200,000-SYN flood (a flow
+# table large enough for all of it: a full table evicts per thread, which may differ by design).
+"$gen" -o "$tmp/big.pcap" --size 20M --seed 5 >/dev/null 2>&1
+"$gen" -o "$tmp/synflood.pcap" --synflood 200000 --seed 6 >/dev/null 2>&1
+for f in big synflood; do
+    "$bin" analyze --threads 1 --max-flows 300000 --format jsonl "$tmp/$f.pcap" >"$tmp/$f-1.jsonl"
+    "$bin" analyze --threads 2 --max-flows 300000 --format jsonl "$tmp/$f.pcap" >"$tmp/$f-2.jsonl"
+    check "--threads 2 writes what --threads 1 writes: $f ($(grep -c '"type":"flow"' "$tmp/$f-1.jsonl") flows)" \
+        bash -c "test \$(grep -c '\"type\":\"flow\"' '$tmp/$f-1.jsonl') -gt 1000 && cmp -s '$tmp/$f-1.jsonl' '$tmp/$f-2.jsonl'"
+done
+
 # progress on a TTY: a run longer than a second shows a progress line on stderr and erases it
 # (SSHRST_PROGRESS_AFTER_MS=0: shown from the start, so the check does not depend on the machine's speed).
 if command -v script >/dev/null; then

@@ -1,0 +1,304 @@
+import SSHRSTWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one ring entry carries beside the frame's bytes. Plain values only.
+public struct RingEntry: Sendable {
+    public enum Kind: UInt8, Sendable {
+        /// A captured frame; its bytes follow in the arena.
+        case frame
+        /// A point in the global packet stream (no bytes): `index` is the next packet's global index;
+        /// `sweep` says whether the engine sweeps there at `time`.
+        case marker
+    }
+    public var kind: Kind = .frame
+    /// Whether a marker asks for a sweep at `time`.
+    public var sweep = false
+    /// A frame the reading thread dissected as an ICMP error.
+    public var icmpError = false
+    /// A frame the reading thread dissected as a TCP segment: `segment` holds it (not dissected again).
+    public var isTCP = false
+    public var segment = TCPSegment.empty
+    /// The frame's (or marker's) global packet index.
+    public var index: UInt64 = 0
+    public var frame = Frame(time: 0, capturedLength: 0, wireLength: 0, linkType: .ethernet)
+    /// The latest capture time seen by the reading thread up to and including this frame.
+    public var clock: Int64 = .min
+    /// Global index of the oldest SYN the single-threaded engine would still remember for a cut ICMP quote.
+    public var synCutoff: UInt64 = 0
+    /// Arena position just past this entry's bytes (monotonic; releases them).
+    var end = 0
+    /// Where the bytes start in the arena.
+    var offset = 0
+
+    public init() {}
+}
+
+/// A single-producer, single-consumer ring of captured frames for one worker thread: the reading
+/// thread copies each frame's bytes into a preallocated arena and its header into a preallocated
+/// entry array; the worker reads them in place as a `Span<UInt8>`. Nothing is allocated per frame.
+/// Entries are published in batches (one mutex round per batch); the producer waits while the ring is
+/// full, the consumer while it is empty (pthread condition variables, no spinning).
+///
+/// Safety: the arena is written only at positions the consumer has released, and read only at
+/// positions the producer has published; positions move under the mutex, which orders the byte
+/// writes before the reads (pthread_mutex has acquire/release semantics).
+public final class FrameRing: @unchecked Sendable {
+    private var arena: UnsafeMutableRawPointer
+    private var arenaSize: Int
+    private let entries: UnsafeMutablePointer<RingEntry>
+    private let entryCount: Int
+    private var mutex = pthread_mutex_t()
+    private var notEmpty = pthread_cond_t()
+    private var notFull = pthread_cond_t()
+    // Shared under the mutex.
+    private var published = 0  // entries made visible to the consumer (monotonic count)
+    private var released = 0  // entries the consumer has finished (monotonic count)
+    private var releasedBytes = 0  // arena position released (monotonic)
+    private var closed = false
+    private var consumerWaiting = false
+    private var producerWaiting = false
+    // Producer-only.
+    private var written = 0
+    private var writtenBytes = 0
+    private var lastKnownReleased = 0
+    private var lastKnownReleasedBytes = 0
+    /// Entries written before they are published (fewer mutex rounds).
+    public static let batch = 64
+
+    public init(arenaBytes: Int = 4 << 20, entries count: Int = 16_384) {
+        arenaSize = max(arenaBytes, 1 << 16)
+        arena = UnsafeMutableRawPointer.allocate(byteCount: arenaSize, alignment: 16)
+        entryCount = max(count, FrameRing.batch * 2)
+        entries = UnsafeMutablePointer<RingEntry>.allocate(capacity: entryCount)
+        entries.initialize(repeating: RingEntry(), count: entryCount)
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&notEmpty, nil)
+        pthread_cond_init(&notFull, nil)
+    }
+
+    deinit {
+        arena.deallocate()
+        entries.deinitialize(count: entryCount)
+        entries.deallocate()
+        pthread_cond_destroy(&notFull)
+        pthread_cond_destroy(&notEmpty)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    // MARK: Producer
+
+    /// Copies one entry (and `bytes`, for a frame) into the ring, waiting while it is full.
+    public func push(_ entry: RingEntry, _ bytes: Span<UInt8>) {
+        var entry = entry
+        let n = entry.kind == .frame ? bytes.count : 0
+        // Room for the header.
+        if written - lastKnownReleased >= entryCount { waitForRoom(entries: 1, bytes: 0) }
+        // Room for the bytes: contiguous, wrapping to the arena's start when the tail is too short.
+        if n > 0 {
+            if n > arenaSize / 2 { growForLargeFrame(n) }
+            var offset = writtenBytes % arenaSize
+            var waste = 0
+            if offset + n > arenaSize {
+                waste = arenaSize - offset
+                offset = 0
+            }
+            if writtenBytes + waste + n - lastKnownReleasedBytes > arenaSize {
+                waitForRoom(entries: 0, bytes: waste + n)
+            }
+            writtenBytes += waste
+            entry.offset = offset
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { (arena + offset).copyMemory(from: base, byteCount: n) }
+            }
+            writtenBytes += n
+        } else {
+            entry.offset = 0
+        }
+        entry.end = writtenBytes
+        entries[written % entryCount] = entry
+        written += 1
+        if written - published >= FrameRing.batch { flush() }
+    }
+
+    /// Makes every written entry visible to the consumer.
+    public func flush() {
+        pthread_mutex_lock(&mutex)
+        published = written
+        if consumerWaiting { pthread_cond_signal(&notEmpty) }
+        lastKnownReleased = released
+        lastKnownReleasedBytes = releasedBytes
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// No more entries: the consumer's `consume` returns false once it has read everything.
+    public func close() {
+        pthread_mutex_lock(&mutex)
+        published = written
+        closed = true
+        pthread_cond_signal(&notEmpty)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func waitForRoom(entries needed: Int, bytes: Int) {
+        pthread_mutex_lock(&mutex)
+        published = written
+        if consumerWaiting { pthread_cond_signal(&notEmpty) }
+        while true {
+            lastKnownReleased = released
+            lastKnownReleasedBytes = releasedBytes
+            let entriesOK = needed == 0 || written - released + needed <= entryCount
+            let bytesOK = bytes == 0 || writtenBytes + bytes - releasedBytes <= arenaSize
+            if entriesOK && bytesOK { break }
+            producerWaiting = true
+            pthread_cond_wait(&notFull, &mutex)
+            producerWaiting = false
+        }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// A frame larger than half the arena (never with libpcap's 256 KiB snap length and the default
+    /// arena): wait until the consumer has released everything, then give the arena room for it.
+    private func growForLargeFrame(_ n: Int) {
+        pthread_mutex_lock(&mutex)
+        published = written
+        if consumerWaiting { pthread_cond_signal(&notEmpty) }
+        while released < written {
+            producerWaiting = true
+            pthread_cond_wait(&notFull, &mutex)
+            producerWaiting = false
+        }
+        lastKnownReleased = released
+        lastKnownReleasedBytes = releasedBytes
+        if n > arenaSize / 2 {
+            arena.deallocate()
+            arenaSize = 2 * n
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaSize, alignment: 16)
+            // Positions restart at a multiple of the new size so offsets stay consistent.
+            writtenBytes = 0
+            releasedBytes = 0
+            lastKnownReleasedBytes = 0
+        }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    // MARK: Consumer
+
+    /// Waits for published entries and hands each to `body` with its bytes (valid only during the
+    /// call), in order. Returns false when the ring is closed and everything has been read.
+    public func consume(_ body: (RingEntry, Span<UInt8>) -> Void) -> Bool {
+        pthread_mutex_lock(&mutex)
+        while published == released && !closed {
+            consumerWaiting = true
+            pthread_cond_wait(&notEmpty, &mutex)
+            consumerWaiting = false
+        }
+        let start = released
+        let stop = published
+        let base = arena
+        pthread_mutex_unlock(&mutex)
+        if start == stop { return false }  // closed and drained
+        for i in start..<stop {
+            let entry = entries[i % entryCount]
+            let count = entry.kind == .frame ? entry.frame.capturedLength : 0
+            let bytes = UnsafeBufferPointer(start: (base + entry.offset).assumingMemoryBound(to: UInt8.self), count: max(0, count))
+            body(entry, bytes.span)
+            // Room back to the producer as the batch goes (a full ring does not wait for the whole batch).
+            if (i &- start) & (FrameRing.releaseEvery &- 1) == FrameRing.releaseEvery &- 1 || i == stop &- 1 {
+                release(through: i &+ 1, end: entry.end)
+            }
+        }
+        return true
+    }
+
+    /// Entries released to the producer in steps of this many (a power of two).
+    static let releaseEvery = 512
+
+    private func release(through count: Int, end: Int) {
+        pthread_mutex_lock(&mutex)
+        released = count
+        releasedBytes = end
+        if producerWaiting { pthread_cond_signal(&notFull) }
+        pthread_mutex_unlock(&mutex)
+    }
+}
+
+/// A queue of batches between threads (a worker's finished-flow events to the merging thread):
+/// the producer hands over a whole array at a time, the consumer takes everything queued.
+public final class BatchQueue<Element: Sendable>: @unchecked Sendable {
+    private var items: [Element] = []
+    private var mutex = pthread_mutex_t()
+    private var ready = pthread_cond_t()
+    private var waiting = false
+
+    public init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&ready, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&ready)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// Appends `batch` (emptied, keeping its capacity).
+    public func put(_ batch: inout [Element]) {
+        guard !batch.isEmpty else { return }
+        pthread_mutex_lock(&mutex)
+        if items.isEmpty { swap(&items, &batch) } else { items.append(contentsOf: batch); batch.removeAll(keepingCapacity: true) }
+        if waiting { pthread_cond_signal(&ready) }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Moves everything queued to the end of `into`; with `wait`, waits until something is queued.
+    public func take(into: inout [Element], wait: Bool) {
+        pthread_mutex_lock(&mutex)
+        while wait && items.isEmpty {
+            waiting = true
+            pthread_cond_wait(&ready, &mutex)
+            waiting = false
+        }
+        if into.isEmpty { swap(&items, &into) } else { into.append(contentsOf: items); items.removeAll(keepingCapacity: true) }
+        pthread_mutex_unlock(&mutex)
+    }
+}
+
+/// A joinable thread running one closure (pthread_create / pthread_join).
+public final class WorkerThread: @unchecked Sendable {
+    private var thread = pthread_t()
+    private var started = false
+    private let body: @Sendable () -> Void
+
+    public init(_ body: @escaping @Sendable () -> Void) {
+        self.body = body
+    }
+
+    /// Starts the thread; false if the system refuses (the caller runs without it).
+    public func start() -> Bool {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&thread, nil, { raw in
+            let worker = Unmanaged<WorkerThread>.fromOpaque(raw!).takeRetainedValue()
+            worker.body()
+            return nil
+        }, context)
+        if result != 0 {
+            Unmanaged<WorkerThread>.fromOpaque(context).release()
+            return false
+        }
+        started = true
+        return true
+    }
+
+    public func join() {
+        guard started else { return }
+        pthread_join(thread, nil)
+        started = false
+    }
+
+    /// Processors online (sysconf(_SC_NPROCESSORS_ONLN)), at least 1.
+    public static var processorCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
