@@ -1177,31 +1177,22 @@ int main(int argc, char **argv) {
             }
         }
         while (pend_n > 0) { pend_n--; write_rec(pend[pend_n], pend_len[pend_n]); st_synack_flood++; }
-    } else if (gen_profile) {
-        Flow *fl = calloc(conc, sizeof(Flow));
-        atk = calloc(NATK, sizeof(Attacker));
-        if (!fl || !atk) { perror("calloc"); return 1; }
-        for (;;) {
-            if (size && n_bytes >= size) break;
-            if (packets && n_pkts >= packets) break;
-            if (pm(bg)) bg_step();
-            else {
-                Flow *f = &fl[rndu(conc)];
-                if (!f->active) flow_init_prof(f);
-                if (f->wake_ns > now_ns) { now_ns += gap_ns; continue; } /* waiting: time passes */
-                flow_step(f);
-            }
-        }
     } else {
         Flow *fl = calloc(conc, sizeof(Flow));
-        if (!fl) { perror("calloc"); return 1; }
+        if (gen_profile) atk = calloc(NATK, sizeof(Attacker));
+        if (!fl || (gen_profile && !atk)) { perror("calloc"); return 1; }
         for (;;) {
             if (size && n_bytes >= size) break;
             if (packets && n_pkts >= packets) break;
             if (pm(bg)) bg_step();
             else {
                 Flow *f = &fl[rndu(conc)];
-                if (!f->active) flow_init(f, K_SSH);
+                if (gen_profile) {
+                    if (!f->active) flow_init_prof(f);
+                    if (f->wake_ns > now_ns) { now_ns += gap_ns; continue; } /* waiting: time passes */
+                } else if (!f->active) {
+                    flow_init(f, K_SSH);
+                }
                 flow_step(f);
             }
         }

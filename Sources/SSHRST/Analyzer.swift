@@ -33,7 +33,7 @@ public final class Analyzer {
     /// Server address and port pairs where SSH was seen by its banner (bounded by patternMemory).
     var sshEndpoints: Set<EndpointKey> = []
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
-    var authFailures: [String: (count: Int, lastEnd: Int64)] = [:]
+    var authFailures: [ClientServerPair: (count: Int, lastEnd: Int64)] = [:]
     var patterns: [JSON] = []
     /// KEXINITs, negotiations and their JSON shared between records (bounded).
     let memo = RecordMemo()
@@ -321,20 +321,7 @@ public final class Analyzer {
             state.status = .banner
         }
         if state.isReported {
-            var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
-            // The client > server key only when failures are being counted (text and a hash per record otherwise).
-            let pairKey = authFailures.isEmpty ? nil : builder.clientServerKey
-            if let pairKey, let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
-                builder.priorAuthFailures = prior.count
-            }
-            let built = builder.build()
-            if built.digest.authFailedLikely {
-                let pairKey = pairKey ?? builder.clientServerKey
-                if authFailures.count < configuration.patternMemory || authFailures[pairKey] != nil {
-                    let prior = authFailures[pairKey] ?? (0, 0)
-                    authFailures[pairKey] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
-                }
-            }
+            let built = buildRecord(state, key: key)
             record = built.record
             outcomes.count(built)
             if digests.count < configuration.patternMemory { digests.append(built.digest) }
@@ -352,6 +339,35 @@ public final class Analyzer {
             reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         }
         emitReady(force: false)
+    }
+
+    /// A client and the server address and port it connected to: where failed logins are counted.
+    struct ClientServerPair: Hashable {
+        var client: IPAddress
+        var server: IPAddress
+        var port: UInt16
+    }
+
+    /// Builds a finished flow's record, told how many failed logins from its client to that server ended
+    /// before it began; its own failed login is counted for the flows after it (not for a record made
+    /// `speculatively`, which the merger of the sharded engine may still drop).
+    func buildRecord(_ state: FlowState, key: FlowKey, speculatively: Bool = false) -> BuiltRecord {
+        var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
+        let client = builder.originator
+        let server = builder.responder
+        let pair = ClientServerPair(client: client.0, server: server.0, port: server.1)
+        // No hash per record while nothing failed.
+        if !authFailures.isEmpty, let prior = authFailures[pair], prior.lastEnd <= state.firstTime {
+            builder.priorAuthFailures = prior.count
+        }
+        let built = builder.build()
+        if !speculatively, built.digest.authFailedLikely,
+            authFailures.count < configuration.patternMemory || authFailures[pair] != nil
+        {
+            let prior = authFailures[pair] ?? (0, 0)
+            authFailures[pair] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
+        }
+        return built
     }
 
     func emitReady(force: Bool) {

@@ -44,10 +44,6 @@ struct RecordBuilder {
         responderIP = (state.originatorIsLow ? key.highAddress : key.lowAddress).description
     }
 
-    var clientServerKey: String {
-        originatorIP + ">" + RecordBuilder.endpointText(ip: responderIP, isIPv6: responder.0.isIPv6, port: responder.1)
-    }
-
     static func endpointText(ip: String, isIPv6: Bool, port: UInt16) -> String {
         isIPv6 ? "[" + ip + "]:" + String(port) : ip + ":" + String(port)
     }

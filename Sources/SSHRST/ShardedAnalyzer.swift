@@ -576,19 +576,7 @@ extension Analyzer {
         }
         var built: ShardRecord? = nil
         if state.isReported {
-            var builder = RecordBuilder(state: state, key: flowKey, configuration: configuration, memo: memo)
-            let pairKey = authFailures.isEmpty ? nil : builder.clientServerKey
-            if let pairKey, let prior = authFailures[pairKey], prior.lastEnd <= state.firstTime {
-                builder.priorAuthFailures = prior.count
-            }
-            let record = builder.build()
-            if speculative == nil, record.digest.authFailedLikely {
-                let pairKey = pairKey ?? builder.clientServerKey
-                if authFailures.count < configuration.patternMemory || authFailures[pairKey] != nil {
-                    let prior = authFailures[pairKey] ?? (0, 0)
-                    authFailures[pairKey] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
-                }
-            }
+            let record = buildRecord(state, key: flowKey, speculatively: speculative != nil)
             built = ShardRecord(record, speculative: speculative)
         }
         shard.send(.finished(key, local: state.sequence, built))

@@ -71,11 +71,14 @@ struct Analyze: ParsableCommand {
         if !isStream, threading.count > 1,
             let sharded = ShardedAnalyzer(configuration: configuration, threads: threading.count, sink: { writer.write($0) })
         {
-            try runSharded(sharded, files: files, filter: filter)
+            try read(files, filter: filter, into: sharded)
             return
         }
-        let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
-        // Progress counts capture bytes: a percentage of compressed file sizes would mean nothing.
+        try read(files, filter: filter, into: Analyzer(configuration: configuration) { writer.write($0) })
+    }
+
+    /// The read loop: every file into the engine (one thread or sharded), then its end.
+    func read(_ files: [String], filter: String?, into analyzer: some EngineProgress) throws {
         let compressed = files.contains { CaptureStream.compression(path: $0) != nil }
         var progress = Progress(totalBytes: compressed ? 0 : files.reduce(0) { $0 + Progress.fileSize($1) })
         var failure: CaptureError? = nil
@@ -105,41 +108,7 @@ struct Analyze: ParsableCommand {
             }
         }
         progress.clear()
-        analyzer.finish()
-        if failure != nil { throw ExitCode(1) }
-    }
-
-    /// The read loop of `run` with the sharded engine.
-    func runSharded(_ analyzer: ShardedAnalyzer, files: [String], filter: String?) throws {
-        let compressed = files.contains { CaptureStream.compression(path: $0) != nil }
-        var progress = Progress(totalBytes: compressed ? 0 : files.reduce(0) { $0 + Progress.fileSize($1) })
-        var failure: CaptureError? = nil
-        for path in files {
-            do {
-                if progress.enabled {
-                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
-                        analyzer.ingest(frame, bytes)
-                        progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
-                        return .proceed
-                    }
-                } else {
-                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
-                        analyzer.ingest(frame, bytes)
-                        return .proceed
-                    }
-                }
-            } catch let error {
-                if error.kind == .filter {
-                    printError(error.message)
-                    throw ExitCode(64)
-                }
-                failure = error
-                printError(error.description)
-                break
-            }
-        }
-        progress.clear()
-        analyzer.finish()
+        analyzer.finish(extra: [])
         if failure != nil { throw ExitCode(1) }
     }
 }

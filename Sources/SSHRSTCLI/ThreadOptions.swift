@@ -1,6 +1,7 @@
 import ArgumentParser
 import SSHRST
 import SSHRSTCapture
+import SSHRSTReport
 
 /// `--threads`: how many workers `analyze` runs the per-flow work on.
 struct ThreadOptions: ParsableArguments {
@@ -15,10 +16,12 @@ struct ThreadOptions: ParsableArguments {
     var count: Int { threads ?? WorkerThread.processorCount }
 }
 
-/// What the progress line reads from either engine.
+/// Either engine, as the read loop and the progress line use it.
 protocol EngineProgress: AnyObject {
     var liveFlows: Int { get }
     var resetsSoFar: Int { get }
+    func ingest(_ frame: Frame, _ bytes: Span<UInt8>)
+    @discardableResult func finish(extra: [(String, JSON)]) -> JSON
 }
 
 extension Analyzer: EngineProgress {}
