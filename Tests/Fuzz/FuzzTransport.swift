@@ -11,9 +11,13 @@
 //               and holes are one byte away
 // flags & 0x04: call setStart(side, sequence) first (as the engine does after a SYN)
 // flags & 0x30 == 0x30: call summary() after this record
-// After the last record: finish(), then summary() and its derived values, and summary(interner:) with an
-// interner shared by all inputs (small, so its capacity limit is reached): both must agree. A second session,
-// fed the same records, shares a KEXINIT check cache across inputs (small too): its summaries must agree as well.
+// flags & 0x40 of the FIRST record: this input also runs the oracles (below); without it only the plain
+//               session runs, and an execution costs about a third (the oracles decode every KEXINIT
+//               three more times). The bit is the input's, so a reproducer replays the same way.
+// After the last record: finish(), then summary() and its derived values. With the oracles: summary(interner:)
+// with an interner shared by all inputs (small, so its capacity limit is reached) must agree with summary();
+// a second session, fed the same records, shares a KEXINIT check cache across inputs (small too): its
+// summaries must agree as well.
 // Tests/SSHRSTTests/FuzzRegressionTests.swift replays inputs with the same decoder.
 
 import SSHRSTTransport
@@ -21,7 +25,8 @@ import SSHRSTTransport
 enum FuzzTransport {
     static func run(_ input: [UInt8]) {
         var session = SSHTransportSession()
-        var cached = SSHTransportSession(kexCheckCache: checkCache)
+        let oracles = input.first.map { $0 & 0x40 != 0 } ?? false
+        var cached: SSHTransportSession? = oracles ? SSHTransportSession(kexCheckCache: checkCache) : nil
         let all = input.span  // payloads are sub-spans: Swift's bounds checks guard them, no copy
         var cursor: [UInt32] = [0, 0]
         var i = 0
@@ -54,12 +59,12 @@ enum FuzzTransport {
             length = min(length, n - i)
             if flags & 0x04 != 0 {
                 session.setStart(side, sequence: sequence)
-                cached.setStart(side, sequence: sequence)
+                cached?.setStart(side, sequence: sequence)
             }
             let payload = all.extracting(i..<(i + length))
             i += length
             _ = session.ingest(side, sequence: sequence, payload: payload)
-            _ = cached.ingest(side, sequence: sequence, payload: payload)
+            _ = cached?.ingest(side, sequence: sequence, payload: payload)
             _ = session.phaseCode
             cursor[s] = sequence &+ UInt32(truncatingIfNeeded: length)
             if flags & 0x30 == 0x30 { consume(session.summary()) }
@@ -67,11 +72,13 @@ enum FuzzTransport {
         session.finish()
         let plain = session.summary()
         consume(plain)
+        precondition(plain.effectiveNegotiation == plain.negotiation(assumingClient: plain.sshClientSide ?? .originator),
+            "effectiveNegotiation differs from negotiation(assumingClient:)")
+        guard var cached else { return }
         let interned = session.summary(interner: interner)
         precondition(interned.originatorKexInit == plain.originatorKexInit
             && interned.responderKexInit == plain.responderKexInit
             && interned.effectiveNegotiation == plain.effectiveNegotiation
-            && plain.effectiveNegotiation == plain.negotiation(assumingClient: plain.sshClientSide ?? .originator)
             && interned.sshClientSide == plain.sshClientSide && interned.anomalies == plain.anomalies,
             "summary(interner:) differs from summary()")
         cached.finish()

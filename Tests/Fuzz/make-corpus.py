@@ -21,7 +21,7 @@ FRAMES_PER_CAPTURE = 10      # dissector seeds per capture (spread out, RSTs and
 FRAME_BYTES = 1600           # longest dissector seed frame
 FLOWS_PER_CAPTURE = 2        # transport seeds per capture
 TRANSPORT_SEED_BYTES = 4000
-ENGINE_SEED_BYTES = 4000     # engine seeds: a window of frames, at most this long
+ENGINE_SEED_BYTES = 2000     # engine seeds: a window of frames, at most this long (Scripts/fuzz's engine max_len 2048)
 ENGINE_FRAME_BYTES = 1600
 
 
@@ -189,15 +189,22 @@ def engine_seeds(stem, linktype, frames, out):
     sel = ENGINE_DLTS.index(linktype)
     # Windows: from the start, and around the last RST.
     rsts = [i for i, (_, f) in enumerate(frames) if (tcp_of(linktype, f) or (0,) * 6)[5] & 0x04]
+    # The RST's window ends two frames after it and reaches back as far as the size allows.
     starts = [0]
     for i in rsts[-1:]:
-        starts.append(max(0, i - 40))
+        size = lambda j: 5 + min(len(frames[j][1]), ENGINE_FRAME_BYTES)
+        end = min(len(frames), i + 3)
+        start, total = i, sum(size(j) for j in range(i, end))
+        while start > 0 and 1 + total + size(start - 1) <= ENGINE_SEED_BYTES:
+            start -= 1
+            total += size(start)
+        starts.append(start)
     seen = set()
     for start in starts:
         if start in seen:
             continue
         seen.add(start)
-        data = bytes([0x05])  # 64 flows, port 22
+        data = bytes([0x07])  # 64 flows, port 22
         previous = frames[start][0]
         for t, f in frames[start:]:
             f = f[:ENGINE_FRAME_BYTES]

@@ -159,7 +159,7 @@ enum FuzzReplay {
     static func engine(_ input: [UInt8]) {
         guard let c = input.first else { return }
         var configuration = AnalyzerConfiguration()
-        configuration.maxFlows = [1, 2, 4, 8, 16, 64, 256, 1024][Int(c & 7)]
+        configuration.maxFlows = [1, 2, 3, 4, 8, 16, 32, 64][Int(c & 7)]
         if c & 0x08 != 0 { configuration.sshPorts = [22, 2222] }
         if c & 0x10 != 0 {
             configuration.closeDelay = 1_000_000
