@@ -69,13 +69,19 @@ struct RecordBuilder {
         }
         mix(a.0.high); mix(a.0.low); mix(UInt64(a.1)); mix(b.0.high); mix(b.0.low); mix(UInt64(b.1))
         mix(UInt64(bitPattern: time))
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        var out: [UInt8] = [UInt8(ascii: "C")]
+        var out = ASCIIText()
+        out.append(UInt8(ascii: "C"))
         for _ in 0..<12 {
-            out.append(alphabet[Int(h % 62)])
+            out.append(base62(Int(h % 62)))
             h /= 62
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.string
+    }
+
+    /// 0-9, A-Z, a-z.
+    @inline(__always)
+    static func base62(_ d: Int) -> UInt8 {
+        d < 10 ? 0x30 &+ UInt8(d) : d < 36 ? 0x41 &+ UInt8(d &- 10) : 0x61 &+ UInt8(d &- 36)
     }
 
     func build() -> BuiltRecord {
@@ -97,9 +103,9 @@ struct RecordBuilder {
             roleBasis = "port"
         }
 
-        let clientProfile = SideProfile(tcp.originator)
-        let serverProfile = SideProfile(tcp.responder)
-        let vantageInput = VantageInput(client: clientProfile, server: serverProfile)
+        let vantageInput = VantageInput(
+            clientPackets: tcp.originator.baselinePackets, clientTTL: (tcp.originator.ttlMin, tcp.originator.ttlMax),
+            serverPackets: tcp.responder.baselinePackets, serverTTL: (tcp.responder.ttlMin, tcp.responder.ttlMax))
         let (vantage, _, vantageMembers) = memo?.vantage(vantageInput) ?? {
             let (v, reason) = inferVantage(vantageInput)
             return (v, reason, RecordMemo.vantageMembers(v, reason))
@@ -360,6 +366,7 @@ struct RecordBuilder {
 
     func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {
         guard e.baselinePackets > 0, let first = e.ttlFirst else { return w.null() }
+        if let memo { return w.raw(memo.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax)) }
         w.beginObject()
         w.key("first"); w.int(Int(first))
         w.key("min"); w.int(Int(e.ttlMin))

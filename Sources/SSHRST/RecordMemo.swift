@@ -18,7 +18,9 @@ final class RecordMemo {
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
     private var negotiatedText: [Int: String?] = [:]
     private var kexFlags: [Int: KexFlags] = [:]
-    private var vantages: [VantageInput: (vantage: Vantage, reason: String, members: [UInt8])] = [:]
+    private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(slots: 4096)
+    /// A side's `ttl` object by its first, lowest and highest TTL.
+    private var ttlObjects = DirectMappedCache<[UInt8]>(slots: 4096)
 
     /// The KEXINIT offers records show (strict KEX and ext-info, each side's name).
     struct KexFlags {
@@ -52,11 +54,33 @@ final class RecordMemo {
     /// `inferVantage`, remembered by its input (the two sides' TTL shapes), with the record's
     /// `"vantage":…,"vantage_reason":…` members rendered once.
     func vantage(_ input: VantageInput) -> (vantage: Vantage, reason: String, members: [UInt8]) {
-        if let v = vantages[input] { return v }
+        let key = input.key
+        if let v = vantages[key] { return v }
         let (vantage, reason) = inferVantage(input)
         let v = (vantage, reason, RecordMemo.vantageMembers(vantage, reason))
-        if vantages.count < interner.capacity { vantages[input] = v }
+        vantages[key] = v
         return v
+    }
+
+    /// The `ttl` member's object for a side seen with these TTLs (`{"first":…,"min":…,"max":…,"initial":…,"hops":…}`).
+    func ttlObject(first: UInt8, min: UInt8, max: UInt8) -> [UInt8] {
+        let key = UInt64(first) | UInt64(min) << 8 | UInt64(max) << 16
+        if let t = ttlObjects[key] { return t }
+        let t = RecordMemo.renderTTL(first: first, min: min, max: max)
+        ttlObjects[key] = t
+        return t
+    }
+
+    static func renderTTL(first: UInt8, min: UInt8, max: UInt8) -> [UInt8] {
+        var w = JSONWriter(capacity: 96)
+        w.beginObject()
+        w.key("first"); w.int(Int(first))
+        w.key("min"); w.int(Int(min))
+        w.key("max"); w.int(Int(max))
+        w.key("initial"); w.int(Int(initialTTL(for: first)))
+        w.key("hops"); w.int(hopDistance(for: first))
+        w.endObject()
+        return w.bytes
     }
 
     static func vantageMembers(_ vantage: Vantage, _ reason: String) -> [UInt8] {
@@ -128,5 +152,43 @@ final class RecordMemo {
         let f = (sha256: Fingerprint.sha256(blob), md5: Fingerprint.md5Colons(blob))
         if fingerprints.count < interner.capacity { fingerprints[blob] = f }
         return f
+    }
+}
+
+/// A fixed number of slots, each holding the value of one exact 64-bit key: a key maps to one slot (a
+/// multiplicative hash), and a new key evicts whatever held its slot. Lookups compare the whole key, so a
+/// hit is always the value stored for that key; crafted keys that share a slot only cost re-rendering.
+/// Memory is bounded by `slots` values; no per-lookup hashing beyond one multiply.
+struct DirectMappedCache<Value> {
+    private var keys: [UInt64]
+    private var values: [Value?]
+    private let shift: UInt64
+
+    /// `slots` is rounded up to a power of two.
+    init(slots: Int) {
+        var n = 1
+        var bits: UInt64 = 0
+        while n < slots { n &<<= 1; bits &+= 1 }
+        keys = [UInt64](repeating: 0, count: n)
+        values = [Value?](repeating: nil, count: n)
+        shift = 64 &- Swift.max(bits, 1)
+    }
+
+    @inline(__always)
+    private func slot(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) &>> shift) & (keys.count &- 1)
+    }
+
+    subscript(key: UInt64) -> Value? {
+        get {
+            let i = slot(key)
+            guard keys[i] == key else { return nil }
+            return values[i]
+        }
+        set {
+            let i = slot(key)
+            keys[i] = key
+            values[i] = newValue
+        }
     }
 }

@@ -25,7 +25,11 @@ enum TTLShape: Hashable, Sendable {
     case none
 
     init(_ p: SideProfile) {
-        guard p.packets > 0, let lo = p.ttlMin ?? p.ttlFirst ?? p.ttlLast, let hi = p.ttlMax ?? p.ttlFirst ?? p.ttlLast else {
+        self.init(packets: p.packets, lowest: p.ttlMin ?? p.ttlFirst ?? p.ttlLast, highest: p.ttlMax ?? p.ttlFirst ?? p.ttlLast)
+    }
+
+    init(packets: Int, lowest: UInt8?, highest: UInt8?) {
+        guard packets > 0, let lo = lowest, let hi = highest else {
             self = .none
             return
         }
@@ -69,6 +73,27 @@ public struct VantageInput: Hashable, Sendable {
     public init(client: SideProfile, server: SideProfile) {
         self.client = TTLShape(client)
         self.server = TTLShape(server)
+    }
+
+    /// From each side's packet count and lowest and highest TTL (as `SideProfile` gives them), without
+    /// building the profiles.
+    public init(clientPackets: Int, clientTTL: (lowest: UInt8?, highest: UInt8?),
+                serverPackets: Int, serverTTL: (lowest: UInt8?, highest: UInt8?)) {
+        client = TTLShape(packets: clientPackets, lowest: clientTTL.lowest, highest: clientTTL.highest)
+        server = TTLShape(packets: serverPackets, lowest: serverTTL.lowest, highest: serverTTL.highest)
+    }
+
+    /// The two shapes in one word, distinct for distinct inputs (a cache key).
+    public var key: UInt64 {
+        func code(_ t: TTLShape) -> UInt64 {
+            switch t {
+            case .untouched(let v): return 1 << 16 | UInt64(v)
+            case .decremented(let lo, let hi): return 2 << 16 | UInt64(lo) << 8 | UInt64(hi)
+            case .mixed(let lo, let hi): return 3 << 16 | UInt64(lo) << 8 | UInt64(hi)
+            case .none: return 0
+            }
+        }
+        return code(client) << 18 | code(server)
     }
 }
 
