@@ -152,7 +152,7 @@ struct RecordBuilder {
         }
         for a in summary?.anomalies ?? [] where !anomalies.contains(a) { anomalies.append(a) }
 
-        let hostKeyFingerprint = summary?.hostKey.map { fingerprints($0.blob).sha256 }
+        let hostKeyFingerprint = summary?.hostKey.map { key in memo?.hostKey(key).sha256 ?? Fingerprint.sha256(key.blob) }
 
         // Diagnosis.
         let serverPre = summary?.responderPreBanner ?? []
@@ -402,10 +402,6 @@ struct RecordBuilder {
         w.endObject()
     }
 
-    func fingerprints(_ blob: [UInt8]) -> (sha256: String, md5: String) {
-        memo?.fingerprints(blob) ?? (Fingerprint.sha256(blob), Fingerprint.md5Colons(blob))
-    }
-
     func kexJSON(_ k: KexInit) -> JSON {
         func list(_ l: [String]) -> JSON { .array(l.map { .string($0) }) }
         return .object([
@@ -423,23 +419,9 @@ struct RecordBuilder {
         ])
     }
 
-    func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?) {
-        guard let s = summary else { return w.null() }
-        if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInit == nil
-            && s.responderKexInit == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
-        {
-            return w.null()
-        }
-        // The SSH client is the originator unless message direction says otherwise.
-        let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
-        let clientKex = clientIsOriginator ? s.originatorKexInit : s.responderKexInit
-        let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
-        let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
-        let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
-        w.beginObject()
-        w.key("client_banner"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
-        w.key("server_banner"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
-        w.key("version"); w.int(s.version)
+    /// `"client_kexinit"` … `"hassh_server_string"` of the `ssh` object.
+    func writeKexMembers(_ w: inout JSONWriter, _ s: SSHSummary, clientKex: KexInit?, serverKex: KexInit?,
+                         clientKexID: Int?, serverKexID: Int?) {
         w.key("client_kexinit"); w.value(clientKex.map { k in memo?.kexJSON(k, id: clientKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
         w.key("server_kexinit"); w.value(serverKex.map { k in memo?.kexJSON(k, id: serverKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
         var negotiated: JSON = .null
@@ -466,20 +448,13 @@ struct RecordBuilder {
         w.key("hassh_string"); w.value(clientHassh?.string ?? .null)
         w.key("hassh_server"); w.value(serverHassh?.md5 ?? .null)
         w.key("hassh_server_string"); w.value(serverHassh?.string ?? .null)
-        w.key("host_key")
-        if let key = s.hostKey {
-            let f = fingerprints(key.blob)
-            w.beginObject()
-            w.key("algorithm"); w.string(key.algorithm)
-            w.key("fingerprint"); w.string(f.sha256)
-            w.key("fingerprint_md5"); w.string(f.md5)
-            w.endObject()
-        } else {
-            w.null()
-        }
+    }
+
+    /// `"strict_kex"` and `"ext_info"` of the `ssh` object.
+    func writeKexFlagMembers(_ w: inout JSONWriter, clientKex: KexInit?, serverKex: KexInit?) {
         let anyKex = clientKex != nil || serverKex != nil
-        let clientFlags = clientKex.map { memo?.flags($0, id: clientKexID) ?? RecordMemo.KexFlags($0) }
-        let serverFlags = serverKex.map { memo?.flags($0, id: serverKexID) ?? RecordMemo.KexFlags($0) }
+        let clientFlags = clientKex.map { RecordMemo.KexFlags($0) }
+        let serverFlags = serverKex.map { RecordMemo.KexFlags($0) }
         func offers(_ w: inout JSONWriter, client: Bool, server: Bool) {
             guard anyKex else { return w.null() }
             w.beginObject()
@@ -491,6 +466,61 @@ struct RecordBuilder {
         offers(&w, client: clientFlags?.strictClient ?? false, server: serverFlags?.strictServer ?? false)
         w.key("ext_info")
         offers(&w, client: clientFlags?.extInfoClient ?? false, server: serverFlags?.extInfoServer ?? false)
+    }
+
+    /// The `host_key` object (algorithm and fingerprints: a function of the key).
+    func hostKeyJSON(_ key: HostKey) -> [UInt8] {
+        memo?.hostKey(key).json ?? RecordMemo.renderHostKey(key).json
+    }
+
+    func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?) {
+        guard let s = summary else { return w.null() }
+        if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInit == nil
+            && s.responderKexInit == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
+        {
+            return w.null()
+        }
+        // The SSH client is the originator unless message direction says otherwise.
+        let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
+        let clientKex = clientIsOriginator ? s.originatorKexInit : s.responderKexInit
+        let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
+        let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
+        let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
+        w.beginObject()
+        w.key("client_banner"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
+        w.key("server_banner"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
+        w.key("version"); w.int(s.version)
+        // From "client_kexinit" to "hassh_server_string": a function of the two KEXINITs (the negotiation is
+        // computed with the same client), rendered once per pair of interned KEXINITs.
+        let pairKey = memo?.kexPairKey(client: clientKex.map { _ in clientKexID }, server: serverKex.map { _ in serverKexID })
+        let kexMembers = memo?.kexMembers(pairKey) ?? {
+            var run = JSONWriter(capacity: 4096)
+            run.beginObject()
+            writeKexMembers(&run, s, clientKex: clientKex, serverKex: serverKex, clientKexID: clientKexID, serverKexID: serverKexID)
+            run.endObject()
+            let members = RecordMemo.members(run.bytes)
+            memo?.setKexMembers(pairKey, members)
+            return members
+        }()
+        w.rawMembers(kexMembers)
+        w.key("host_key")
+        if let key = s.hostKey {
+            w.raw(hostKeyJSON(key))
+        } else {
+            w.null()
+        }
+        // "strict_kex" and "ext_info": also a function of the pair.
+        if let flags = memo?.kexFlagMembers(pairKey) {
+            w.rawMembers(flags)
+        } else {
+            var run = JSONWriter(capacity: 128)
+            run.beginObject()
+            writeKexFlagMembers(&run, clientKex: clientKex, serverKex: serverKex)
+            run.endObject()
+            let members = RecordMemo.members(run.bytes)
+            memo?.setKexFlagMembers(pairKey, members)
+            w.rawMembers(members)
+        }
         w.key("disconnect")
         if let d = s.disconnect {
             let fromClient = (d.side == .originator) == clientIsOriginator

@@ -14,10 +14,14 @@ final class RecordMemo {
     private var kex: [Int: JSON] = [:]
     private var clientHassh: [Int: (string: JSON, md5: JSON)] = [:]
     private var serverHassh: [Int: (string: JSON, md5: JSON)] = [:]
-    private var fingerprints: [[UInt8]: (sha256: String, md5: String)] = [:]
     private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
     private var negotiatedText: [Int: String?] = [:]
-    private var kexFlags: [Int: KexFlags] = [:]
+    /// Per pair of KEXINITs (`kexPairKey`): the `ssh` object's members from "client_kexinit" to
+    /// "hassh_server_string", and its "strict_kex" and "ext_info" members.
+    private var kexRuns = DirectMappedCache<[UInt8]>(slots: 1024)
+    private var kexFlagRuns = DirectMappedCache<[UInt8]>(slots: 1024)
+    /// Host keys by a hash of their blob (the blob compared on a hit): the `host_key` object and the SHA256 text.
+    private var hostKeys = DirectMappedCache<(blob: [UInt8], algorithm: String, json: [UInt8], sha256: String)>(slots: 1024)
     private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(slots: 4096)
     /// A side's `ttl` object by its first, lowest and highest TTL.
     private var ttlObjects = DirectMappedCache<[UInt8]>(slots: 4096)
@@ -31,14 +35,6 @@ final class RecordMemo {
             extInfoClient = k.offersExtInfoClient
             extInfoServer = k.offersExtInfoServer
         }
-    }
-
-    func flags(_ k: KexInit, id: Int?) -> KexFlags {
-        guard let id else { return KexFlags(k) }
-        if let f = kexFlags[id] { return f }
-        let f = KexFlags(k)
-        if kexFlags.count < interner.capacity { kexFlags[id] = f }
-        return f
     }
 
     /// The diagnosis context's one-line negotiation summary for a client/server pair.
@@ -89,7 +85,7 @@ final class RecordMemo {
         w.key("vantage"); w.string(vantage.rawValue)
         w.key("vantage_reason"); w.string(reason)
         w.endObject()
-        return Array(w.bytes.dropFirst().dropLast())
+        return members(w.bytes)
     }
 
     init(capacity: Int = 1024) {
@@ -146,13 +142,64 @@ final class RecordMemo {
         return json
     }
 
-    /// The host key's `SHA256:` and MD5 fingerprints (a server's key is in every flow to it).
-    func fingerprints(_ blob: [UInt8]) -> (sha256: String, md5: String) {
-        if let f = fingerprints[blob] { return f }
-        let f = (sha256: Fingerprint.sha256(blob), md5: Fingerprint.md5Colons(blob))
-        if fingerprints.count < interner.capacity { fingerprints[blob] = f }
-        return f
+    /// The host key's `host_key` object and `SHA256:` fingerprint (a server's key is in every flow to it).
+    func hostKey(_ key: HostKey) -> (json: [UInt8], sha256: String) {
+        let h = RecordMemo.blobHash(key.blob)
+        if let k = hostKeys[h], k.blob == key.blob, k.algorithm == key.algorithm { return (k.json, k.sha256) }
+        let made = RecordMemo.renderHostKey(key)
+        hostKeys[h] = (key.blob, key.algorithm, made.json, made.sha256)
+        return made
     }
+
+    static func renderHostKey(_ key: HostKey) -> (json: [UInt8], sha256: String) {
+        let sha256 = Fingerprint.sha256(key.blob)
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("algorithm"); w.string(key.algorithm)
+        w.key("fingerprint"); w.string(sha256)
+        w.key("fingerprint_md5"); w.string(Fingerprint.md5Colons(key.blob))
+        w.endObject()
+        return (w.bytes, sha256)
+    }
+
+    /// FNV-1a over the length, every 8th byte and the last 16 (key blobs end in key material): a cache
+    /// slot, not an identity; equal hashes still compare the blobs.
+    static func blobHash(_ blob: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(blob.count)
+        var i = 0
+        while i < blob.count {
+            h = (h ^ UInt64(blob[i])) &* 0x0000_0100_0000_01b3
+            i &+= 8
+        }
+        i = Swift.max(0, blob.count &- 16)
+        while i < blob.count {
+            h = (h ^ UInt64(blob[i])) &* 0x0000_0100_0000_01b3
+            i &+= 1
+        }
+        return h
+    }
+
+    /// A key for a client/server pair of KEXINITs: each side absent (0) or its interner id + 1. Nil when a
+    /// KEXINIT that is present has no id (not interned: rendered every time).
+    func kexPairKey(client: Int??, server: Int??) -> UInt64? {
+        func code(_ k: Int??) -> UInt64? {
+            switch k {
+            case .none: return 0
+            case .some(.none): return nil
+            case .some(.some(let id)): return UInt64(id) &+ 1
+            }
+        }
+        guard let c = code(client), let s = code(server) else { return nil }
+        return c << 32 | s
+    }
+
+    func kexMembers(_ key: UInt64?) -> [UInt8]? { key.flatMap { kexRuns[$0] } }
+    func setKexMembers(_ key: UInt64?, _ members: [UInt8]) { if let key { kexRuns[key] = members } }
+    func kexFlagMembers(_ key: UInt64?) -> [UInt8]? { key.flatMap { kexFlagRuns[$0] } }
+    func setKexFlagMembers(_ key: UInt64?, _ members: [UInt8]) { if let key { kexFlagRuns[key] = members } }
+
+    /// An object's members without its braces (`{"a":1}` → `"a":1`), for `JSONWriter.rawMembers`.
+    static func members(_ object: [UInt8]) -> [UInt8] { Array(object.dropFirst().dropLast()) }
 }
 
 /// A fixed number of slots, each holding the value of one exact 64-bit key: a key maps to one slot (a

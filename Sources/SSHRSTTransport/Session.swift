@@ -85,9 +85,9 @@ public struct SSHTransportSession: Sendable {
 
     /// Bytes and segments `side` sent after its NEWKEYS.
     func afterNewKeys(_ side: SSHSide) -> (bytes: Int, segments: Int) {
-        let d = dirs[side.index]
+        // Read in place: a `let` copy of the decoder retained and released every array it holds.
         let c = counter(side)
-        return (d.bytesAfterNewKeys &+ (c?.bytes ?? 0), d.segmentsAfterNewKeys &+ (c?.segments ?? 0))
+        return (dirs[side.index].bytesAfterNewKeys &+ (c?.bytes ?? 0), dirs[side.index].segmentsAfterNewKeys &+ (c?.segments ?? 0))
     }
 
     /// Moves a side that has just started counting to the inline counter (its stream's next sequence number
