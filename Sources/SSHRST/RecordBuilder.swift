@@ -152,7 +152,8 @@ struct RecordBuilder {
         }
         for a in summary?.anomalies ?? [] where !anomalies.contains(a) { anomalies.append(a) }
 
-        let hostKeyFingerprint = summary?.hostKey.map { key in memo?.hostKey(key).sha256 ?? Fingerprint.sha256(key.blob) }
+        let hostKey = summary?.hostKey.map { key in memo?.hostKey(key) ?? RecordMemo.renderHostKey(key) }
+        let hostKeyFingerprint = hostKey?.sha256
 
         // Diagnosis.
         let serverPre = summary?.responderPreBanner ?? []
@@ -220,7 +221,7 @@ struct RecordBuilder {
         w.key("history"); w.string(tcp.historyText)
         w.key("outcome"); w.string(outcome.rawValue)
         w.key("phase"); w.string(phase.rawValue)
-        w.key("ssh"); writeSSH(&w, summary)
+        w.key("ssh"); writeSSH(&w, summary, hostKey: hostKey?.json)
         if uncaptured.0 > 0 || uncaptured.1 > 0 {
             // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
             // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
@@ -468,22 +469,18 @@ struct RecordBuilder {
         offers(&w, client: clientFlags?.extInfoClient ?? false, server: serverFlags?.extInfoServer ?? false)
     }
 
-    /// The `host_key` object (algorithm and fingerprints: a function of the key).
-    func hostKeyJSON(_ key: HostKey) -> [UInt8] {
-        memo?.hostKey(key).json ?? RecordMemo.renderHostKey(key).json
-    }
-
-    func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?) {
+    func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?, hostKey: [UInt8]?) {
         guard let s = summary else { return w.null() }
-        if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInit == nil
-            && s.responderKexInit == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
+        if s.originatorBanner == nil && s.responderBanner == nil && s.originatorKexInitShared == nil
+            && s.responderKexInitShared == nil && s.responderPreBanner.isEmpty && s.originatorPreBanner.isEmpty
         {
             return w.null()
         }
         // The SSH client is the originator unless message direction says otherwise.
         let clientIsOriginator = (s.sshClientSide ?? .originator) == .originator
-        let clientKex = clientIsOriginator ? s.originatorKexInit : s.responderKexInit
-        let serverKex = clientIsOriginator ? s.responderKexInit : s.originatorKexInit
+        // Shared, not copied: the values are only read when a fragment is rendered.
+        let clientKex = clientIsOriginator ? s.originatorKexInitShared : s.responderKexInitShared
+        let serverKex = clientIsOriginator ? s.responderKexInitShared : s.originatorKexInitShared
         let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
         let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
         w.beginObject()
@@ -496,7 +493,7 @@ struct RecordBuilder {
         let kexMembers = memo?.kexMembers(pairKey) ?? {
             var run = JSONWriter(capacity: 4096)
             run.beginObject()
-            writeKexMembers(&run, s, clientKex: clientKex, serverKex: serverKex, clientKexID: clientKexID, serverKexID: serverKexID)
+            writeKexMembers(&run, s, clientKex: clientKex?.value, serverKex: serverKex?.value, clientKexID: clientKexID, serverKexID: serverKexID)
             run.endObject()
             let members = RecordMemo.members(run.bytes)
             memo?.setKexMembers(pairKey, members)
@@ -504,18 +501,14 @@ struct RecordBuilder {
         }()
         w.rawMembers(kexMembers)
         w.key("host_key")
-        if let key = s.hostKey {
-            w.raw(hostKeyJSON(key))
-        } else {
-            w.null()
-        }
+        if let hostKey { w.raw(hostKey) } else { w.null() }
         // "strict_kex" and "ext_info": also a function of the pair.
         if let flags = memo?.kexFlagMembers(pairKey) {
             w.rawMembers(flags)
         } else {
             var run = JSONWriter(capacity: 128)
             run.beginObject()
-            writeKexFlagMembers(&run, clientKex: clientKex, serverKex: serverKex)
+            writeKexFlagMembers(&run, clientKex: clientKex?.value, serverKex: serverKex?.value)
             run.endObject()
             let members = RecordMemo.members(run.bytes)
             memo?.setKexFlagMembers(pairKey, members)

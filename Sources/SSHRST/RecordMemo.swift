@@ -1,4 +1,5 @@
 import SSHRSTAttribution
+import SSHRSTCapture
 import SSHRSTReport
 import SSHRSTTransport
 
@@ -145,7 +146,7 @@ final class RecordMemo {
     /// The host key's `host_key` object and `SHA256:` fingerprint (a server's key is in every flow to it).
     func hostKey(_ key: HostKey) -> (json: [UInt8], sha256: String) {
         let h = RecordMemo.blobHash(key.blob)
-        if let k = hostKeys[h], k.blob == key.blob, k.algorithm == key.algorithm { return (k.json, k.sha256) }
+        if let k = hostKeys[h], ByteSink.equalBytes(k.blob, key.blob), k.algorithm == key.algorithm { return (k.json, k.sha256) }
         let made = RecordMemo.renderHostKey(key)
         hostKeys[h] = (key.blob, key.algorithm, made.json, made.sha256)
         return made

@@ -14,7 +14,7 @@ public final class KexInitInterner {
     public let capacity: Int
     public static let maximumListBytes = 4096
     private var entries: [KexListsKey: Int] = [:]
-    private var decodedByID: [KexInit] = []
+    private var decodedByID: [SharedKexInit] = []
     private var negotiations: [Int: Negotiation] = [:]
     public private(set) var hits = 0
     public private(set) var misses = 0
@@ -26,24 +26,23 @@ public final class KexInitInterner {
     /// Distinct KEXINITs remembered.
     public var count: Int { decodedByID.count }
 
-    /// The decoded KEXINIT (with this message's cookie) and its id, nil id when not remembered.
-    func decode(_ stored: StoredKexInit) -> (KexInit, id: Int?) {
+    /// The decoded KEXINIT (shared by every flow that sent the same name-lists; the cookie is the first such
+    /// message's) and its id, nil id when not remembered.
+    func decode(_ stored: StoredKexInit) -> (SharedKexInit, id: Int?) {
         // Only printable US-ASCII lists: their text is exactly their bytes (see `KexListsKey`).
         guard stored.listBytes.count <= KexInitInterner.maximumListBytes, stored.printableASCII else {
             misses &+= 1
-            return (stored.decoded(), nil)
+            return (SharedKexInit(stored.decoded()), nil)
         }
         // The key made when the KEXINIT was parsed, if the check cache kept one (equal keys then share their
         // text and compare by identity).
         let key = stored.listsKey ?? KexListsKey(stored)
         if let id = entries[key] {
             hits &+= 1
-            var k = decodedByID[id]
-            k.cookie = stored.cookie
-            return (k, id)
+            return (decodedByID[id], id)
         }
         misses &+= 1
-        let k = stored.decoded()
+        let k = SharedKexInit(stored.decoded())
         guard decodedByID.count < capacity else { return (k, nil) }
         let id = decodedByID.count
         entries[key] = id
@@ -60,6 +59,12 @@ public final class KexInitInterner {
         if negotiations.count < capacity { negotiations[pair] = n }
         return n
     }
+}
+
+/// A decoded KEXINIT held once and shared by reference: a `KexInit` copy retains and releases a dozen arrays.
+public final class SharedKexInit: Sendable {
+    public let value: KexInit
+    public init(_ value: KexInit) { self.value = value }
 }
 
 /// KEXINIT name-lists as a dictionary key: their text, compared with one `memcmp` (String equality) instead of a

@@ -51,8 +51,20 @@ public struct SSHSummary: Sendable {
     /// is the client, the sender of a reply (31/33) the server (RFC 4432 RSA kex: reversed for 30/31/32);
     /// SSH-1: the sender of SSH_SMSG_PUBLIC_KEY is the server, of SSH_CMSG_SESSION_KEY the client. Nil if undecidable.
     public var sshClientSide: SSHSide?
-    public var originatorKexInit: KexInit?
-    public var responderKexInit: KexInit?
+    /// Each side's KEXINIT, decoded once per distinct set of name-lists and shared, with this message's cookie.
+    var originatorKex: (shared: SharedKexInit, cookie: [UInt8])?
+    var responderKex: (shared: SharedKexInit, cookie: [UInt8])?
+    public var originatorKexInit: KexInit? { originatorKex.map { Self.withCookie($0) } }
+    public var responderKexInit: KexInit? { responderKex.map { Self.withCookie($0) } }
+    /// The KEXINIT without copying it (its cookie may be another flow's: records do not show cookies).
+    public var originatorKexInitShared: SharedKexInit? { originatorKex?.shared }
+    public var responderKexInitShared: SharedKexInit? { responderKex?.shared }
+
+    private static func withCookie(_ k: (shared: SharedKexInit, cookie: [UInt8])) -> KexInit {
+        var value = k.shared.value
+        value.cookie = k.cookie
+        return value
+    }
     /// From the server's KEX reply (31 for DH/ECDH/curve25519/hybrids, 33 for group exchange); SSH-1 from the public key.
     public var hostKey: HostKey?
     /// The first cleartext SSH_MSG_DISCONNECT (the originator's if both sent one).
@@ -108,20 +120,18 @@ extension SSHTransportSession {
         var anomalies = log
         let o = dirs[0]
         let r = dirs[1]
-        func decode(_ k: StoredKexInit?) -> (KexInit, id: Int?)? {
+        func decode(_ k: StoredKexInit?) -> (SharedKexInit, id: Int?)? {
             guard let k else { return nil }
-            return interner?.decode(k) ?? (k.decoded(), nil)
+            return interner?.decode(k) ?? (SharedKexInit(k.decoded()), nil)
         }
         let decodedO = decode(o.kexInit)
         let decodedR = decode(r.kexInit)
-        let kexO = decodedO?.0
-        let kexR = decodedR?.0
         func negotiation(client: SSHSide) -> Negotiation? {
             let c = client == .originator ? decodedO : decodedR
             let s = client == .originator ? decodedR : decodedO
             guard let c, let s else { return nil }
-            return interner?.negotiation(client: c.0, clientID: c.id, server: s.0, serverID: s.id)
-                ?? negotiate(client: c.0, server: s.0)
+            return interner?.negotiation(client: c.0.value, clientID: c.id, server: s.0.value, serverID: s.id)
+                ?? negotiate(client: c.0.value, server: s.0.value)
         }
 
         let v = agreedVersion(o.version, r.version)
@@ -193,8 +203,8 @@ extension SSHTransportSession {
             responderPreBannerLineCount: r.preambleLineCount,
             version: v.version,
             sshClientSide: client.side,
-            originatorKexInit: kexO,
-            responderKexInit: kexR,
+            originatorKex: decodedO.map { ($0.0, o.kexInit?.cookie ?? []) },
+            responderKex: decodedR.map { ($0.0, r.kexInit?.cookie ?? []) },
             hostKey: hostKey,
             disconnect: disconnect,
             newKeys: (o.newKeys, r.newKeys),
