@@ -17,9 +17,11 @@ public final class SpillFile {
     /// Bytes on disk (everything before the write buffer).
     var flushed = 0
     var writeBuffer: [UInt8] = []
-    /// A copy of the file's bytes `[windowStart, windowStart + window.count)`.
+    /// A copy of the file's bytes `[windowStart, windowStart + windowLength)` in `window`'s first bytes (the
+    /// array only grows: refilling it never allocates or zeroes it again).
     var window: [UInt8] = []
     var windowStart = 0
+    var windowLength = 0
     /// A write failed (full disk): nothing more is appended.
     var failed = false
     static let blockSize = 1 << 20
@@ -78,7 +80,7 @@ public final class SpillFile {
             return Array(writeBuffer[start..<(start + length)])
         }
         guard offset + length <= flushed else { return nil }  // never: records are appended whole
-        if offset < windowStart || offset + length > windowStart + window.count {
+        if offset < windowStart || offset + length > windowStart + windowLength {
             guard fill(from: offset, atLeast: length) else { return nil }
         }
         let start = offset - windowStart
@@ -91,20 +93,19 @@ public final class SpillFile {
     func fill(from requested: Int, atLeast length: Int) -> Bool {
         let offset = requested - requested % SpillFile.readBlockSize
         let size = min(max(SpillFile.readBlockSize, requested + length - offset), flushed - offset)
-        if window.count != size { window = [UInt8](repeating: 0, count: size) }
+        if window.count < size { window = [UInt8](repeating: 0, count: size) }
+        windowLength = 0
         var done = 0
         while done < size {
             let n = window.withUnsafeMutableBytes { raw in
                 unsafe pread(descriptor, raw.baseAddress! + done, size - done, off_t(offset + done))
             }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                window = []
-                return false
-            }
+            guard n > 0 else { return false }
             done += n
         }
         windowStart = offset
+        windowLength = size
         return true
     }
 }
