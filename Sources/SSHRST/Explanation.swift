@@ -11,17 +11,22 @@ enum Explanation {
     }
 
     static func text(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> String {
+        prose(r, v, claimedAddress: claimedAddress).string
+    }
+
+    /// The explanation as bytes (written straight into the record).
+    static func prose(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> Prose {
         let side = r.packet.claimedSender.rawValue
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender
-        var facts: [String] = []
+        var facts: [Prose] = []
         // What speaks for the claimed sender when the verdict is a middlebox (copied headers): said apart and
         // said to be outweighed, not run into the sentence as if it were evidence against the sender.
         let copiedAgainst = v.attribution == .middlebox
-        var forClaimed: [String] = []
+        var forClaimed: [Prose] = []
         let ttlWord = r.packet.isIPv6 ? "hop limit" : "TTL"
         if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
-            let base = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
+            let base: Prose = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
             if ttl < lo || ttl > hi {
                 facts.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(base)")
             } else {
@@ -50,7 +55,7 @@ enum Explanation {
                 }
             }
         } else if let label = r.packet.flowLabel, let stable = s.stableFlowLabel, stable != 0 {
-            facts.append(label == stable ? "the \(side)'s own flow label 0x\(String(label, radix: 16))"
+            facts.append(label == stable ? Prose("the \(side)'s own flow label 0x\(String(label, radix: 16))")
                 : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
         }
         // The quick answer points away from the claimed sender: stated when a timing rule weighed it or the
@@ -86,14 +91,21 @@ enum Explanation {
             facts.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
         }
         let agrees = v.attribution == Party(r.packet.claimedSender)
-        var sentence = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
-        if !facts.isEmpty {
-            sentence += (agrees ? " " : " but ") + (facts.count == 1 ? facts[0] : facts.dropLast().joined(separator: ", ") + ", and " + (facts.last ?? ""))
+        var sentence: Prose = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
+        if let last = facts.last {
+            sentence.append(agrees ? " " : " but ")
+            if facts.count == 1 {
+                sentence.append(last)
+            } else {
+                sentence.append(Prose.joined(Array(facts.dropLast()), separator: ", "))
+                sentence.append(", and ")
+                sentence.append(last)
+            }
         }
         let confidence = Int((v.confidence * 100).rounded())
         switch v.attribution {
         case .middlebox:
-            var where_ = "a box on the path"
+            var where_: Prose = "a box on the path"
             if let ttl = r.packet.ttl, let lo = s.ttlMin, s.packets > 0 {
                 let closer = hopDistance(for: lo) - hopDistance(for: ttl)
                 if closer > 0 {
@@ -103,7 +115,7 @@ enum Explanation {
             guard !forClaimed.isEmpty else {
                 return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
             }
-            let copied = forClaimed.count == 1 ? forClaimed[0] : forClaimed.dropLast().joined(separator: ", ") + " and " + (forClaimed.last ?? "")
+            let copied = forClaimed.count == 1 ? forClaimed[0] : Prose.joined(Array(forClaimed.dropLast()), separator: ", ") + " and " + (forClaimed.last ?? Prose())
             return sentence + ". It carries \(copied), as the \(side)'s own would, but a copy of its headers carries those too, and what a copy cannot fake outweighs them: sent by \(where_), not by the \(side) (confidence \(confidence)%)."
         case .server, .client:
             let how: String

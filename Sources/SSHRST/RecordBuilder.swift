@@ -353,7 +353,7 @@ struct RecordBuilder {
         w.endArray()
         w.key("reason"); w.string(v.reason)
         w.key("explanation")
-        w.string(Explanation.text(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description))
+        w.string(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description).utf8)
         w.key("flags"); w.string(r.packet.hasACK ? "R." : "R")
         w.key("seq"); w.int(Int(r.packet.seq))
         w.key("ack"); w.int(Int(r.packet.ack))

@@ -122,7 +122,7 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The quoted string; most need no escaping and are copied whole.
-    private static func escapeContiguous(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
+    static func escapeContiguous(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
         if out.appendPlainJSONString(utf8) { return }
         out.append(UInt8(ascii: "\""))
         defer { out.append(UInt8(ascii: "\"")) }

@@ -1,0 +1,85 @@
+/// Human text (evidence details, explanations, diagnosis summaries) built by appending UTF-8 bytes to one
+/// buffer. Written like a `String` interpolation — `Prose("TTL \(ttl) like the \(n) earlier packets")` — and
+/// gives the same text, but each piece is a byte copy: a `String` interpolation cost ~450 instructions per
+/// piece (capacity checks, growth, small-string handling), which made an RST's explanation ~20,000.
+///
+/// Integers are written in decimal exactly as `"\(i)"` writes them; `String`s and other `Prose` are copied;
+/// any other value is written as `String(describing:)` writes it, as a `String` interpolation does.
+public struct Prose: ExpressibleByStringInterpolation, Sendable, Equatable {
+    public var utf8: [UInt8]
+
+    public init() { utf8 = [] }
+
+    public init(_ s: String) { utf8 = Array(s.utf8) }
+
+    public init(stringLiteral s: String) { utf8 = Array(s.utf8) }
+
+    public init(stringInterpolation p: StringInterpolation) { utf8 = p.utf8 }
+
+    /// The text as a `String` (one copy).
+    public var string: String { String(decoding: utf8, as: UTF8.self) }
+
+    public var isEmpty: Bool { utf8.isEmpty }
+
+    public mutating func append(_ s: String) { utf8.append(contentsOf: s.utf8) }
+    public mutating func append(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
+
+    public static func + (a: Prose, b: Prose) -> Prose {
+        var out = a
+        out.append(b)
+        return out
+    }
+
+    public static func += (a: inout Prose, b: Prose) { a.append(b) }
+
+    /// The pieces joined with `separator` between them.
+    public static func joined(_ pieces: [Prose], separator: String) -> Prose {
+        var out = Prose()
+        for (i, p) in pieces.enumerated() {
+            if i > 0 { out.append(separator) }
+            out.append(p)
+        }
+        return out
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        public var utf8: [UInt8]
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            utf8 = []
+            utf8.reserveCapacity(literalCapacity &+ interpolationCount &* 16)
+        }
+
+        public mutating func appendLiteral(_ s: String) { utf8.append(contentsOf: s.utf8) }
+
+        public mutating func appendInterpolation(_ s: String) { utf8.append(contentsOf: s.utf8) }
+
+        public mutating func appendInterpolation(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
+
+        public mutating func appendInterpolation<I: FixedWidthInteger>(_ i: I) {
+            // Every integer type sshrst writes is at most 64 bits wide.
+            guard I.bitWidth <= 64 else { return utf8.append(contentsOf: String(describing: i).utf8) }
+            if i < 0 { utf8.append(UInt8(ascii: "-")) }
+            Prose.appendDecimal(UInt64(i.magnitude), to: &utf8)
+        }
+
+        public mutating func appendInterpolation<T>(_ value: T) {
+            utf8.append(contentsOf: String(describing: value).utf8)
+        }
+    }
+
+    static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+        var digits = InlineArray<20, UInt8>(repeating: 0)
+        var n = 0
+        var x = v
+        repeat {
+            digits[n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+            n &+= 1
+        } while x > 0 && n < 20
+        while n > 0 {
+            n &-= 1
+            out.append(digits[n])
+        }
+    }
+}
