@@ -347,7 +347,7 @@ struct RecordBuilder {
             w.beginObject()
             w.key("rule"); w.string(e.rule.rawValue)
             w.key("points_to"); w.string(e.pointsTo.rawValue)
-            w.key("detail"); w.string(e.detail)
+            w.key("detail"); w.string(utf8: e.detailText.utf8)
             w.endObject()
         }
         w.endArray()

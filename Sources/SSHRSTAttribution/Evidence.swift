@@ -1,5 +1,7 @@
 // Evidence values, rule identifiers and weights.
 
+import SSHRSTWire
+
 /// One fired rule: which party it points to, how strongly, and the measurements behind it.
 ///
 /// `weight` convention (the "signed strength" of this module):
@@ -13,13 +15,14 @@ public struct Evidence: Sendable, Equatable {
     public var pointsTo: Party
     public var weight: Double
     /// The measured numbers, e.g. "TTL 63, server baseline 62 (first 62, min 62, max 62 over 14 packets), hop distance 1 vs 2".
-    public var detail: String
+    public var detailText: Prose
+    public var detail: String { detailText.string }
 
-    public init(rule: RuleID, pointsTo: Party, weight: Double, detail: String) {
+    public init(rule: RuleID, pointsTo: Party, weight: Double, detail: Prose) {
         self.rule = rule
         self.pointsTo = pointsTo
         self.weight = weight
-        self.detail = detail
+        self.detailText = detail
     }
 }
 

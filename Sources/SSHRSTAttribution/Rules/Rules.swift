@@ -2,6 +2,8 @@
 // `Rules.evaluate` dispatches over `RuleID.allCases` so a new case cannot be forgotten. Every rule is documented
 // (signal, why, false positives, reference) in `RuleCatalog` (RuleCatalog.swift).
 
+import SSHRSTWire
+
 /// Known idle timeouts of cloud load balancers, NAT gateways and firewalls (reset-evidence.md §6).
 public struct KnownIdleTimeout: Sendable, Equatable {
     public var name: String
@@ -182,7 +184,7 @@ public enum Rules {
         guard c.rstHasKernelNoSocketSignature, c.sender.ipIDLast != nil,
             c.sender.ipIDCounterLike || c.sender.nonZeroIPIDs >= 2
         else { return nil }
-        let base = "IP ID 0 + DF while the \(c.senderWord)'s packets carried non-zero IDs (\(c.sender.ipIDText)): kernel no-socket RST or netfilter REJECT, not a socket abort"
+        let base: Prose = "IP ID 0 + DF while the \(c.senderWord)'s packets carried non-zero IDs (\(c.sender.ipIDText)): kernel no-socket RST or netfilter REJECT, not a socket abort"
         switch c.ttlRelation {
         case .matches:
             return Evidence(
@@ -207,7 +209,7 @@ public enum Rules {
     public static func flowLabelZero(_ c: ResetContext) -> Evidence? {
         guard c.reset.isIPv6, c.reset.flowLabel == 0, let label = c.sender.stableFlowLabel, label != 0, c.sender.packets >= 2
         else { return nil }
-        let base = "flow label 0 while the \(c.senderWord)'s \(c.sender.packets) packets all carried label 0x\(String(label, radix: 16)): not the \(c.senderWord)'s socket (netfilter REJECT or a no-socket reply)"
+        let base: Prose = "flow label 0 while the \(c.senderWord)'s \(c.sender.packets) packets all carried label 0x\(String(label, radix: 16)): not the \(c.senderWord)'s socket (netfilter REJECT or a no-socket reply)"
         switch c.ttlRelation {
         case .matches:
             return Evidence(rule: .flowLabelZero, pointsTo: c.claimedParty, weight: Weight.ipIDZeroWithTTLMatch,
@@ -383,7 +385,7 @@ public enum Rules {
                 return hopDistance(for: t) != myHops || initialTTL(for: t) != initialTTL(for: ttl)
             }), let otherTTL = other.ttl
         else { return nil }
-        let base = "another RST claiming the \(c.senderWord) had TTL \(otherTTL) vs \(ttl) here: two boxes sent RSTs with this address"
+        let base: Prose = "another RST claiming the \(c.senderWord) had TTL \(otherTTL) vs \(ttl) here: two boxes sent RSTs with this address"
         switch c.ttlRelation {
         case .matches:
             return Evidence(rule: .conflictingResetTTL, pointsTo: c.claimedParty, weight: Weight.conflictConsistent, detail: base + "; this one matches the baseline, the other is the odd one")
@@ -403,7 +405,7 @@ public enum Rules {
                 return SeqMath.ipIDGap(oid, id) > 32
             }), let otherID = other.ipID
         else { return nil }
-        let base = "another RST claiming the \(c.senderWord) had IP ID \(otherID) vs \(id) here (gap \(SeqMath.ipIDGap(otherID, id)))"
+        let base: Prose = "another RST claiming the \(c.senderWord) had IP ID \(otherID) vs \(id) here (gap \(SeqMath.ipIDGap(otherID, id)))"
         if c.ipIDContinues {
             return Evidence(rule: .conflictingResetIPID, pointsTo: c.claimedParty, weight: Weight.conflictConsistent, detail: base + "; this one continues the \(c.senderWord)'s counter")
         }
