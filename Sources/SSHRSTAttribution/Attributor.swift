@@ -131,6 +131,6 @@ public enum Decision {
 /// Attributes one RST: runs every rule, computes the sequence status, combines.
 public func attribute(_ context: ResetContext) -> Verdict {
     let evidence = Rules.evaluateAll(context)
-    let status = sequenceStatus(context).status
+    let status = sequenceStatusOnly(context)
     return Decision.combine(evidence, seqStatus: status, context: context)
 }

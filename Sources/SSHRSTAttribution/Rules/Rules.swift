@@ -44,28 +44,38 @@ public enum IdleTimeouts {
 ///   because a Linux abort uses SND.NXT and in-flight data reaches the receiver before the RST does.
 ///   In window = ahead of RCV.NXT by less than the receiver's last advertised window (scaled); window unknown → `unknown`.
 public func sequenceStatus(_ c: ResetContext) -> (status: SeqStatus, detail: String) {
+    let check = sequenceCheck(c, withText: true)
+    return (check.status, check.detail.string)
+}
+
+/// `sequenceStatus` without its text (most callers only branch on the status).
+public func sequenceStatusOnly(_ c: ResetContext) -> SeqStatus { sequenceCheck(c, withText: false).status }
+
+/// The status, and its text when `withText` (the numbers behind it; left empty otherwise).
+func sequenceCheck(_ c: ResetContext, withText: Bool) -> (status: SeqStatus, detail: Prose) {
+    func text(_ p: @autoclosure () -> Prose) -> Prose { withText ? p() : Prose() }
     let r = c.reset
     if c.answersSYN {
         guard let expected = c.receiver.isn.map({ $0 &+ 1 }) ?? c.receiver.nextSeq else {
-            return (.unknown, "answers a SYN whose ISN was not seen")
+            return (.unknown, text("answers a SYN whose ISN was not seen"))
         }
         // `&+ 1`: ISN+1 modulo 2^32 is exactly the SYN's acknowledgment number.
-        if r.hasACK && r.ack == expected { return (.exact, "ack \(r.ack) = client ISN+1") }
-        return (.outOfWindow, r.hasACK ? "ack \(r.ack) ≠ client ISN+1 \(expected)" : "no ACK flag: ignored in SYN-SENT")
+        if r.hasACK && r.ack == expected { return (.exact, text("ack \(r.ack) = client ISN+1")) }
+        return (.outOfWindow, text(r.hasACK ? "ack \(r.ack) ≠ client ISN+1 \(expected)" : "no ACK flag: ignored in SYN-SENT"))
     }
     let rcvNxt = c.receiver.lastAck
     let sndNxt = c.sender.nextSeq
-    if let e = rcvNxt, r.seq == e { return (.exact, "seq \(r.seq) = \(c.receiverWord) RCV.NXT (its last ACK)") }
-    if let s = sndNxt, r.seq == s { return (.exact, "seq \(r.seq) = \(c.senderWord) SND.NXT") }
-    guard let e = rcvNxt ?? sndNxt else { return (.unknown, "no sequence state seen for this flow") }
+    if let e = rcvNxt, r.seq == e { return (.exact, text("seq \(r.seq) = \(c.receiverWord) RCV.NXT (its last ACK)")) }
+    if let s = sndNxt, r.seq == s { return (.exact, text("seq \(r.seq) = \(c.senderWord) SND.NXT")) }
+    guard let e = rcvNxt ?? sndNxt else { return (.unknown, text("no sequence state seen for this flow")) }
     let d = SeqMath.distance(from: e, to: r.seq)
     guard let w = c.receiver.window else {
-        return (.unknown, "seq \(r.seq) is \(d) from expected \(e); receiver window unknown")
+        return (.unknown, text("seq \(r.seq) is \(d) from expected \(e); receiver window unknown"))
     }
     if d > 0 && UInt32(d) < w {
-        return (.inWindow, "seq \(r.seq) is \(d) past expected \(e), inside window \(w)")
+        return (.inWindow, text("seq \(r.seq) is \(d) past expected \(e), inside window \(w)"))
     }
-    return (.outOfWindow, "seq \(r.seq) is \(d) from expected \(e), outside window \(w)")
+    return (.outOfWindow, text("seq \(r.seq) is \(d) from expected \(e), outside window \(w)"))
 }
 
 public enum Rules {
@@ -268,8 +278,8 @@ public enum Rules {
 
     public static func seqExact(_ c: ResetContext) -> Evidence? {
         guard !c.answersSYN else { return nil }
-        let s = sequenceStatus(c)
-        guard s.status == .exact else { return nil }
+        guard sequenceStatusOnly(c) == .exact else { return nil }
+        let s = sequenceCheck(c, withText: true)
         return Evidence(
             rule: .seqExact, pointsTo: c.claimedParty, weight: 0,
             detail: "\(s.detail): acceptable (RFC 5961); consistent with the genuine peer or an on-path box that sees the traffic")
@@ -277,8 +287,8 @@ public enum Rules {
 
     public static func seqInWindow(_ c: ResetContext) -> Evidence? {
         guard !c.answersSYN else { return nil }
-        let s = sequenceStatus(c)
-        guard s.status == .inWindow else { return nil }
+        guard sequenceStatusOnly(c) == .inWindow else { return nil }
+        let s = sequenceCheck(c, withText: true)
         return Evidence(
             rule: .seqInWindow, pointsTo: .middlebox, weight: Weight.seqInWindow,
             detail: "\(s.detail): in window but not exact, which a stack aborting its own connection does not send (blind or racing RST)")
@@ -286,8 +296,8 @@ public enum Rules {
 
     public static func seqOutOfWindow(_ c: ResetContext) -> Evidence? {
         guard !c.answersSYN else { return nil }
-        let s = sequenceStatus(c)
-        guard s.status == .outOfWindow else { return nil }
+        guard sequenceStatusOnly(c) == .outOfWindow else { return nil }
+        let s = sequenceCheck(c, withText: true)
         return Evidence(
             rule: .seqOutOfWindow, pointsTo: .middlebox, weight: Weight.seqOutOfWindow,
             detail: "\(s.detail): the receiver ignores it")
@@ -295,7 +305,7 @@ public enum Rules {
 
     /// RST+ACK answering the client's SYN with ack = ISN+1 from the server's address: RFC 793 closed-port shape.
     public static func synRefusalShape(_ c: ResetContext) -> Evidence? {
-        guard c.answersSYN, c.reset.claimedSender == .server, sequenceStatus(c).status == .exact else { return nil }
+        guard c.answersSYN, c.reset.claimedSender == .server, sequenceStatusOnly(c) == .exact else { return nil }
         let r = c.reset
         let kernel = c.rstHasKernelNoSocketSignature ? "IP ID 0 + DF (Linux no-socket RST or REJECT)" : (r.isIPv6 ? "IPv6 (no IP ID)" : "IP ID \(r.ipID.map { "\($0)" } ?? "?")")
         return Evidence(
@@ -306,8 +316,8 @@ public enum Rules {
     /// A RST answering the SYN that does not acknowledge it.
     public static func synRefusalBadAck(_ c: ResetContext) -> Evidence? {
         guard c.answersSYN, c.reset.claimedSender == .server else { return nil }
-        let s = sequenceStatus(c)
-        guard s.status == .outOfWindow else { return nil }
+        guard sequenceStatusOnly(c) == .outOfWindow else { return nil }
+        let s = sequenceCheck(c, withText: true)
         return Evidence(
             rule: .synRefusalBadAck, pointsTo: .middlebox, weight: Weight.synRefusalBadAck,
             detail: "RST to the SYN with \(s.detail): a stack refusing the SYN acknowledges it (blind, stale or spoofed RST)")
@@ -359,8 +369,7 @@ public enum Rules {
     /// The receiver answered with a challenge ACK (RFC 5961 §3.2): it judged the RST inexact.
     public static func challengeACK(_ c: ResetContext) -> Evidence? {
         guard c.after.receiverChallengeACK, !c.answersSYN else { return nil }
-        let s = sequenceStatus(c)
-        guard s.status != .exact else { return nil }
+        guard sequenceStatusOnly(c) != .exact else { return nil }
         if let expected = c.expectedSeq,
             c.others.contains(where: { $0.claimedSender == c.reset.claimedSender && $0.time > c.reset.time && $0.seq == expected })
         {
@@ -370,7 +379,7 @@ public enum Rules {
         }
         return Evidence(
             rule: .challengeACK, pointsTo: .middlebox, weight: Weight.challengeACKMiddlebox,
-            detail: "\(c.receiverWord) answered with a challenge ACK (\(s.detail)) and no exact RST followed: a blind or off-path RST")
+            detail: "\(c.receiverWord) answered with a challenge ACK (\(sequenceCheck(c, withText: true).detail)) and no exact RST followed: a blind or off-path RST")
     }
 
     // MARK: several RSTs
