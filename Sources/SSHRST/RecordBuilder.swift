@@ -234,7 +234,7 @@ struct RecordBuilder {
         w.key("icmp"); w.beginArray(); for (i, o) in state.icmp.enumerated() { w.value(icmpJSON(o, icmpReports[i])) }; w.endArray()
         w.key("diagnosis"); w.beginObject()
         w.key("cause"); w.string(diagnosis.cause.rawValue)
-        w.key("summary"); w.string(diagnosis.summary)
+        w.key("summary"); w.string(utf8: diagnosis.summaryText.utf8)
         w.key("next_steps")
         if let memo { w.raw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
         else { w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray() }

@@ -1,5 +1,7 @@
 // From a flow's outcome, SSH phase and terminating verdict to a cause with next steps.
 
+import SSHRSTWire
+
 /// How the connection ended (flow-record.md `outcome`).
 public enum Outcome: String, Sendable, CaseIterable { case refused, reset, timeout, closed, open }
 
@@ -102,14 +104,19 @@ public struct DiagnosisContext: Sendable {
 
 public struct Diagnosis: Sendable, Equatable {
     public var cause: CauseID
-    /// One sentence citing the numbers.
-    public var summary: String
+    /// One sentence citing the numbers (as bytes: written into records without a `String`).
+    public var summaryText: Prose
+    public var summary: String { summaryText.string }
     /// 2–4 concrete steps.
     public var nextSteps: [String]
 
     public init(cause: CauseID, summary: String, nextSteps: [String]) {
+        self.init(cause: cause, summaryText: Prose(summary), nextSteps: nextSteps)
+    }
+
+    public init(cause: CauseID, summaryText: Prose, nextSteps: [String]) {
         self.cause = cause
-        self.summary = summary
+        self.summaryText = summaryText
         self.nextSteps = nextSteps
     }
 }
@@ -220,8 +227,8 @@ func diagnoseCaptured(_ c: DiagnosisContext) -> Diagnosis {
     }
 }
 
-private func make(_ cause: CauseID, _ summary: String, _ c: DiagnosisContext) -> Diagnosis {
-    Diagnosis(cause: cause, summary: summary, nextSteps: nextSteps(cause, c))
+private func make(_ cause: CauseID, _ summary: Prose, _ c: DiagnosisContext) -> Diagnosis {
+    Diagnosis(cause: cause, summaryText: summary, nextSteps: nextSteps(cause, c))
 }
 
 private func preBannerDropLine(_ c: DiagnosisContext) -> String? {
@@ -271,9 +278,9 @@ private func idleText(_ c: DiagnosisContext) -> String {
 }
 
 /// A middlebox RST on the first packet after an idle gap: what expired, and the cloud default when one matches.
-private func idleResetText(_ c: DiagnosisContext, _ v: Verdict, netfilterReject: Bool) -> String {
+private func idleResetText(_ c: DiagnosisContext, _ v: Verdict, netfilterReject: Bool) -> Prose {
     let gap = c.idleBeforeEndNs.map { " after \(Fmt.seconds($0)) idle" } ?? " after an idle period"
-    var s = "A box on the path answered the first packet\(gap) with a RST carrying the endpoint's address (confidence \(Fmt.score(v.confidence))): an idle reset. "
+    var s: Prose = "A box on the path answered the first packet\(gap) with a RST carrying the endpoint's address (confidence \(Fmt.score(v.confidence))): an idle reset. "
     s += "Its state for this connection had expired: a stateful firewall or NAT whose connection-tracking entry timed out"
     s += netfilterReject ? " (the RST has Linux netfilter's REJECT signature, IP ID 0 + DF: conntrack's established timeout and a rule rejecting INVALID packets)" : " (seconds to hours, depending on the box)"
     s += ", or a TCP proxy or load balancer closing at its own idle timeout"
@@ -286,8 +293,8 @@ private func idleResetText(_ c: DiagnosisContext, _ v: Verdict, netfilterReject:
 
 /// A connection accepted, then reset or closed before any server banner, with no sshd drop line: the
 /// look-alikes, and what the packets say about them.
-private func acceptedThenDropped(_ c: DiagnosisContext, _ how: String) -> String {
-    var s = "The server side accepted the connection and \(how) \(c.clientBannerSeen ? "right after the client banner" : "before any banner")"
+private func acceptedThenDropped(_ c: DiagnosisContext, _ how: String) -> Prose {
+    var s: Prose = "The server side accepted the connection and \(how) \(c.clientBannerSeen ? "right after the client banner" : "before any banner")"
     // The time to the end is the accept-to-drop time only when a RST ended the flow (a FIN close ends later).
     if c.outcome == .reset, let h = c.handshakeToEndNs {
         s += ", \(h < 10_000_000_000 ? Fmt.millis(h) : Fmt.seconds(h)) after the handshake,"
