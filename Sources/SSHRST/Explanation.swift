@@ -126,7 +126,7 @@ enum Explanation {
             }
             return sentence + ". Sent by the \(v.attribution.rawValue) itself: \(how) (confidence \(confidence)%)."
         case .undetermined:
-            return sentence + ". Not enough to say who sent it: \(v.reason)."
+            return sentence + ". Not enough to say who sent it: \(v.reasonText)."
         }
     }
 }

@@ -351,7 +351,7 @@ struct RecordBuilder {
             w.endObject()
         }
         w.endArray()
-        w.key("reason"); w.string(v.reason)
+        w.key("reason"); w.string(utf8: v.reasonText.utf8)
         w.key("explanation")
         w.string(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description).utf8)
         w.key("flags"); w.string(r.packet.hasACK ? "R." : "R")

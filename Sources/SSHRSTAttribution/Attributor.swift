@@ -1,6 +1,8 @@
 // Combining evidence into a verdict. "A confident wrong answer is the worst output": below the thresholds,
 // or with contradictory evidence, the verdict is `undetermined` with the reason stated.
 
+import SSHRSTWire
+
 /// Which TCP code path most likely generated the RST (independent of which box ran it).
 public enum ResetPath: String, Sendable, CaseIterable {
     /// The connection's own socket aborted (close with unread data, SO_LINGER 0, crash): IP ID continues, R+ACK at SND.NXT.
@@ -20,17 +22,25 @@ public struct Verdict: Sendable {
     public var seqStatus: SeqStatus
     /// Every rule that fired, in `RuleID` order, including informational (weight 0) ones.
     public var evidence: [Evidence]
-    /// One line; for `undetermined`, why.
-    public var reason: String
+    /// One line; for `undetermined`, why (as bytes: written into records without a `String`).
+    public var reasonText: Prose
+    public var reason: String {
+        get { reasonText.string }
+        set { reasonText = Prose(newValue) }
+    }
     /// How the RST was generated, when the evidence says so.
     public var path: ResetPath
 
     public init(attribution: Party, confidence: Double, seqStatus: SeqStatus, evidence: [Evidence], reason: String, path: ResetPath = .unknown) {
+        self.init(attribution: attribution, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reasonText: Prose(reason), path: path)
+    }
+
+    public init(attribution: Party, confidence: Double, seqStatus: SeqStatus, evidence: [Evidence], reasonText: Prose, path: ResetPath = .unknown) {
         self.attribution = attribution
         self.confidence = confidence
         self.seqStatus = seqStatus
         self.evidence = evidence
-        self.reason = reason
+        self.reasonText = reasonText
         self.path = path
     }
 
@@ -70,27 +80,27 @@ public enum Decision {
         let r = scores[order[1]]
         let net = w - r - conflict
         let support = evidence.filter { $0.pointsTo == winner && $0.weight > 0 }
-        let supportNames = support.map { $0.rule.rawValue }.joined(separator: " + ")
+        let supportNames = ruleNames(support)
 
         if w <= 0 {
-            let why = conflict > 0 ? "only conflicting evidence (\(conflictNames(evidence)))" : "no rule produced evidence for any party"
-            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reason: "undetermined: \(why)")
+            let why: Prose = conflict > 0 ? "only conflicting evidence (\(conflictNames(evidence)))" : "no rule produced evidence for any party"
+            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: "undetermined: \(why)")
         }
         if w < minimumScore {
             return Verdict(
                 attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence,
-                reason: "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points (\(supportNames)), below \(Fmt.score(minimumScore))")
+                reasonText: "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points (\(supportNames)), below \(Fmt.score(minimumScore))")
         }
         if net < minimumMargin {
-            var parts = ["\(winner.rawValue) \(Fmt.score(w)) (\(supportNames))"]
+            var parts: [Prose] = ["\(winner.rawValue) \(Fmt.score(w)) (\(supportNames))"]
             if r > 0 {
-                let against = evidence.filter { $0.pointsTo == runnerUp && $0.weight > 0 }.map { $0.rule.rawValue }.joined(separator: " + ")
+                let against = ruleNames(evidence.filter { $0.pointsTo == runnerUp && $0.weight > 0 })
                 parts.append("\(runnerUp.rawValue) \(Fmt.score(r)) (\(against))")
             }
             if conflict > 0 { parts.append("conflict \(Fmt.score(conflict)) (\(conflictNames(evidence)))") }
             return Verdict(
                 attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence,
-                reason: "undetermined: contradictory evidence, " + parts.joined(separator: " vs ") + ", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
+                reasonText: "undetermined: contradictory evidence, " + Prose.joined(parts, separator: " vs ") + ", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
         }
         var confidence = min(maximumConfidence, net / (net + confidenceScale))
         let families = Set(support.map { $0.rule.family })
@@ -100,15 +110,25 @@ public enum Decision {
 
         let path = resetPath(evidence, winner: winner, context: context)
         let pathText = path == .unknown ? "" : " via \(path.rawValue)"
-        var reason = "\(winner.rawValue)\(pathText): \(supportNames), \(Fmt.score(w)) points"
+        var reason: Prose = "\(winner.rawValue)\(pathText): \(supportNames), \(Fmt.score(w)) points"
         if r > 0 { reason += " vs \(Fmt.score(r)) for \(runnerUp.rawValue)" }
         if conflict > 0 { reason += ", conflict \(Fmt.score(conflict))" }
         if capped { reason += "; one kind of evidence only, so medium confidence at most" }
-        return Verdict(attribution: winner, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reason: reason, path: path)
+        return Verdict(attribution: winner, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reasonText: reason, path: path)
     }
 
-    static func conflictNames(_ evidence: [Evidence]) -> String {
-        evidence.filter { $0.pointsTo == .undetermined && $0.weight > 0 }.map { $0.rule.rawValue }.joined(separator: " + ")
+    static func conflictNames(_ evidence: [Evidence]) -> Prose {
+        ruleNames(evidence.filter { $0.pointsTo == .undetermined && $0.weight > 0 })
+    }
+
+    /// "rule_a + rule_b".
+    static func ruleNames(_ evidence: [Evidence]) -> Prose {
+        var out = Prose()
+        for (i, e) in evidence.enumerated() {
+            if i > 0 { out.append(" + ") }
+            out.append(e.rule.rawValue)
+        }
+        return out
     }
 
     static func resetPath(_ evidence: [Evidence], winner: Party, context: ResetContext?) -> ResetPath {

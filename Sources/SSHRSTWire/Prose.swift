@@ -5,7 +5,7 @@
 ///
 /// Integers are written in decimal exactly as `"\(i)"` writes them; `String`s and other `Prose` are copied;
 /// any other value is written as `String(describing:)` writes it, as a `String` interpolation does.
-public struct Prose: ExpressibleByStringInterpolation, Sendable, Equatable {
+public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, Sendable, Equatable {
     public var utf8: [UInt8]
 
     public init() { utf8 = [] }
@@ -18,6 +18,9 @@ public struct Prose: ExpressibleByStringInterpolation, Sendable, Equatable {
 
     /// The text as a `String` (one copy).
     public var string: String { String(decoding: utf8, as: UTF8.self) }
+
+    /// The text (so a `Prose` inside a `String` interpolation writes its text).
+    public var description: String { string }
 
     public var isEmpty: Bool { utf8.isEmpty }
 

@@ -1,5 +1,7 @@
 // Derived facts shared by several rules, computed from the claimed sender's profile.
 
+import SSHRSTWire
+
 /// How the RST's TTL relates to the claimed sender's earlier packets.
 enum TTLRelation: Equatable {
     /// Within the baseline's min...max range.
@@ -24,9 +26,9 @@ extension SideProfile {
     }
 
     /// "first 61, min 61, max 61 over 14 packets".
-    var ttlBaselineText: String {
+    var ttlBaselineText: Prose {
         guard let r = ttlRange else { return "no baseline" }
-        let first = ttlFirst.map { "\($0)" } ?? "?"
+        guard let first = ttlFirst else { return "first ?, min \(r.min), max \(r.max) over \(packets) packets" }
         return "first \(first), min \(r.min), max \(r.max) over \(packets) packets"
     }
 
@@ -43,8 +45,8 @@ extension SideProfile {
     }
 
     /// "IP IDs counter-like (12/13 small steps), last 4711".
-    var ipIDText: String {
-        let last = ipIDLast.map { "\($0)" } ?? "none"
+    var ipIDText: Prose {
+        guard let last = ipIDLast else { return "last none, \(ipIDSmallStepPairs)/\(ipIDPairs) small steps, \(ipIDZeroCount) zero of \(packets)" }
         return "last \(last), \(ipIDSmallStepPairs)/\(ipIDPairs) small steps, \(ipIDZeroCount) zero of \(packets)"
     }
 }
@@ -70,7 +72,7 @@ extension ResetContext {
     }
 
     /// "TTL 63 (hop distance 1)".
-    var rstTTLText: String {
+    var rstTTLText: Prose {
         guard let ttl = reset.ttl else { return "no TTL" }
         return "\(reset.isIPv6 ? "hop limit" : "TTL") \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hops)"
     }
@@ -99,11 +101,11 @@ extension ResetContext {
     }
 
     /// "handshake 100.77 ms, ACK timing 100.50 ms".
-    var rttSourcesText: String {
-        var parts: [String] = []
+    var rttSourcesText: Prose {
+        var parts: [Prose] = []
         if let h = rttToSenderNs { parts.append("handshake \(Fmt.millis(h))") }
         if let a = sender.rttFromACKs { parts.append("ACK timing \(Fmt.millis(a))") }
-        return parts.joined(separator: ", ")
+        return Prose.joined(parts, separator: ", ")
     }
 
     /// When the receiver segment ending exactly at `end` passed the capture point (its newest bytes or one of its
