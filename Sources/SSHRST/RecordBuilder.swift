@@ -204,49 +204,65 @@ struct RecordBuilder {
         }
         let diagnosis = diagnose(context)
 
-        // The record, written straight to its JSON text (same bytes as the tree of earlier versions).
+        // The record, written straight to its JSON text (same bytes as the tree of earlier versions): the fixed
+        // skeleton as constant runs, the values between them; nested values that vary in shape are written by
+        // the stateful calls, which at depth 0 add no separator of their own.
         var w = JSONWriter(capacity: 16384)
-        w.beginObject()
-        w.key("type"); w.string("flow")
-        w.key("uid"); w.string(uid)
-        w.key("ts"); w.seconds(state.firstTime)
-        w.key("duration"); w.seconds(state.lastTime - state.firstTime)
-        w.key("client"); w.beginObject(); w.key("ip"); w.string(clientIP); w.key("port"); w.int(Int(client.1)); w.endObject()
-        w.key("server"); w.beginObject(); w.key("ip"); w.string(serverIP); w.key("port"); w.int(Int(server.1)); w.endObject()
-        w.key("role_basis"); w.string(roleBasis)
-        w.rawMembers(vantageMembers)  // "vantage", "vantage_reason"
-        w.key("packets"); w.beginObject(); w.key("client"); w.int(tcp.originator.packets); w.key("server"); w.int(tcp.responder.packets); w.endObject()
-        w.key("bytes"); w.beginObject(); w.key("client"); w.int(tcp.originator.payloadBytes); w.key("server"); w.int(tcp.responder.payloadBytes); w.endObject()
-        w.key("conn_state"); w.string(tcp.connState)
-        w.key("history"); w.string(tcp.historyText)
-        w.key("outcome"); w.string(outcome.rawValue)
-        w.key("phase"); w.string(phase.rawValue)
-        w.key("ssh"); writeSSH(&w, summary, hostKey: hostKey?.json)
+        w.run("{\"type\":\"flow\",\"uid\":"); w.runString(uid)
+        w.run(",\"ts\":"); w.runSeconds(state.firstTime)
+        w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
+        w.run(",\"client\":{\"ip\":"); w.runString(clientIP)
+        w.run(",\"port\":"); w.runInt(Int(client.1))
+        w.run("},\"server\":{\"ip\":"); w.runString(serverIP)
+        w.run(",\"port\":"); w.runInt(Int(server.1))
+        w.run("},\"role_basis\":"); w.runString(roleBasis)
+        w.run(","); w.runRaw(vantageMembers)  // "vantage", "vantage_reason"
+        w.run(",\"packets\":{\"client\":"); w.runInt(tcp.originator.packets)
+        w.run(",\"server\":"); w.runInt(tcp.responder.packets)
+        w.run("},\"bytes\":{\"client\":"); w.runInt(tcp.originator.payloadBytes)
+        w.run(",\"server\":"); w.runInt(tcp.responder.payloadBytes)
+        w.run("},\"conn_state\":"); w.runString(tcp.connState)
+        w.run(",\"history\":"); w.runString(tcp.historyText)
+        w.run(",\"outcome\":"); w.runString(outcome.rawValue)
+        w.run(",\"phase\":"); w.runString(phase.rawValue)
+        w.run(",\"ssh\":"); writeSSH(&w, summary, hostKey: hostKey?.json)
         if uncaptured.0 > 0 || uncaptured.1 > 0 {
             // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
             // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
-            w.key("payload_not_captured"); w.beginObject()
-            w.key("client"); w.int(uncaptured.0); w.key("server"); w.int(uncaptured.1); w.endObject()
+            w.run(",\"payload_not_captured\":{\"client\":"); w.runInt(uncaptured.0)
+            w.run(",\"server\":"); w.runInt(uncaptured.1)
+            w.run("}")
         }
-        w.key("resets"); w.beginArray(); for entry in resetEntries { w.raw(entry) }; w.endArray()
-        w.key("reset")
-        if let t = terminating { w.raw(resetEntries[t]) } else { w.null() }
-        w.key("icmp"); w.beginArray(); for (i, o) in state.icmp.enumerated() { w.value(icmpJSON(o, icmpReports[i])) }; w.endArray()
-        w.key("diagnosis"); w.beginObject()
-        w.key("cause"); w.string(diagnosis.cause.rawValue)
-        w.key("summary"); w.string(utf8: diagnosis.summaryText.utf8)
-        w.key("next_steps")
-        if let memo { w.raw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
+        w.run(",\"resets\":[")
+        for (i, entry) in resetEntries.enumerated() {
+            if i > 0 { w.run(",") }
+            w.runRaw(entry)
+        }
+        w.run("],\"reset\":")
+        if let t = terminating { w.runRaw(resetEntries[t]) } else { w.run("null") }
+        w.run(",\"icmp\":[")
+        for (i, o) in state.icmp.enumerated() {
+            if i > 0 { w.run(",") }
+            w.value(icmpJSON(o, icmpReports[i]))
+        }
+        w.run("],\"diagnosis\":{\"cause\":"); w.runString(diagnosis.cause.rawValue)
+        w.run(",\"summary\":"); w.runString(utf8: diagnosis.summaryText.utf8)
+        w.run(",\"next_steps\":")
+        if let memo { w.runRaw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
         else { w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray() }
-        w.endObject()
-        w.key("anomalies"); w.beginArray(); for a in anomalies { w.string(a) }; w.endArray()
-        w.key("ttl"); w.beginObject(); w.key("client"); writeTTL(&w, tcp.originator); w.key("server"); writeTTL(&w, tcp.responder); w.endObject()
-        w.key("rtt_ms"); writeRTT(&w)
-        w.key("after_newkeys"); writeAfterNewKeys(&w, summary)
-        if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
-            w.key("idle_before_reset"); w.seconds(gap)
+        w.run("},\"anomalies\":[")
+        for (i, a) in anomalies.enumerated() {
+            if i > 0 { w.run(",") }
+            w.runString(a)
         }
-        w.endObject()
+        w.run("],\"ttl\":{\"client\":"); writeTTL(&w, tcp.originator)
+        w.run(",\"server\":"); writeTTL(&w, tcp.responder)
+        w.run("},\"rtt_ms\":"); writeRTT(&w)
+        w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary)
+        if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
+            w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
+        }
+        w.run("}")
         let digest = FlowDigest(
             uid: uid, clientIP: clientIP, serverIP: serverIP, serverPort: Int(server.1),
             start: state.firstTime, end: state.lastTime, outcome: outcome, phase: phase, cause: diagnosis.cause,

@@ -132,6 +132,49 @@ public struct JSONWriter: ~Copyable {
         sink.append(members)
     }
 
+    // MARK: Runs: text whose structure the caller writes itself
+    //
+    // A record's skeleton is fixed: its keys, commas and braces are constant runs, copied whole, with the
+    // values between them. These calls never write a separator or track nesting, so they are used only at
+    // depth 0 (no container opened with `beginObject`/`beginArray` is still open): the stateful calls then
+    // work inside a run as they do at the top of a text (a value written at depth 0 takes no comma).
+
+    /// `text` (constant JSON: keys, punctuation, literal values), copied as is.
+    public mutating func run(_ text: StaticString) {
+        precondition(depth == 0 && !afterKey)
+        text.withUTF8Buffer { sink.append($0) }
+    }
+
+    /// A quoted, escaped string inside a run.
+    public mutating func runString(_ s: String) {
+        precondition(depth == 0 && !afterKey)
+        JSON.escape(s, into: &sink)
+    }
+
+    /// A quoted, escaped string inside a run, from its UTF-8 bytes.
+    public mutating func runString(utf8: [UInt8]) {
+        precondition(depth == 0 && !afterKey)
+        utf8.withUnsafeBufferPointer { JSON.escapeContiguous($0, into: &sink) }
+    }
+
+    /// An integer inside a run.
+    public mutating func runInt(_ i: Int) {
+        precondition(depth == 0 && !afterKey)
+        JSON.appendDecimal(i, to: &sink)
+    }
+
+    /// Seconds from nanoseconds, 6 decimals, inside a run.
+    public mutating func runSeconds(_ nanoseconds: Int64) {
+        precondition(depth == 0 && !afterKey)
+        appendSeconds(nanoseconds, decimals: 6, to: &sink)
+    }
+
+    /// JSON text already rendered, inside a run.
+    public mutating func runRaw(_ json: [UInt8]) {
+        precondition(depth == 0 && !afterKey)
+        sink.append(json)
+    }
+
     /// A value built as a tree (or shared): written as `JSON.write` writes it.
     public mutating func value(_ v: JSON) {
         separate()
