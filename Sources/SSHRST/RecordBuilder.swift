@@ -350,34 +350,30 @@ struct RecordBuilder {
     /// One entry of `resets`, as JSON text.
     func resetBytes(_ r: ResetObservation, _ v: Verdict) -> [UInt8] {
         var w = JSONWriter(capacity: 2048)
-        w.beginObject()
-        w.key("ts"); w.seconds(r.packet.time)
-        w.key("claimed_sender"); w.string(r.packet.claimedSender.rawValue)
-        w.key("attribution"); w.string(v.attribution.rawValue)
-        w.key("confidence"); w.value(.fraction(v.confidence))
-        w.key("ttl"); w.int(r.packet.ttl.map { Int($0) })
-        w.key("ip_id"); w.int(r.packet.ipID.map { Int($0) })
-        w.key("seq_status"); w.string(v.seqStatus.rawValue)
-        w.key("evidence"); w.beginArray()
-        for e in v.evidence {
-            w.beginObject()
-            w.key("rule"); w.string(e.rule.rawValue)
-            w.key("points_to"); w.string(e.pointsTo.rawValue)
-            w.key("detail"); w.string(utf8: e.detailText.utf8)
-            w.endObject()
+        w.run("{\"ts\":"); w.runSeconds(r.packet.time)
+        w.run(",\"claimed_sender\":"); w.runString(r.packet.claimedSender.rawValue)
+        w.run(",\"attribution\":"); w.runString(v.attribution.rawValue)
+        w.run(",\"confidence\":"); w.value(.fraction(v.confidence))
+        w.run(",\"ttl\":"); w.int(r.packet.ttl.map { Int($0) })
+        w.run(",\"ip_id\":"); w.int(r.packet.ipID.map { Int($0) })
+        w.run(",\"seq_status\":"); w.runString(v.seqStatus.rawValue)
+        w.run(",\"evidence\":[")
+        for (i, e) in v.evidence.enumerated() {
+            w.run(i > 0 ? ",{\"rule\":" : "{\"rule\":"); w.runString(e.rule.rawValue)
+            w.run(",\"points_to\":"); w.runString(e.pointsTo.rawValue)
+            w.run(",\"detail\":"); w.runString(utf8: e.detailText.utf8)
+            w.run("}")
         }
-        w.endArray()
-        w.key("reason"); w.string(utf8: v.reasonText.utf8)
-        w.key("explanation")
-        w.string(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description).utf8)
-        w.key("flags"); w.string(r.packet.hasACK ? "R." : "R")
-        w.key("seq"); w.int(Int(r.packet.seq))
-        w.key("ack"); w.int(Int(r.packet.ack))
-        w.key("df"); w.bool(r.packet.dontFragment)
+        w.run("],\"reason\":"); w.runString(utf8: v.reasonText.utf8)
+        w.run(",\"explanation\":")
+        w.runString(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description).utf8)
+        w.run(r.packet.hasACK ? ",\"flags\":\"R.\",\"seq\":" : ",\"flags\":\"R\",\"seq\":"); w.runInt(Int(r.packet.seq))
+        w.run(",\"ack\":"); w.runInt(Int(r.packet.ack))
+        w.run(r.packet.dontFragment ? ",\"df\":true" : ",\"df\":false")
         if r.packet.payloadLength > 0 {
-            w.key("payload_length"); w.int(r.packet.payloadLength)
+            w.run(",\"payload_length\":"); w.runInt(r.packet.payloadLength)
         }
-        w.endObject()
+        w.run("}")
         return w.bytes
     }
 
@@ -499,10 +495,10 @@ struct RecordBuilder {
         let serverKex = clientIsOriginator ? s.responderKexInitShared : s.originatorKexInitShared
         let clientKexID = clientIsOriginator ? s.originatorKexInitID : s.responderKexInitID
         let serverKexID = clientIsOriginator ? s.responderKexInitID : s.originatorKexInitID
-        w.beginObject()
-        w.key("client_banner"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
-        w.key("server_banner"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
-        w.key("version"); w.int(s.version)
+        // Written at depth 0 (the record's skeleton is runs): the object's own skeleton as runs too.
+        w.run("{\"client_banner\":"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
+        w.run(",\"server_banner\":"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
+        w.run(",\"version\":"); w.int(s.version)
         // From "client_kexinit" to "hassh_server_string": a function of the two KEXINITs (the negotiation is
         // computed with the same client), rendered once per pair of interned KEXINITs.
         let pairKey = memo?.kexPairKey(client: clientKex.map { _ in clientKexID }, server: serverKex.map { _ in serverKexID })
@@ -515,12 +511,13 @@ struct RecordBuilder {
             memo?.setKexMembers(pairKey, members)
             return members
         }()
-        w.rawMembers(kexMembers)
-        w.key("host_key")
-        if let hostKey { w.raw(hostKey) } else { w.null() }
+        w.run(","); w.runRaw(kexMembers)
+        w.run(",\"host_key\":")
+        if let hostKey { w.runRaw(hostKey) } else { w.run("null") }
         // "strict_kex" and "ext_info": also a function of the pair.
+        w.run(",")
         if let flags = memo?.kexFlagMembers(pairKey) {
-            w.rawMembers(flags)
+            w.runRaw(flags)
         } else {
             var run = JSONWriter(capacity: 128)
             run.beginObject()
@@ -528,24 +525,26 @@ struct RecordBuilder {
             run.endObject()
             let members = RecordMemo.members(run.bytes)
             memo?.setKexFlagMembers(pairKey, members)
-            w.rawMembers(members)
+            w.runRaw(members)
         }
-        w.key("disconnect")
+        w.run(",\"disconnect\":")
         if let d = s.disconnect {
             let fromClient = (d.side == .originator) == clientIsOriginator
-            w.beginObject()
-            w.key("from"); w.string(fromClient ? "client" : "server")
-            w.key("reason_code"); w.int(Int(d.reasonCode))
-            w.key("description"); w.string(d.description)
-            w.endObject()
+            w.run(fromClient ? "{\"from\":\"client\",\"reason_code\":" : "{\"from\":\"server\",\"reason_code\":")
+            w.runInt(Int(d.reasonCode))
+            w.run(",\"description\":"); w.runString(d.description)
+            w.run("}")
         } else {
-            w.null()
+            w.run("null")
         }
-        w.key("ssh_client"); w.string(s.sshClientSide == nil ? "unknown" : (clientIsOriginator ? "originator" : "responder"))
-        w.key("server_pre_banner"); w.beginArray()
-        for line in clientIsOriginator ? s.responderPreBanner : s.originatorPreBanner { w.string(line) }
-        w.endArray()
-        w.endObject()
+        w.run(s.sshClientSide == nil ? ",\"ssh_client\":\"unknown\",\"server_pre_banner\":["
+            : clientIsOriginator ? ",\"ssh_client\":\"originator\",\"server_pre_banner\":["
+            : ",\"ssh_client\":\"responder\",\"server_pre_banner\":[")
+        for (i, line) in (clientIsOriginator ? s.responderPreBanner : s.originatorPreBanner).enumerated() {
+            if i > 0 { w.run(",") }
+            w.runString(line)
+        }
+        w.run("]}")
     }
 }
 
