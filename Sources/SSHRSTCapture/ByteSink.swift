@@ -81,14 +81,24 @@ public struct ByteSink: ~Copyable {
         written &+= n &+ (comma ? 4 : 3)
     }
 
-    /// Copies `n` bytes: up to 16 as two overlapping word moves (first and last 8, 4 or 2 bytes), longer ones
+    /// Copies `n` bytes: up to 32 as overlapping word moves (first and last 16, 8, 4 or 2 bytes), longer ones
     /// through `update(from:count:)`. Reads only `from[0..<n]`, writes only `to[0..<n]`.
     @inlinable @inline(__always)
     static func copyShort(from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, count n: Int) {
         let source = unsafe UnsafeRawPointer(from)
         let target = unsafe UnsafeMutableRawPointer(to)
-        if n >= 8 {
-            guard n <= 16 else { return unsafe to.update(from: from, count: n) }
+        if n > 16 {
+            guard n <= 32 else { return unsafe to.update(from: from, count: n) }
+            // First 16 and last 16, overlapping.
+            let a = unsafe source.loadUnaligned(as: UInt64.self)
+            let b = unsafe source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let c = unsafe source.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
+            let d = unsafe source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            unsafe target.storeBytes(of: a, as: UInt64.self)
+            unsafe target.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+            unsafe target.storeBytes(of: c, toByteOffset: n &- 16, as: UInt64.self)
+            unsafe target.storeBytes(of: d, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 8 {
             let a = unsafe source.loadUnaligned(as: UInt64.self)
             let b = unsafe source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
             unsafe target.storeBytes(of: a, as: UInt64.self)
@@ -108,6 +118,46 @@ public struct ByteSink: ~Copyable {
         }
     }
 
+    /// The `n` bytes at `text` (constant text: short runs are copied inline, see `copyShort`).
+    @inlinable @inline(__always)
+    public mutating func appendConstant(_ text: UnsafePointer<UInt8>, count n: Int) {
+        precondition(n >= 0)
+        reserve(n)
+        unsafe ByteSink.copyShort(from: text, to: base + count, count: n)
+        written &+= n
+    }
+
+    /// `value` in decimal, left-padded with zeros to `minimumDigits` (at most 20 digits), written backwards
+    /// two digits at a time in one reservation.
+    public mutating func appendDecimal(_ value: UInt64, minimumDigits: Int = 1) {
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 20 && value >= limit {
+            digits &+= 1
+            if digits < 20 { limit &*= 10 }
+        }
+        digits = Swift.min(Swift.max(digits, minimumDigits), 20)
+        reserve(digits)
+        var q = unsafe base + (count &+ digits)
+        var v = value
+        let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        let table = pairs.utf8Start
+        var left = digits
+        while left >= 2 {
+            let r = Int(truncatingIfNeeded: v % 100)
+            v /= 100
+            q = unsafe q - 2
+            unsafe q.pointee = unsafe table[r &* 2]
+            unsafe (q + 1).pointee = unsafe table[r &* 2 &+ 1]
+            left &-= 2
+        }
+        if left == 1 {
+            q = unsafe q - 1
+            unsafe q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+        }
+        written &+= digits
+    }
+
     /// `"` + `utf8` + `"` in one reservation when no byte needs JSON escaping; false (nothing written) otherwise.
     public mutating func appendPlainJSONString(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !ByteSink.needsJSONEscaping(utf8) else { return false }
@@ -115,7 +165,7 @@ public struct ByteSink: ~Copyable {
         reserve(n &+ 2)
         let q = unsafe base + count
         unsafe q.pointee = 0x22
-        if let from = utf8.baseAddress, n > 0 { unsafe (q + 1).update(from: from, count: n) }
+        if let from = utf8.baseAddress, n > 0 { unsafe ByteSink.copyShort(from: from, to: q + 1, count: n) }
         unsafe (q + 1 + n).pointee = 0x22
         written &+= n &+ 2
         return true

@@ -93,23 +93,7 @@ public enum JSON: Sendable, Equatable {
 
     /// The digits of `value`, left-padded with zeros to `minimumDigits` (at most 20 digits are written).
     static func appendDigits(_ value: UInt64, minimumDigits: Int, to out: inout ByteSink) {
-        var digits = 1
-        var probe = value
-        while probe >= 10 {
-            probe /= 10
-            digits &+= 1
-        }
-        digits = Swift.min(Swift.max(digits, minimumDigits), 20)
-        out.reserve(digits)
-        let start = out.count
-        var at = start &+ digits &- 1
-        var remaining = value
-        while at >= start {
-            out.set(at, 0x30 &+ UInt8(truncatingIfNeeded: remaining % 10))
-            remaining /= 10
-            at &-= 1
-        }
-        out.advance(by: digits)
+        out.appendDecimal(value, minimumDigits: minimumDigits)
     }
 
     /// RFC 8259 §7: quote, backslash and control characters are escaped;
@@ -209,8 +193,9 @@ public func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
 public func appendSeconds(_ nanoseconds: Int64, decimals: Int, to out: inout ByteSink) {
     let decimals = min(max(decimals, 0), 9)
     let magnitude = nanoseconds.magnitude
-    var fraction = magnitude % 1_000_000_000
-    for _ in decimals..<9 { fraction /= 10 }
+    var scale: UInt64 = 1
+    for _ in decimals..<9 { scale &*= 10 }
+    let fraction = magnitude % 1_000_000_000 / scale
     if nanoseconds < 0 { out.append(UInt8(ascii: "-")) }
     JSON.appendDigits(magnitude / 1_000_000_000, minimumDigits: 1, to: &out)
     if decimals > 0 {

@@ -141,8 +141,8 @@ public struct JSONWriter: ~Copyable {
 
     /// `text` (constant JSON: keys, punctuation, literal values), copied as is.
     public mutating func run(_ text: StaticString) {
-        precondition(depth == 0 && !afterKey)
-        text.withUTF8Buffer { sink.append($0) }
+        precondition(depth == 0 && !afterKey && text.hasPointerRepresentation)
+        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
     /// A quoted, escaped string inside a run.

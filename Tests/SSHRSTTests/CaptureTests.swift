@@ -170,3 +170,58 @@ import Testing
         #expect(file.read(offset: -1, length: 1) == nil)
     }
 }
+
+/// ByteSink's inline copies and decimal digits against the standard library's.
+@Suite struct ByteSinkTests {
+    func text(_ fill: (inout ByteSink) -> Void) -> String {
+        var sink = ByteSink(capacity: 64)
+        fill(&sink)
+        return sink.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func decimalsMatchTheStandardLibrary() {
+        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, UInt64.max, UInt64.max - 1, 1 << 63]
+        var p: UInt64 = 1
+        for _ in 0..<19 {
+            p *= 10
+            values += [p - 1, p, p + 1]
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { values.append(generator.next() >> UInt64.random(in: 0..<64, using: &generator)) }
+        for v in values {
+            #expect(text { $0.appendDecimal(v) } == String(v))
+            for minimum in [0, 1, 2, 3, 6, 9, 20, 25] {
+                let plain = String(v)
+                let padded = String(repeating: "0", count: max(0, min(minimum, 20) - plain.count)) + plain
+                #expect(text { $0.appendDecimal(v, minimumDigits: minimum) } == padded)
+            }
+        }
+    }
+
+    @Test func secondsMatchTheFormatter() {
+        for ns: Int64 in [0, 1, 999, 1_000, 123_456_789, 1_000_000_000, 1_717_243_200_000_035_000, -1, -1_500_000_000, Int64.max, Int64.min + 1] {
+            for decimals in 0...9 {
+                // Reference: the standard library's integer text, cut by hand.
+                let m = ns.magnitude
+                var fraction = String(m % 1_000_000_000)
+                fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+                let expected = (ns < 0 ? "-" : "") + String(m / 1_000_000_000) + (decimals > 0 ? "." + fraction.prefix(decimals) : "")
+                #expect(text { appendSeconds(ns, decimals: decimals, to: &$0) } == expected)
+            }
+        }
+    }
+
+    @Test func constantsOfEveryShortLengthAreCopiedExactly() {
+        let source = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        for length in 0...source.utf8.count {
+            let piece = String(source.prefix(length))
+            let written = text { sink in
+                sink.append(UInt8(ascii: "<"))
+                var copy = piece
+                copy.withUTF8 { unsafe sink.appendConstant($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count) }
+                sink.append(UInt8(ascii: ">"))
+            }
+            #expect(written == "<" + piece + ">")
+        }
+    }
+}
