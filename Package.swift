@@ -35,15 +35,18 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
+        // The audited fixed-header reader: one length check per header, then unchecked loads (every
+        // `unsafe` expression is marked). Nothing else reads packet bytes without a check per read.
+        .target(name: "SSHRSTBytes", swiftSettings: strict),
         // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
-        .target(name: "SSHRSTWire", swiftSettings: strict),
+        .target(name: "SSHRSTWire", dependencies: ["SSHRSTBytes"], swiftSettings: strict),
         // Flow table, TCP half-connections, Zeek conn_state/history; stdlib only.
         .target(name: "SSHRSTFlow", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // Passive RFC 4253 decoder (identification, binary packets, KEXINIT); stdlib only.
         .target(name: "SSHRSTTransport", swiftSettings: strict),
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
-        // The only target that imports CPcap or writes `unsafe`.
+        // The only target that imports CPcap, and with SSHRSTBytes the only ones that write `unsafe`.
         .target(name: "SSHRSTCapture", dependencies: ["CPcap", "CZlib", "CZstd", "CLzma"]),
         // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
         .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"]),

@@ -1,3 +1,5 @@
+import SSHRSTBytes
+
 // RFC 791 §3.1 IPv4 header:
 // |Version|  IHL  |Type of Service|          Total Length         |
 // |         Identification        |Flags|      Fragment Offset    |
@@ -55,15 +57,13 @@ enum IPv4 {
     /// A total length of 0 (TSO, seen in real captures, gopacket notes it)
     /// is taken as "to the end of the captured bytes".
     static func parse(_ bytes: Span<UInt8>, at start: Int) throws(WireError) -> IPInfo {
-        guard let versionIHL = bytes.u8(at: start &+ Offset.versionIHL),
-            let totalLength = bytes.be16(at: start &+ Offset.totalLength),
-            let identification = bytes.be16(at: start &+ Offset.identification),
-            let flagsFragment = bytes.be16(at: start &+ Offset.flagsFragment),
-            let ttl = bytes.u8(at: start &+ Offset.ttl),
-            let proto = bytes.u8(at: start &+ Offset.proto),
-            let source = bytes.be32(at: start &+ Offset.source),
-            let destination = bytes.be32(at: start &+ Offset.destination)
-        else { throw WireError(.ipv4, .truncated) }
+        // One length check for the fixed 20 bytes, then unchecked loads (SSHRSTBytes).
+        guard let fixed = FixedHeader.read(bytes, at: start, length: minimumLength, { h in
+            (h.u8(Offset.versionIHL), h.be16(Offset.totalLength), h.be16(Offset.identification),
+             h.be16(Offset.flagsFragment), h.u8(Offset.ttl), h.u8(Offset.proto), h.be32(Offset.source),
+             h.be32(Offset.destination))
+        }) else { throw WireError(.ipv4, .truncated) }
+        let (versionIHL, totalLength, identification, flagsFragment, ttl, proto, source, destination) = fixed
         guard versionIHL >> 4 == 4 else { throw WireError(.ipv4, .invalid) }
         let headerLength = Int(versionIHL & 0x0f) &* 4
         guard headerLength >= minimumLength else { throw WireError(.ipv4, .invalid) }
@@ -89,17 +89,13 @@ enum IPv6 {
     static let maximumExtensionHeaders = 8
 
     static func parse(_ bytes: Span<UInt8>, at start: Int) throws(WireError) -> IPInfo {
-        guard let first = bytes.u8(at: start),
-            let payloadLength = bytes.be16(at: start &+ 4),
-            let nextHeader = bytes.u8(at: start &+ 6),
-            let hopLimit = bytes.u8(at: start &+ 7),
-            let sourceHigh = bytes.be64(at: start &+ 8),
-            let sourceLow = bytes.be64(at: start &+ 16),
-            let destinationHigh = bytes.be64(at: start &+ 24),
-            let destinationLow = bytes.be64(at: start &+ 32)
-        else { throw WireError(.ipv6, .truncated) }
-        guard first >> 4 == 6 else { throw WireError(.ipv6, .invalid) }
-        let flowLabel = (bytes.be32(at: start) ?? 0) & 0x000f_ffff
+        // One length check for the fixed 40 bytes, then unchecked loads (SSHRSTBytes).
+        guard let fixed = FixedHeader.read(bytes, at: start, length: headerLength, { h in
+            (h.be32(0), h.be16(4), h.u8(6), h.u8(7), h.be64(8), h.be64(16), h.be64(24), h.be64(32))
+        }) else { throw WireError(.ipv6, .truncated) }
+        let (firstWord, payloadLength, nextHeader, hopLimit, sourceHigh, sourceLow, destinationHigh, destinationLow) = fixed
+        guard firstWord >> 28 == 6 else { throw WireError(.ipv6, .invalid) }
+        let flowLabel = firstWord & 0x000f_ffff
         var proto = nextHeader
         var offset = start &+ headerLength
         var end = offset &+ Int(payloadLength)

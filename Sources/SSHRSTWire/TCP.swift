@@ -1,3 +1,5 @@
+import SSHRSTBytes
+
 // RFC 9293 §3.1 TCP header:
 //  0                   1                   2                   3
 //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -91,13 +93,12 @@ public struct TCPHeader: Sendable, Equatable {
     /// captured; options walked only as far as captured). Fails with `.truncated` when fewer bytes are
     /// present and `.invalid` when the data offset is below 5.
     public static func parse(_ bytes: Span<UInt8>, at base: Int = 0) throws(WireError) -> TCPHeader {
-        guard base >= 0, let sourcePort = bytes.be16(at: base &+ Offset.sourcePort),
-            let destinationPort = bytes.be16(at: base &+ Offset.destinationPort),
-            let seq = bytes.be32(at: base &+ Offset.seq),
-            let ack = bytes.be32(at: base &+ Offset.ack),
-            let offsetByte = bytes.u8(at: base &+ Offset.dataOffset),
-            let flagByte = bytes.u8(at: base &+ Offset.flags)
-        else { throw WireError(.tcp, .truncated) }
+        // One length check for the 14 bytes every decoded header has, then unchecked loads (SSHRSTBytes).
+        guard let fixed = FixedHeader.read(bytes, at: base, length: minimumCapturedLength, { h in
+            (h.be16(Offset.sourcePort), h.be16(Offset.destinationPort), h.be32(Offset.seq), h.be32(Offset.ack),
+             h.u8(Offset.dataOffset), h.u8(Offset.flags))
+        }) else { throw WireError(.tcp, .truncated) }
+        let (sourcePort, destinationPort, seq, ack, offsetByte, flagByte) = fixed
         let headerLength = Int(offsetByte >> 4) &* 4
         guard headerLength >= minimumLength else { throw WireError(.tcp, .invalid) }
         // bytes.count - base >= 14: the flags byte at base + 13 was read.
