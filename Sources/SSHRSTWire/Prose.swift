@@ -72,17 +72,8 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
     }
 
     static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
-        var digits = InlineArray<20, UInt8>(repeating: 0)
-        var n = 0
-        var x = v
-        repeat {
-            digits[n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
-            x /= 10
-            n &+= 1
-        } while x > 0 && n < 20
-        while n > 0 {
-            n &-= 1
-            out.append(digits[n])
-        }
+        var text = ASCIIText()
+        text.appendDecimal(v)
+        for i in 0..<text.count { out.append(text.bytes[i]) }
     }
 }

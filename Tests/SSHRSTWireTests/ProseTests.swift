@@ -1,0 +1,45 @@
+import SSHRSTWire
+import Testing
+
+/// `Prose` must write exactly what a `String` interpolation of the same pieces writes: records and goldens
+/// depend on the text, not on how it was built.
+@Suite struct ProseTests {
+    enum Side { case client, server }
+    struct Described: CustomStringConvertible { var description: String { "described \"value\"" } }
+
+    @Test func integersOfEveryWidthMatchStringInterpolation() {
+        let ints: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 12_345, -98_765, Int.max, Int.min, Int.min + 1]
+        for i in ints { #expect(Prose("v=\(i);").string == "v=\(i);") }
+        for v: UInt64 in [0, 9, 10, UInt64.max, UInt64.max / 3, 1 << 63] { #expect(Prose("\(v)").string == "\(v)") }
+        for v: UInt8 in [0, 7, 64, 128, 255] { #expect(Prose("TTL \(v) hops").string == "TTL \(v) hops") }
+        for v: UInt16 in [0, 1, 4711, 65_535] { #expect(Prose("[\(v)]").string == "[\(v)]") }
+        for v: UInt32 in [0, 1, 0x0101_080a, UInt32.max] { #expect(Prose("seq \(v)").string == "seq \(v)") }
+        for v: Int64 in [Int64.min, -1, 0, Int64.max] { #expect(Prose("\(v) ns").string == "\(v) ns") }
+        for v: Int32 in [Int32.min, -7, 0, Int32.max] { #expect(Prose("\(v)").string == "\(v)") }
+        for v: Int8 in [Int8.min, -1, 0, Int8.max] { #expect(Prose("\(v)").string == "\(v)") }
+    }
+
+    @Test func otherValuesMatchStringInterpolation() {
+        let side = Side.server
+        let d = 0.25
+        let optional: Int? = 3
+        #expect(Prose("the \(side) side").string == "the \(side) side")
+        #expect(Prose("\(d) and \(Described())").string == "\(d) and \(Described())")
+        #expect(Prose("\(String(describing: optional))").string == "\(String(describing: optional))")
+        #expect(Prose("non-ASCII – µs, \("ü")").string == "non-ASCII – µs, \("ü")")
+        let inner: Prose = "inner \(42)"
+        #expect(Prose("outer (\(inner))").string == "outer (inner 42)")
+        // Inside a String interpolation a Prose writes its text.
+        #expect("\(inner)" == "inner 42")
+    }
+
+    @Test func joiningAndAppending() {
+        let pieces: [Prose] = ["a", "b \(1)", "c"]
+        #expect(Prose.joined(pieces, separator: ", ").string == "a, b 1, c")
+        #expect(Prose.joined([], separator: ", ").isEmpty)
+        var p: Prose = "x"
+        p += " y \(2)"
+        p.append("!")
+        #expect((p + "?").string == "x y 2!?")
+    }
+}
