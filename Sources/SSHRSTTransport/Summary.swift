@@ -117,9 +117,17 @@ extension SSHTransportSession {
     /// Builds the flow's summary (cold path: allocates strings and arrays). With an `interner`, KEXINITs
     /// already seen on other flows and their negotiation are not decoded again.
     public func summary(interner: KexInitInterner? = nil) -> SSHSummary {
+        Self.summary(dirs[0], dirs[1], log: log, interner: interner,
+                     afterNewKeys: (afterNewKeys(.originator), afterNewKeys(.responder)), phase: phaseCode)
+    }
+
+    /// `o` and `r` are borrowed all the way down: the host-key walk no longer copies them into an array
+    /// (each copy retained and released every array a decoder holds, ~1,300 instructions a record).
+    private static func summary(
+        _ o: borrowing DirectionDecoder, _ r: borrowing DirectionDecoder, log: AnomalyLog, interner: KexInitInterner?,
+        afterNewKeys: ((bytes: Int, segments: Int), (bytes: Int, segments: Int)), phase: SSHPhaseCode
+    ) -> SSHSummary {
         var anomalies = log
-        let o = dirs[0]
-        let r = dirs[1]
         func decode(_ k: StoredKexInit?) -> (SharedKexInit, id: Int?)? {
             guard let k else { return nil }
             return interner?.decode(k) ?? (SharedKexInit(k.decoded()), nil)
@@ -158,30 +166,15 @@ extension SSHTransportSession {
             if let blob = o.ssh1HostKey ?? r.ssh1HostKey { hostKey = HostKey(algorithm: "rsa1", blob: blob) }
         }
         if hostKey == nil {
-            let serverSides: [SSHDirectionRef] = {
-                switch client.side {
-                case .originator?: return [.init(r)]
-                case .responder?: return [.init(o)]
-                case nil: return [.init(r), .init(o)]
-                }
-            }()
-            for server in serverSides where hostKey == nil {
-                let d = server.d
-                // Which message carries the key: decided by the kex family when known, else by what parses.
-                let slots: [Int]
-                switch family {
-                case .groupExchange?: slots = [2]
-                case .rsa?: slots = [0]
-                case .plain?: slots = [1]
-                case nil: slots = d.sentTypes & (1 << 34) != 0 ? [2] : [1, 2]
-                }
-                for slot in slots where hostKey == nil {
-                    if slot < d.keyBlobs.count, let blob = d.keyBlobs[slot] {
-                        hostKey = HostKey(algorithm: Self.keyType(blob), blob: blob)
-                    } else if family != nil, d.malformedKeyMessages & (1 << UInt8(slot)) != 0 {
-                        anomalies.add(.hostKeyMalformed)
-                    }
-                }
+            // The server's decoder first; both when the client is unknown.
+            switch client.side {
+            case .originator?:
+                hostKey = Self.hostKey(r, family: family, anomalies: &anomalies)
+            case .responder?:
+                hostKey = Self.hostKey(o, family: family, anomalies: &anomalies)
+            case nil:
+                hostKey = Self.hostKey(r, family: family, anomalies: &anomalies)
+                if hostKey == nil { hostKey = Self.hostKey(o, family: family, anomalies: &anomalies) }
             }
         }
 
@@ -208,20 +201,40 @@ extension SSHTransportSession {
             hostKey: hostKey,
             disconnect: disconnect,
             newKeys: (o.newKeys, r.newKeys),
-            bytesAfterNewKeys: (afterNewKeys(.originator).bytes, afterNewKeys(.responder).bytes),
-            segmentsAfterNewKeys: (afterNewKeys(.originator).segments, afterNewKeys(.responder).segments),
+            bytesAfterNewKeys: (afterNewKeys.0.bytes, afterNewKeys.1.bytes),
+            segmentsAfterNewKeys: (afterNewKeys.0.segments, afterNewKeys.1.segments),
             anomalies: anomalies.ordered.map(\.name),
             originatorNonSSH: o.nonSSH,
             responderNonSSH: r.nonSSH,
             originatorVersion: o.version,
             responderVersion: r.version,
-            phase: phaseCode,
+            phase: phase,
             effectiveNegotiation: effective,
             originatorKexInitID: decodedO?.id,
             responderKexInitID: decodedR?.id)
     }
 
-    private static func lines(_ d: DirectionDecoder) -> [String] {
+    /// The host key the server-side decoder `d` captured: from the reply the kex family names, else from
+    /// whichever reply parses.
+    private static func hostKey(_ d: borrowing DirectionDecoder, family: KexFamily?, anomalies: inout AnomalyLog) -> HostKey? {
+        let slots: [Int]
+        switch family {
+        case .groupExchange?: slots = [2]
+        case .rsa?: slots = [0]
+        case .plain?: slots = [1]
+        case nil: slots = d.sentTypes & (1 << 34) != 0 ? [2] : [1, 2]
+        }
+        for slot in slots {
+            if slot < d.keyBlobs.count, let blob = d.keyBlobs[slot] {
+                return HostKey(algorithm: Self.keyType(blob), blob: blob)
+            } else if family != nil, d.malformedKeyMessages & (1 << UInt8(slot)) != 0 {
+                anomalies.add(.hostKeyMalformed)
+            }
+        }
+        return nil
+    }
+
+    private static func lines(_ d: borrowing DirectionDecoder) -> [String] {
         var out: [String] = []
         var start = 0
         for end in d.preambleEnds {
@@ -239,9 +252,9 @@ extension SSHTransportSession {
     }
 
     /// Client side from message directions. `family == .rsa` reverses 30/31/32 (RFC 4432).
-    private static func clientSide(_ o: DirectionDecoder, _ r: DirectionDecoder,
+    private static func clientSide(_ o: borrowing DirectionDecoder, _ r: borrowing DirectionDecoder,
                                    family: KexFamily?) -> (side: SSHSide?, conflict: Bool) {
-        func role(_ d: DirectionDecoder) -> (client: Bool, server: Bool) {
+        func role(_ d: borrowing DirectionDecoder) -> (client: Bool, server: Bool) {
             let t = d.sentTypes
             func sent(_ n: UInt8) -> Bool { t & (1 << UInt64(n)) != 0 }
             if d.framing == .ssh1 {
@@ -265,8 +278,3 @@ extension SSHTransportSession {
     }
 }
 
-/// Lets the host-key loop walk the server candidates without copying the decoders' state into arrays twice.
-private struct SSHDirectionRef {
-    let d: DirectionDecoder
-    init(_ d: DirectionDecoder) { self.d = d }
-}
