@@ -10,11 +10,7 @@ enum Explanation {
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 
-    static func text(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> String {
-        prose(r, v, claimedAddress: claimedAddress).string
-    }
-
-    /// The explanation as bytes (written straight into the record).
+    /// The explanation, as bytes (written straight into the record).
     static func prose(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> Prose {
         let side = r.packet.claimedSender.rawValue
         let other = r.packet.claimedSender.opposite.rawValue

@@ -199,7 +199,7 @@ final class RecordMemo {
     func kexFlagMembers(_ key: UInt64?) -> [UInt8]? { key.flatMap { kexFlagRuns[$0] } }
     func setKexFlagMembers(_ key: UInt64?, _ members: [UInt8]) { if let key { kexFlagRuns[key] = members } }
 
-    /// An object's members without its braces (`{"a":1}` → `"a":1`), for `JSONWriter.rawMembers`.
+    /// An object's members without its braces (`{"a":1}` → `"a":1`), copied into a run after a comma (`JSONWriter.runRaw`).
     static func members(_ object: [UInt8]) -> [UInt8] { Array(object.dropFirst().dropLast()) }
 }
 

@@ -125,13 +125,6 @@ public struct JSONWriter: ~Copyable {
         sink.append(json)
     }
 
-    /// Object members already rendered (`"a":1,"b":2`, a fragment rendered once and reused): copied as is.
-    public mutating func rawMembers(_ members: [UInt8]) {
-        guard !members.isEmpty else { return }
-        separate()
-        sink.append(members)
-    }
-
     // MARK: Runs: text whose structure the caller writes itself
     //
     // A record's skeleton is fixed: its keys, commas and braces are constant runs, copied whole, with the
