@@ -19,13 +19,13 @@ final class RecordMemo {
     private var negotiatedText: [Int: String?] = [:]
     /// Per pair of KEXINITs (`kexPairKey`): the `ssh` object's members from "client_kexinit" to
     /// "hassh_server_string", and its "strict_kex" and "ext_info" members.
-    private var kexRuns = DirectMappedCache<[UInt8]>(slots: 1024)
-    private var kexFlagRuns = DirectMappedCache<[UInt8]>(slots: 1024)
+    private var kexRuns = DirectMappedCache<[UInt8]>(maximumSlots: 1024)
+    private var kexFlagRuns = DirectMappedCache<[UInt8]>(maximumSlots: 1024)
     /// Host keys by a hash of their blob (the blob compared on a hit): the `host_key` object and the SHA256 text.
-    private var hostKeys = DirectMappedCache<(blob: [UInt8], algorithm: String, json: [UInt8], sha256: String)>(slots: 1024)
-    private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(slots: 4096)
+    private var hostKeys = DirectMappedCache<(blob: [UInt8], algorithm: String, json: [UInt8], sha256: String)>(maximumSlots: 1024)
+    private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(maximumSlots: 4096)
     /// A side's `ttl` object by its first, lowest and highest TTL.
-    private var ttlObjects = DirectMappedCache<[UInt8]>(slots: 4096)
+    private var ttlObjects = DirectMappedCache<[UInt8]>(maximumSlots: 4096)
 
     /// The KEXINIT offers records show (strict KEX and ext-info, each side's name).
     struct KexFlags {
@@ -203,23 +203,32 @@ final class RecordMemo {
     static func members(_ object: [UInt8]) -> [UInt8] { Array(object.dropFirst().dropLast()) }
 }
 
-/// A fixed number of slots, each holding the value of one exact 64-bit key: a key maps to one slot (a
-/// multiplicative hash), and a new key evicts whatever held its slot. Lookups compare the whole key, so a
-/// hit is always the value stored for that key; crafted keys that share a slot only cost re-rendering.
-/// Memory is bounded by `slots` values; no per-lookup hashing beyond one multiply.
+/// Slots each holding the value of one exact 64-bit key: a key maps to one slot (a multiplicative hash),
+/// and a new key evicts whatever held its slot. Lookups compare the whole key, so a hit is always the value
+/// stored for that key; crafted keys that share a slot only cost re-rendering. Starts small (an analyzer
+/// that sees a few flows, as each fuzzer execution does, allocates little) and doubles instead of evicting,
+/// or once a quarter of its slots are taken, up to `maximumSlots`: memory stays bounded, and no hashing
+/// beyond one multiply.
 struct DirectMappedCache<Value> {
     private var keys: [UInt64]
     private var values: [Value?]
-    private let shift: UInt64
+    private var shift: UInt64
+    private var taken = 0
+    private let maximumSlots: Int
 
-    /// `slots` is rounded up to a power of two.
-    init(slots: Int) {
+    /// `maximumSlots` is rounded up to a power of two.
+    init(maximumSlots: Int, initialSlots: Int = 64) {
+        var maximum = 1
+        while maximum < maximumSlots { maximum &<<= 1 }
+        self.maximumSlots = maximum
+        (keys, values, shift) = DirectMappedCache.storage(Swift.min(maximum, Swift.max(2, initialSlots)))
+    }
+
+    private static func storage(_ slots: Int) -> ([UInt64], [Value?], UInt64) {
         var n = 1
         var bits: UInt64 = 0
         while n < slots { n &<<= 1; bits &+= 1 }
-        keys = [UInt64](repeating: 0, count: n)
-        values = [Value?](repeating: nil, count: n)
-        shift = 64 &- Swift.max(bits, 1)
+        return ([UInt64](repeating: 0, count: n), [Value?](repeating: nil, count: n), 64 &- Swift.max(bits, 1))
     }
 
     @inline(__always)
@@ -230,13 +239,35 @@ struct DirectMappedCache<Value> {
     subscript(key: UInt64) -> Value? {
         get {
             let i = slot(key)
-            guard keys[i] == key else { return nil }
+            guard keys[i] == key, values[i] != nil else { return nil }
             return values[i]
         }
         set {
-            let i = slot(key)
+            guard let newValue else { return }
+            var i = slot(key)
+            // Grow before evicting another key, or once a quarter is taken (a direct-mapped table thrashes
+            // long before it is full), while below the maximum.
+            while keys.count < maximumSlots && ((values[i] != nil && keys[i] != key) || taken &* 4 >= keys.count) {
+                grow()
+                i = slot(key)
+            }
+            if values[i] == nil { taken &+= 1 }
             keys[i] = key
             values[i] = newValue
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        (keys, values, shift) = DirectMappedCache.storage(keys.count &* 2)
+        taken = 0
+        for (i, value) in oldValues.enumerated() {
+            guard let value else { continue }
+            let j = slot(oldKeys[i])
+            if values[j] == nil { taken &+= 1 }
+            keys[j] = oldKeys[i]
+            values[j] = value
         }
     }
 }
