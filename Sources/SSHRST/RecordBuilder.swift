@@ -379,14 +379,7 @@ struct RecordBuilder {
 
     func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {
         guard e.baselinePackets > 0, let first = e.ttlFirst else { return w.null() }
-        if let memo { return w.raw(memo.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax)) }
-        w.beginObject()
-        w.key("first"); w.int(Int(first))
-        w.key("min"); w.int(Int(e.ttlMin))
-        w.key("max"); w.int(Int(e.ttlMax))
-        w.key("initial"); w.int(Int(initialTTL(for: first)))
-        w.key("hops"); w.int(hopDistance(for: first))
-        w.endObject()
+        w.raw(memo?.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax) ?? RecordMemo.renderTTL(first: first, min: e.ttlMin, max: e.ttlMax))
     }
 
     func writeAfterNewKeys(_ w: inout JSONWriter, _ summary: SSHSummary?) {
@@ -432,53 +425,53 @@ struct RecordBuilder {
         ])
     }
 
-    /// `"client_kexinit"` … `"hassh_server_string"` of the `ssh` object.
-    func writeKexMembers(_ w: inout JSONWriter, _ s: SSHSummary, clientKex: KexInit?, serverKex: KexInit?,
-                         clientKexID: Int?, serverKexID: Int?) {
-        w.key("client_kexinit"); w.value(clientKex.map { k in memo?.kexJSON(k, id: clientKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
-        w.key("server_kexinit"); w.value(serverKex.map { k in memo?.kexJSON(k, id: serverKexID, build: kexJSON) ?? kexJSON(k) } ?? .null)
-        var negotiated: JSON = .null
-        var failure: JSON = .null
-        if clientKex != nil, serverKex != nil, let n = s.effectiveNegotiation {
-            func build() -> (json: JSON, failure: JSON) {
-                (.object([
-                    ("kex", .optionalString(n.kex)), ("host_key", .optionalString(n.hostKey)),
-                    ("cipher_client_to_server", .optionalString(n.cipherClientToServer)),
-                    ("cipher_server_to_client", .optionalString(n.cipherServerToClient)),
-                    ("mac_client_to_server", .optionalString(n.macClientToServer)),
-                    ("mac_server_to_client", .optionalString(n.macServerToClient)),
-                    ("compression_client_to_server", .optionalString(n.compressionClientToServer)),
-                    ("compression_server_to_client", .optionalString(n.compressionServerToClient)),
-                ]), .optionalString(n.failure))
-            }
-            (negotiated, failure) = memo?.negotiatedJSON(clientID: clientKexID, serverID: serverKexID, build: build) ?? build()
+    /// The `ssh` object's two runs that depend only on the two KEXINITs (the negotiation is computed with the
+    /// same client): from "client_kexinit" to "hassh_server_string", and "strict_kex" with "ext_info".
+    func renderKexRuns(_ s: SSHSummary, clientKex: KexInit?, serverKex: KexInit?) -> RecordMemo.KexRuns {
+        var w = JSONWriter(capacity: 4096)
+        w.beginObject()
+        w.key("client_kexinit"); w.value(clientKex.map(kexJSON) ?? .null)
+        w.key("server_kexinit"); w.value(serverKex.map(kexJSON) ?? .null)
+        let n = clientKex != nil && serverKex != nil ? s.effectiveNegotiation : nil
+        w.key("negotiated")
+        if let n {
+            w.value(.object([
+                ("kex", .optionalString(n.kex)), ("host_key", .optionalString(n.hostKey)),
+                ("cipher_client_to_server", .optionalString(n.cipherClientToServer)),
+                ("cipher_server_to_client", .optionalString(n.cipherServerToClient)),
+                ("mac_client_to_server", .optionalString(n.macClientToServer)),
+                ("mac_server_to_client", .optionalString(n.macServerToClient)),
+                ("compression_client_to_server", .optionalString(n.compressionClientToServer)),
+                ("compression_server_to_client", .optionalString(n.compressionServerToClient)),
+            ]))
+        } else {
+            w.null()
         }
-        w.key("negotiated"); w.value(negotiated)
-        w.key("negotiation_failure"); w.value(failure)
-        let clientHassh = clientKex.map { k in memo?.hassh(k, id: clientKexID, client: true) ?? RecordMemo.hassh(k, client: true) }
-        let serverHassh = serverKex.map { k in memo?.hassh(k, id: serverKexID, client: false) ?? RecordMemo.hassh(k, client: false) }
+        w.key("negotiation_failure"); w.value(n.map { .optionalString($0.failure) } ?? .null)
+        let clientHassh = clientKex.map { RecordMemo.hassh($0, client: true) }
+        let serverHassh = serverKex.map { RecordMemo.hassh($0, client: false) }
         w.key("hassh"); w.value(clientHassh?.md5 ?? .null)
         w.key("hassh_string"); w.value(clientHassh?.string ?? .null)
         w.key("hassh_server"); w.value(serverHassh?.md5 ?? .null)
         w.key("hassh_server_string"); w.value(serverHassh?.string ?? .null)
-    }
+        w.endObject()
+        let members = RecordMemo.members(w.bytes)
 
-    /// `"strict_kex"` and `"ext_info"` of the `ssh` object.
-    func writeKexFlagMembers(_ w: inout JSONWriter, clientKex: KexInit?, serverKex: KexInit?) {
-        let anyKex = clientKex != nil || serverKex != nil
-        let clientFlags = clientKex.map { RecordMemo.KexFlags($0) }
-        let serverFlags = serverKex.map { RecordMemo.KexFlags($0) }
-        func offers(_ w: inout JSONWriter, client: Bool, server: Bool) {
-            guard anyKex else { return w.null() }
-            w.beginObject()
-            w.key("client"); w.bool(client)
-            w.key("server"); w.bool(server)
-            w.endObject()
+        var f = JSONWriter(capacity: 128)
+        f.beginObject()
+        func offers(_ f: inout JSONWriter, client: Bool, server: Bool) {
+            guard clientKex != nil || serverKex != nil else { return f.null() }
+            f.beginObject()
+            f.key("client"); f.bool(client)
+            f.key("server"); f.bool(server)
+            f.endObject()
         }
-        w.key("strict_kex")
-        offers(&w, client: clientFlags?.strictClient ?? false, server: serverFlags?.strictServer ?? false)
-        w.key("ext_info")
-        offers(&w, client: clientFlags?.extInfoClient ?? false, server: serverFlags?.extInfoServer ?? false)
+        f.key("strict_kex")
+        offers(&f, client: clientKex?.offersStrictKexClient ?? false, server: serverKex?.offersStrictKexServer ?? false)
+        f.key("ext_info")
+        offers(&f, client: clientKex?.offersExtInfoClient ?? false, server: serverKex?.offersExtInfoServer ?? false)
+        f.endObject()
+        return RecordMemo.KexRuns(members: members, flagMembers: RecordMemo.members(f.bytes))
     }
 
     func writeSSH(_ w: inout JSONWriter, _ summary: SSHSummary?, hostKey: [UInt8]?) {
@@ -499,34 +492,14 @@ struct RecordBuilder {
         w.run("{\"client_banner\":"); w.string(clientIsOriginator ? s.originatorBanner : s.responderBanner)
         w.run(",\"server_banner\":"); w.string(clientIsOriginator ? s.responderBanner : s.originatorBanner)
         w.run(",\"version\":"); w.int(s.version)
-        // From "client_kexinit" to "hassh_server_string": a function of the two KEXINITs (the negotiation is
-        // computed with the same client), rendered once per pair of interned KEXINITs.
+        // Rendered once per pair of interned KEXINITs.
         let pairKey = memo?.kexPairKey(client: clientKex.map { _ in clientKexID }, server: serverKex.map { _ in serverKexID })
-        let kexMembers = memo?.kexMembers(pairKey) ?? {
-            var run = JSONWriter(capacity: 4096)
-            run.beginObject()
-            writeKexMembers(&run, s, clientKex: clientKex?.value, serverKex: serverKex?.value, clientKexID: clientKexID, serverKexID: serverKexID)
-            run.endObject()
-            let members = RecordMemo.members(run.bytes)
-            memo?.setKexMembers(pairKey, members)
-            return members
-        }()
-        w.run(","); w.runRaw(kexMembers)
+        func render() -> RecordMemo.KexRuns { renderKexRuns(s, clientKex: clientKex?.value, serverKex: serverKex?.value) }
+        let kex = memo?.kexRuns(pairKey, render: render) ?? render()
+        w.run(","); w.runRaw(kex.members)
         w.run(",\"host_key\":")
         if let hostKey { w.runRaw(hostKey) } else { w.run("null") }
-        // "strict_kex" and "ext_info": also a function of the pair.
-        w.run(",")
-        if let flags = memo?.kexFlagMembers(pairKey) {
-            w.runRaw(flags)
-        } else {
-            var run = JSONWriter(capacity: 128)
-            run.beginObject()
-            writeKexFlagMembers(&run, clientKex: clientKex?.value, serverKex: serverKex?.value)
-            run.endObject()
-            let members = RecordMemo.members(run.bytes)
-            memo?.setKexFlagMembers(pairKey, members)
-            w.runRaw(members)
-        }
+        w.run(","); w.runRaw(kex.flagMembers)
         w.run(",\"disconnect\":")
         if let d = s.disconnect {
             let fromClient = (d.side == .originator) == clientIsOriginator

@@ -4,38 +4,26 @@ import SSHRSTReport
 import SSHRSTTransport
 
 /// What records repeat from flow to flow, made once: decoded KEXINITs and their negotiation (through the
-/// transport's interner), each distinct KEXINIT's JSON object and hassh/hasshServer, each pair's
-/// `negotiated` object. Keyed by the interner's ids, so bounded by its capacity; a KEXINIT the interner
-/// did not keep is rendered every time. Every table holds at most `capacity` entries. Output is
-/// byte-identical with or without the memo.
+/// transport's interner); per pair of interned KEXINITs, the `ssh` object's runs that depend only on them
+/// (a KEXINIT the interner did not keep is rendered every time); host-key objects, vantage members, `ttl`
+/// objects and `next_steps` arrays. Every table is bounded. Output is byte-identical with or without the memo.
 final class RecordMemo {
     let interner: KexInitInterner
 
-    /// Per KEXINIT id: its JSON object; hassh (when it is a client's) and hasshServer (when a server's).
-    private var kex: [Int: JSON] = [:]
-    private var clientHassh: [Int: (string: JSON, md5: JSON)] = [:]
-    private var serverHassh: [Int: (string: JSON, md5: JSON)] = [:]
-    private var negotiated: [Int: (json: JSON, failure: JSON)] = [:]
     private var negotiatedText: [Int: String?] = [:]
-    /// Per pair of KEXINITs (`kexPairKey`): the `ssh` object's members from "client_kexinit" to
-    /// "hassh_server_string", and its "strict_kex" and "ext_info" members.
-    private var kexRuns = DirectMappedCache<[UInt8]>(maximumSlots: 1024)
-    private var kexFlagRuns = DirectMappedCache<[UInt8]>(maximumSlots: 1024)
+    /// Per pair of KEXINITs (`kexPairKey`): the `ssh` object's runs that depend only on them.
+    private var kexRuns = DirectMappedCache<KexRuns>(maximumSlots: 1024)
     /// Host keys by a hash of their blob (the blob compared on a hit): the `host_key` object and the SHA256 text.
     private var hostKeys = DirectMappedCache<(blob: [UInt8], algorithm: String, json: [UInt8], sha256: String)>(maximumSlots: 1024)
     private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(maximumSlots: 4096)
     /// A side's `ttl` object by its first, lowest and highest TTL.
     private var ttlObjects = DirectMappedCache<[UInt8]>(maximumSlots: 4096)
 
-    /// The KEXINIT offers records show (strict KEX and ext-info, each side's name).
-    struct KexFlags {
-        var strictClient, strictServer, extInfoClient, extInfoServer: Bool
-        init(_ k: KexInit) {
-            strictClient = k.offersStrictKexClient
-            strictServer = k.offersStrictKexServer
-            extInfoClient = k.offersExtInfoClient
-            extInfoServer = k.offersExtInfoServer
-        }
+    /// The `ssh` object's members from "client_kexinit" to "hassh_server_string", and its "strict_kex" and
+    /// "ext_info" members, each without braces.
+    struct KexRuns {
+        var members: [UInt8]
+        var flagMembers: [UInt8]
     }
 
     /// The diagnosis context's one-line negotiation summary for a client/server pair.
@@ -93,41 +81,10 @@ final class RecordMemo {
         interner = KexInitInterner(capacity: capacity)
     }
 
-    /// The KEXINIT's JSON object.
-    func kexJSON(_ k: KexInit, id: Int?, build: (KexInit) -> JSON) -> JSON {
-        guard let id else { return build(k) }
-        if let json = kex[id] { return json }
-        let json = JSON.shared(SharedJSON(build(k)))
-        kex[id] = json
-        return json
-    }
-
     /// hassh (client) or hasshServer (server) source string and MD5, as JSON strings.
     static func hassh(_ k: KexInit, client: Bool) -> (string: JSON, md5: JSON) {
         let s = client ? hasshString(client: k) : hasshServerString(server: k)
         return (.string(s), .string(Fingerprint.md5Hex(s)))
-    }
-
-    func hassh(_ k: KexInit, id: Int?, client: Bool) -> (string: JSON, md5: JSON) {
-        guard let id else { return RecordMemo.hassh(k, client: client) }
-        if let h = client ? clientHassh[id] : serverHassh[id] { return h }
-        let made = RecordMemo.hassh(k, client: client)
-        let h = (string: JSON.shared(SharedJSON(made.string)), md5: JSON.shared(SharedJSON(made.md5)))
-        if client { clientHassh[id] = h } else { serverHassh[id] = h }
-        return h
-    }
-
-    /// The `negotiated` object and `negotiation_failure` value for a client/server pair.
-    func negotiatedJSON(clientID: Int?, serverID: Int?, build: () -> (json: JSON, failure: JSON)) -> (json: JSON, failure: JSON) {
-        guard let c = clientID, let s = serverID else { return build() }
-        let pair = c &* interner.capacity &+ s
-        if let n = negotiated[pair] { return n }
-        let built = build()
-        let n = (json: JSON.shared(SharedJSON(built.json)), failure: built.failure)
-        // Pairs are bounded like everything else here (not capacity²: distinct pairs need distinct flows,
-        // but a crafted capture could have many).
-        if negotiated.count < interner.capacity { negotiated[pair] = n }
-        return n
     }
 
     /// Per cause: the last `next_steps` list rendered as a JSON array. Most causes' steps are fixed text;
@@ -194,10 +151,14 @@ final class RecordMemo {
         return c << 32 | s
     }
 
-    func kexMembers(_ key: UInt64?) -> [UInt8]? { key.flatMap { kexRuns[$0] } }
-    func setKexMembers(_ key: UInt64?, _ members: [UInt8]) { if let key { kexRuns[key] = members } }
-    func kexFlagMembers(_ key: UInt64?) -> [UInt8]? { key.flatMap { kexFlagRuns[$0] } }
-    func setKexFlagMembers(_ key: UInt64?, _ members: [UInt8]) { if let key { kexFlagRuns[key] = members } }
+    /// The pair's runs, rendered when not remembered (always when `key` is nil).
+    func kexRuns(_ key: UInt64?, render: () -> KexRuns) -> KexRuns {
+        guard let key else { return render() }
+        if let runs = kexRuns[key] { return runs }
+        let runs = render()
+        kexRuns[key] = runs
+        return runs
+    }
 
     /// An object's members without its braces (`{"a":1}` → `"a":1`), copied into a run after a comma (`JSONWriter.runRaw`).
     static func members(_ object: [UInt8]) -> [UInt8] { Array(object.dropFirst().dropLast()) }
