@@ -86,7 +86,7 @@ public struct ByteSink: ~Copyable {
     @inlinable @inline(__always)
     static func copyShort(from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, count n: Int) {
         let source = unsafe UnsafeRawPointer(from)
-        let target = unsafe UnsafeMutableRawPointer(to)
+        let target = UnsafeMutableRawPointer(to)
         if n > 16 {
             guard n <= 32 else { return unsafe to.update(from: from, count: n) }
             // First 16 and last 16, overlapping.
@@ -171,13 +171,6 @@ public struct ByteSink: ~Copyable {
         return true
     }
 
-    /// Overwrites byte `i` (< count).
-    @inline(__always)
-    public mutating func set(_ i: Int, _ byte: UInt8) {
-        precondition(i >= 0 && i < capacity)
-        unsafe base[i] = byte
-    }
-
     /// A copy of the contents.
     public var bytes: [UInt8] { unsafe Array(UnsafeBufferPointer(start: base, count: count)) }
 
@@ -211,15 +204,6 @@ public struct ByteSink: ~Copyable {
             i &+= 1
         }
         return false
-    }
-}
-
-extension ByteSink {
-    /// Counts `n` bytes written with `set` after `reserve(n)`.
-    @inline(__always)
-    public mutating func advance(by n: Int) {
-        precondition(n >= 0 && n <= capacity &- count)
-        written &+= n
     }
 }
 

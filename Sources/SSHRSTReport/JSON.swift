@@ -88,12 +88,7 @@ public enum JSON: Sendable, Equatable {
     /// Decimal digits of `i` without making a String.
     static func appendDecimal(_ i: Int, to out: inout ByteSink) {
         if i < 0 { out.append(UInt8(ascii: "-")) }
-        appendDigits(UInt64(i.magnitude), minimumDigits: 1, to: &out)
-    }
-
-    /// The digits of `value`, left-padded with zeros to `minimumDigits` (at most 20 digits are written).
-    static func appendDigits(_ value: UInt64, minimumDigits: Int, to out: inout ByteSink) {
-        out.appendDecimal(value, minimumDigits: minimumDigits)
+        out.appendDecimal(UInt64(i.magnitude))
     }
 
     /// RFC 8259 §7: quote, backslash and control characters are escaped;
@@ -197,10 +192,10 @@ public func appendSeconds(_ nanoseconds: Int64, decimals: Int, to out: inout Byt
     for _ in decimals..<9 { scale &*= 10 }
     let fraction = magnitude % 1_000_000_000 / scale
     if nanoseconds < 0 { out.append(UInt8(ascii: "-")) }
-    JSON.appendDigits(magnitude / 1_000_000_000, minimumDigits: 1, to: &out)
+    out.appendDecimal(magnitude / 1_000_000_000)
     if decimals > 0 {
         out.append(UInt8(ascii: "."))
-        JSON.appendDigits(fraction, minimumDigits: decimals, to: &out)
+        out.appendDecimal(fraction, minimumDigits: decimals)
     }
 }
 

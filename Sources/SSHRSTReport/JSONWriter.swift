@@ -78,12 +78,6 @@ public struct JSONWriter: ~Copyable {
         JSON.escape(s, into: &sink)
     }
 
-    /// A string given as its UTF-8 bytes (text built as bytes, not made a `String` first).
-    public mutating func string(utf8: [UInt8]) {
-        separate()
-        utf8.withUnsafeBufferPointer { JSON.escapeContiguous($0, into: &sink) }
-    }
-
     public mutating func string(_ s: String?) {
         if let s { string(s) } else { null() }
     }
