@@ -160,9 +160,24 @@ public final class LiveCapture {
         pcap_close(handle)
     }
 
-    /// Writes every captured packet to `path` (pcap, like tcpdump -w). Calls `pcap_dump_open`.
+    /// Writes every captured packet to `path` (pcap, like tcpdump -w; "-" is standard output). Calls
+    /// `pcap_dump_fopen`. The file is opened read-write, not `fopen`'s write-only "w": after a failed write
+    /// `flushDump` reads the record headers back through the same descriptor, which works even once
+    /// privileges are dropped and the path is out of reach.
     public func writeAll(to path: String) throws(CaptureError) {
-        guard let d = pcap_dump_open(handle, path) else {
+        var opened = path == "-" ? pcap_dump_open(handle, path) : nil
+        if path != "-" {
+            let fd = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw CaptureError(.open, source: path, String(cString: strerror(errno))) }
+            guard let file = fdopen(fd, "w") else {
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw CaptureError(.open, source: path, reason)
+            }
+            opened = pcap_dump_fopen(handle, file)
+            if opened == nil { fclose(file) }
+        }
+        guard let d = opened else {
             throw CaptureError(.open, source: path, String(cString: pcap_geterr(handle)))
         }
         dumper = d

@@ -256,6 +256,11 @@ if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null; then
     timeout 20 "$bin" capture lo --duration 1 --format jsonl >"$tmp/lo.jsonl" 2>/dev/null; rc=$?
     check "capture: --duration stops with exit 0" test "$rc" = 0
     check "capture: summary has kernel counts" grep -q '"kernel_dropped"' "$tmp/lo.jsonl"
+    timeout 20 "$bin" capture lo --duration 1 -w "$tmp/nodir/w.pcap" >/dev/null 2>"$tmp/err"; rc=$?
+    check "capture -w: a missing folder exits 1" test "$rc" = 1
+    check "capture -w: says the path and why ($(cat "$tmp/err"))" grep -q "nodir/w.pcap: No such file or directory" "$tmp/err"
+    timeout 20 "$bin" capture lo --duration 1 -w "$tmp/w.pcap" >/dev/null 2>&1; rc=$?
+    check "capture -w: exit 0, a pcap tcpdump reads" bash -c "test $rc = 0 && tcpdump -nr '$tmp/w.pcap' 2>&1 >/dev/null | grep -q 'link-type EN10MB'"
 fi
 
 # golden checks with sshrst check, the same comparison the golden tests use.
