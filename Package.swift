@@ -49,7 +49,7 @@ let package = Package(
         // The only target that imports CPcap, and with SSHRSTBytes the only ones that write `unsafe`.
         .target(name: "SSHRSTCapture", dependencies: ["SSHRSTWire", "CPcap", "CZlib", "CZstd", "CLzma"]),
         // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
-        .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture"]),
+        .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture", "SSHRSTWire"]),
         // The engine: one straight line from frame to record.
         .target(
             name: "SSHRST",
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution", "SSHRSTWire"]),
         .testTarget(
             name: "SSHRSTTests",
-            dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture"]
+            dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture", "SSHRSTWire"]
         ),
     ]
 )

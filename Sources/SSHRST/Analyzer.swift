@@ -320,8 +320,9 @@ public final class Analyzer {
         if state.status == .unknown, sshEndpoints.contains(responderEndpoint(key, state)) {
             state.status = .banner
         }
+        let sequence = state.sequence
         if state.isReported {
-            let built = buildRecord(state, key: key)
+            let built = buildRecord(consume state, key: key)
             record = built.record
             outcomes.count(built)
             if digests.count < configuration.patternMemory { digests.append(built.digest) }
@@ -332,11 +333,11 @@ public final class Analyzer {
             if let record { sink(record) }
             return
         }
-        if reorder.takeIfNext(state.sequence) {
+        if reorder.takeIfNext(sequence) {
             // Its turn already: written as built, nothing to hold.
             if let record { sink(record) }
         } else {
-            reorder.add(state.sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+            reorder.add(sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         }
         emitReady(force: false)
     }
@@ -351,13 +352,15 @@ public final class Analyzer {
     /// Builds a finished flow's record, told how many failed logins from its client to that server ended
     /// before it began; its own failed login is counted for the flows after it (not for a record made
     /// `speculatively`, which the merger of the sharded engine may still drop).
-    func buildRecord(_ state: FlowState, key: FlowKey, speculatively: Bool = false) -> BuiltRecord {
+    func buildRecord(_ state: consuming FlowState, key: FlowKey, speculatively: Bool = false) -> BuiltRecord {
+        let firstTime = state.firstTime
+        let lastTime = state.lastTime
         var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
         let client = builder.originator
         let server = builder.responder
         let pair = ClientServerPair(client: client.0, server: server.0, port: server.1)
         // No hash per record while nothing failed.
-        if !authFailures.isEmpty, let prior = authFailures[pair], prior.lastEnd <= state.firstTime {
+        if !authFailures.isEmpty, let prior = authFailures[pair], prior.lastEnd <= firstTime {
             builder.priorAuthFailures = prior.count
         }
         let built = builder.build()
@@ -365,7 +368,7 @@ public final class Analyzer {
             authFailures.count < configuration.patternMemory || authFailures[pair] != nil
         {
             let prior = authFailures[pair] ?? (0, 0)
-            authFailures[pair] = (prior.count + 1, max(prior.lastEnd, state.lastTime))
+            authFailures[pair] = (prior.count + 1, max(prior.lastEnd, lastTime))
         }
         return built
     }

@@ -12,12 +12,11 @@ struct BuiltRecord {
     var digest: FlowDigest
     var attributions: [Party]
     var hostKeyFingerprint: String?
-    var serverIP: String
     var server: (address: IPAddress, port: UInt16)
 
     /// The server as "address:port" ("[v6]:port"), made when asked (host-key patterns only).
     func serverEndpoint() -> String {
-        RecordBuilder.endpointText(ip: serverIP, isIPv6: server.address.isIPv6, port: server.port)
+        RecordBuilder.endpointText(ip: server.address.description, isIPv6: server.address.isIPv6, port: server.port)
     }
 }
 
@@ -31,17 +30,12 @@ struct RecordBuilder {
     var priorAuthFailures = 0
     /// Shared across the analyzer's records (nil: render everything from scratch; same output).
     let memo: RecordMemo?
-    /// The originator's and responder's addresses as text, made once per record.
-    let originatorIP: String
-    let responderIP: String
 
-    init(state: FlowState, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
+    init(state: consuming FlowState, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
         self.state = state
         self.key = key
         self.configuration = configuration
         self.memo = memo
-        originatorIP = (state.originatorIsLow ? key.lowAddress : key.highAddress).description
-        responderIP = (state.originatorIsLow ? key.highAddress : key.lowAddress).description
     }
 
     static func endpointText(ip: String, isIPv6: Bool, port: UInt16) -> String {
@@ -90,8 +84,6 @@ struct RecordBuilder {
         let client = originator
         let server = responder
         let uid = RecordBuilder.uid(client, server, time: state.firstTime)
-        let clientIP = originatorIP
-        let serverIP = responderIP
 
         // Roles.
         let roleBasis: String
@@ -180,7 +172,7 @@ struct RecordBuilder {
             synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
-            priorAuthFailures: priorAuthFailures, clientAddress: clientIP,
+            priorAuthFailures: priorAuthFailures, clientAddress: client.0,
             negotiatedSummary: memo?.negotiationText(
                 clientID: clientIsOriginatorForKex ? summary?.originatorKexInitID : summary?.responderKexInitID,
                 serverID: clientIsOriginatorForKex ? summary?.responderKexInitID : summary?.originatorKexInitID,
@@ -207,71 +199,82 @@ struct RecordBuilder {
         // The record, written straight to its JSON text (same bytes as the tree of earlier versions): the fixed
         // skeleton as constant runs, the values between them; nested values that vary in shape are written by
         // the stateful calls, which at depth 0 add no separator of their own.
-        var w = JSONWriter(capacity: 16384)
-        w.run("{\"type\":\"flow\",\"uid\":"); w.runString(uid)
-        w.run(",\"ts\":"); w.runSeconds(state.firstTime)
-        w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
-        w.run(",\"client\":{\"ip\":"); w.runString(clientIP)
-        w.run(",\"port\":"); w.runInt(Int(client.1))
-        w.run("},\"server\":{\"ip\":"); w.runString(serverIP)
-        w.run(",\"port\":"); w.runInt(Int(server.1))
-        w.run("},\"role_basis\":"); w.runString(roleBasis)
-        w.run(","); w.runRaw(vantageMembers)  // "vantage", "vantage_reason"
-        w.run(",\"packets\":{\"client\":"); w.runInt(tcp.originator.packets)
-        w.run(",\"server\":"); w.runInt(tcp.responder.packets)
-        w.run("},\"bytes\":{\"client\":"); w.runInt(tcp.originator.payloadBytes)
-        w.run(",\"server\":"); w.runInt(tcp.responder.payloadBytes)
-        w.run("},\"conn_state\":"); w.runString(tcp.connState)
-        w.run(",\"history\":"); w.runString(tcp.historyText)
-        w.run(",\"outcome\":"); w.runString(outcome.rawValue)
-        w.run(",\"phase\":"); w.runString(phase.rawValue)
-        w.run(",\"ssh\":"); writeSSH(&w, summary, hostKey: hostKey?.json)
-        if uncaptured.0 > 0 || uncaptured.1 > 0 {
-            // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
-            // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
-            w.run(",\"payload_not_captured\":{\"client\":"); w.runInt(uncaptured.0)
-            w.run(",\"server\":"); w.runInt(uncaptured.1)
+        func write(_ w: inout JSONWriter) {
+            w.run("{\"type\":\"flow\",\"uid\":"); w.runString(uid)
+            w.run(",\"ts\":"); w.runSeconds(state.firstTime)
+            w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
+            w.run(",\"client\":{\"ip\":"); w.runAddress(client.0)
+            w.run(",\"port\":"); w.runInt(Int(client.1))
+            w.run("},\"server\":{\"ip\":"); w.runAddress(server.0)
+            w.run(",\"port\":"); w.runInt(Int(server.1))
+            w.run("},\"role_basis\":"); w.runString(roleBasis)
+            w.run(","); w.runRaw(vantageMembers)  // "vantage", "vantage_reason"
+            w.run(",\"packets\":{\"client\":"); w.runInt(tcp.originator.packets)
+            w.run(",\"server\":"); w.runInt(tcp.responder.packets)
+            w.run("},\"bytes\":{\"client\":"); w.runInt(tcp.originator.payloadBytes)
+            w.run(",\"server\":"); w.runInt(tcp.responder.payloadBytes)
+            w.run("},\"conn_state\":"); w.runString(tcp.connState)
+            w.run(",\"history\":"); w.runString(tcp.historyText)
+            w.run(",\"outcome\":"); w.runString(outcome.rawValue)
+            w.run(",\"phase\":"); w.runString(phase.rawValue)
+            w.run(",\"ssh\":"); writeSSH(&w, summary, hostKey: hostKey?.json)
+            if uncaptured.0 > 0 || uncaptured.1 > 0 {
+                // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
+                // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
+                w.run(",\"payload_not_captured\":{\"client\":"); w.runInt(uncaptured.0)
+                w.run(",\"server\":"); w.runInt(uncaptured.1)
+                w.run("}")
+            }
+            w.run(",\"resets\":[")
+            for (i, entry) in resetEntries.enumerated() {
+                if i > 0 { w.run(",") }
+                w.runRaw(entry)
+            }
+            w.run("],\"reset\":")
+            if let t = terminating { w.runRaw(resetEntries[t]) } else { w.run("null") }
+            w.run(",\"icmp\":[")
+            for (i, o) in state.icmp.enumerated() {
+                if i > 0 { w.run(",") }
+                w.value(icmpJSON(o, icmpReports[i]))
+            }
+            w.run("],\"diagnosis\":{\"cause\":"); w.runString(diagnosis.cause.rawValue)
+            w.run(",\"summary\":"); w.runString(utf8: diagnosis.summaryText.utf8)
+            w.run(",\"next_steps\":")
+            if let memo { w.runRaw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
+            else { w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray() }
+            w.run("},\"anomalies\":[")
+            for (i, a) in anomalies.enumerated() {
+                if i > 0 { w.run(",") }
+                w.runString(a)
+            }
+            w.run("],\"ttl\":{\"client\":"); writeTTL(&w, tcp.originator)
+            w.run(",\"server\":"); writeTTL(&w, tcp.responder)
+            w.run("},\"rtt_ms\":"); writeRTT(&w)
+            w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary)
+            if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
+                w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
+            }
             w.run("}")
         }
-        w.run(",\"resets\":[")
-        for (i, entry) in resetEntries.enumerated() {
-            if i > 0 { w.run(",") }
-            w.runRaw(entry)
+        let bytes: [UInt8]
+        if let memo {
+            memo.recordWriter.removeAll()
+            write(&memo.recordWriter)
+            bytes = memo.recordWriter.bytes
+        } else {
+            var w = JSONWriter(capacity: 16384)
+            write(&w)
+            bytes = w.bytes
         }
-        w.run("],\"reset\":")
-        if let t = terminating { w.runRaw(resetEntries[t]) } else { w.run("null") }
-        w.run(",\"icmp\":[")
-        for (i, o) in state.icmp.enumerated() {
-            if i > 0 { w.run(",") }
-            w.value(icmpJSON(o, icmpReports[i]))
-        }
-        w.run("],\"diagnosis\":{\"cause\":"); w.runString(diagnosis.cause.rawValue)
-        w.run(",\"summary\":"); w.runString(utf8: diagnosis.summaryText.utf8)
-        w.run(",\"next_steps\":")
-        if let memo { w.runRaw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
-        else { w.beginArray(); for step in diagnosis.nextSteps { w.string(step) }; w.endArray() }
-        w.run("},\"anomalies\":[")
-        for (i, a) in anomalies.enumerated() {
-            if i > 0 { w.run(",") }
-            w.runString(a)
-        }
-        w.run("],\"ttl\":{\"client\":"); writeTTL(&w, tcp.originator)
-        w.run(",\"server\":"); writeTTL(&w, tcp.responder)
-        w.run("},\"rtt_ms\":"); writeRTT(&w)
-        w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary)
-        if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
-            w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
-        }
-        w.run("}")
         let digest = FlowDigest(
-            uid: uid, clientIP: clientIP, serverIP: serverIP, serverPort: Int(server.1),
+            uid: uid, client: client.0, server: server.0, serverPort: Int(server.1),
             start: state.firstTime, end: state.lastTime, outcome: outcome, phase: phase, cause: diagnosis.cause,
             attribution: terminating.map { verdicts[$0].attribution }, idleBeforeEndNs: idle,
             authFailedLikely: outcome == .closed && phase == .auth)
         return BuiltRecord(
-            record: .shared(SharedJSON(serialized: w.bytes)), uid: uid, outcome: outcome, digest: digest,
+            record: .shared(SharedJSON(serialized: bytes)), uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
-            serverIP: serverIP, server: server)
+            server: server)
     }
 
     func negotiationText(_ n: Negotiation?) -> String? {

@@ -18,6 +18,9 @@ final class RecordMemo {
     private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(maximumSlots: 4096)
     /// A side's `ttl` object by its first, lowest and highest TTL.
     private var ttlObjects = DirectMappedCache<[UInt8]>(maximumSlots: 4096)
+    /// The writer every record is written with, emptied before each: its memory is kept (a record's
+    /// text is then copied out at its own size).
+    var recordWriter = JSONWriter(capacity: 16384)
 
     /// The `ssh` object's members from "client_kexinit" to "hassh_server_string", and its "strict_kex" and
     /// "ext_info" members, each without braces.

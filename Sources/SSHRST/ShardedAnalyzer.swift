@@ -575,11 +575,12 @@ extension Analyzer {
             state.status = .banner
         }
         var built: ShardRecord? = nil
+        let sequence = state.sequence
         if state.isReported {
-            let record = buildRecord(state, key: flowKey, speculatively: speculative != nil)
+            let record = buildRecord(consume state, key: flowKey, speculatively: speculative != nil)
             built = ShardRecord(record, speculative: speculative)
         }
-        shard.send(.finished(key, local: state.sequence, built))
+        shard.send(.finished(key, local: sequence, built))
     }
 
     /// The merger's half of `finalize`: what spans flows, then output in first-packet order.

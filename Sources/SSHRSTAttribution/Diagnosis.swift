@@ -52,7 +52,7 @@ public struct DiagnosisContext: Sendable {
     /// filled by the engine from `findPatterns` or its own count). ≥ 3 makes a ban the leading explanation. Default 0.
     public var priorAuthFailures: Int
     /// Added: the client address, for commands such as `fail2ban-client set sshd unbanip ADDR`. Optional.
-    public var clientAddress: String?
+    public var clientAddress: IPAddress?
     /// Added: the negotiated algorithms as text (e.g. "kex curve25519-sha256, cipher chacha20-poly1305@openssh.com"), if known.
     public var negotiatedSummary: String?
     /// The client sent bytes that are not SSH (an HTTP request, TLS, a port scanner's probe).
@@ -75,7 +75,7 @@ public struct DiagnosisContext: Sendable {
         clientBannerSeen: Bool = false, negotiationFailure: String? = nil, disconnectReason: UInt32? = nil,
         disconnectText: String? = nil, disconnectFromServer: Bool? = nil, firstFINFrom: Side? = nil, synCount: Int = 1,
         durationNs: Int64 = 0, idleBeforeEndNs: Int64? = nil, handshakeToEndNs: Int64? = nil,
-        clientDataAfterReset: Bool = false, priorAuthFailures: Int = 0, clientAddress: String? = nil,
+        clientDataAfterReset: Bool = false, priorAuthFailures: Int = 0, clientAddress: IPAddress? = nil,
         negotiatedSummary: String? = nil
     ) {
         self.outcome = outcome
@@ -430,7 +430,8 @@ public func disconnectName(_ code: UInt32) -> String {
 }
 
 private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
-    let addr = c.clientAddress ?? "<client-ip>"
+    // Text made only for the causes whose steps name the address.
+    func addr() -> String { c.clientAddress?.description ?? "<client-ip>" }
     switch cause {
     case .portClosed:
         return [
@@ -447,14 +448,14 @@ private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
         ]
     case .refusedByICMP:
         return [
-            "sudo fail2ban-client status sshd (is \(addr) banned? unban: sudo fail2ban-client set sshd unbanip \(addr))",
+            "sudo fail2ban-client status sshd (is \(addr()) banned? unban: sudo fail2ban-client set sshd unbanip \(addr()))",
             "sudo iptables -L -n -v | grep -E 'REJECT|f2b' ; sudo ufw status ; sudo firewall-cmd --list-all",
             "If the ICMP came from a middlebox address, check that device's ACL for port 22",
         ]
     case .banAfterFailedAuth:
         return [
-            "sudo fail2ban-client status sshd; unban with sudo fail2ban-client set sshd unbanip \(addr)",
-            "sudo grep \(addr) /var/log/auth.log | tail -20 (or journalctl -u ssh) to see the failed logins",
+            "sudo fail2ban-client status sshd; unban with sudo fail2ban-client set sshd unbanip \(addr())",
+            "sudo grep \(addr()) /var/log/auth.log | tail -20 (or journalctl -u ssh) to see the failed logins",
             "Fix the credentials or key (ssh -vvv shows which keys are offered) before retrying",
         ]
     case .droppedBeforeBanner where preBannerDropLine(c) == nil:

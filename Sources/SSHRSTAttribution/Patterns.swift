@@ -1,10 +1,13 @@
 // Findings across flows: bans, MaxStartups thresholds, idle-timeout clusters. O(n log n), deterministic.
 
+import SSHRSTWire
+
 /// The per-flow facts the pattern finder needs.
 public struct FlowDigest: Sendable, Equatable {
     public var uid: String
-    public var clientIP: String
-    public var serverIP: String
+    /// The addresses; their text is made only for the flows a pattern names.
+    public var client: IPAddress
+    public var server: IPAddress
     public var serverPort: Int
     public var start: Int64
     public var end: Int64
@@ -17,13 +20,13 @@ public struct FlowDigest: Sendable, Equatable {
     public var authFailedLikely: Bool
 
     public init(
-        uid: String, clientIP: String, serverIP: String, serverPort: Int = 22, start: Int64, end: Int64,
+        uid: String, client: IPAddress, server: IPAddress, serverPort: Int = 22, start: Int64, end: Int64,
         outcome: Outcome, phase: Phase, cause: CauseID? = nil, attribution: Party? = nil, idleBeforeEndNs: Int64? = nil,
         authFailedLikely: Bool = false
     ) {
         self.uid = uid
-        self.clientIP = clientIP
-        self.serverIP = serverIP
+        self.client = client
+        self.server = server
         self.serverPort = serverPort
         self.start = start
         self.end = end
@@ -34,6 +37,9 @@ public struct FlowDigest: Sendable, Equatable {
         self.idleBeforeEndNs = idleBeforeEndNs
         self.authFailedLikely = authFailedLikely
     }
+
+    public var clientIP: String { client.description }
+    public var serverIP: String { server.description }
 }
 
 /// A typed value of a pattern's extra field: integers stay numbers in JSON, everything else is text.
@@ -94,14 +100,14 @@ public func findPatterns(_ flows: [FlowDigest]) -> [Pattern] {
 
 private func serverKey(_ f: FlowDigest) -> String { "\(f.serverIP):\(f.serverPort)" }
 
-/// What flows are grouped by: a server (address text and port), and for bans also the client. Compared and
+/// What flows are grouped by: a server (address and port), and for bans also the client. Compared and
 /// hashed as fields (no text made per flow: a flood has millions of flows and few groups worth reporting).
 private struct GroupKey: Hashable {
-    var client: String?
-    var server: String
+    var client: IPAddress?
+    var server: IPAddress
     var port: Int
-    init(server f: FlowDigest) { client = nil; server = f.serverIP; port = f.serverPort }
-    init(clientServer f: FlowDigest) { client = f.clientIP; server = f.serverIP; port = f.serverPort }
+    init(server f: FlowDigest) { client = nil; server = f.server; port = f.serverPort }
+    init(clientServer f: FlowDigest) { client = f.client; server = f.server; port = f.serverPort }
 }
 
 /// Groups sorted flows by a key, keeping first-appearance order of keys (deterministic, no hash-order output).

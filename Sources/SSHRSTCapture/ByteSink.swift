@@ -1,7 +1,9 @@
+import SSHRSTWire
+
 /// A growable byte buffer for writing records: plain stores and `memcpy`, none of an `Array`'s
 /// per-append uniqueness and capacity checks. Owned by one writer (non-copyable; freed on deinit).
 /// In SSHRSTCapture because it manages raw memory: this is the one target that writes `unsafe`.
-public struct ByteSink: ~Copyable {
+public struct ByteSink: ~Copyable, ASCIIOutput {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
     @usableFromInline var written: Int

@@ -115,16 +115,17 @@ public struct FlowTable<Record> {
         return Int(s)
     }
 
-    /// Removes the record in `slot` and returns it.
+    /// Removes the record in `slot` and returns it; `placeholder` takes its place. The two are swapped, not
+    /// copied: a record is large (a flow's whole state), and a copy retains everything it holds.
     @inlinable
     @discardableResult
-    public mutating func remove(_ slot: Int, placeholder: Record) -> Record {
+    public mutating func remove(_ slot: Int, placeholder: consuming Record) -> Record {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
         index.remove(meta[slot].key, slot: s, meta: meta)
         meta[slot].live = false
-        let record = records[slot]
-        records[slot] = placeholder
+        var record = placeholder
+        swap(&record, &records[slot])
         free.append(s)
         count -= 1
         return record

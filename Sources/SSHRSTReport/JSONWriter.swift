@@ -1,4 +1,5 @@
 import SSHRSTCapture
+import SSHRSTWire
 
 /// Writes one JSON text straight into bytes, in the order of the calls, with the same formatting as
 /// `JSON.write` (no spaces, keys as given, numbers and strings formatted alike): a record written with it is
@@ -7,15 +8,23 @@ import SSHRSTCapture
 ///
 /// Keys are static ASCII text without characters to escape. Nesting is tracked to 64 levels (records use 4).
 public struct JSONWriter: ~Copyable {
-    private var sink: ByteSink
+    @usableFromInline var sink: ByteSink
     /// Bit d set: the container at depth d has no member yet.
-    private var empty: UInt64 = 0
-    private var depth = 0
+    @usableFromInline var empty: UInt64 = 0
+    @usableFromInline var depth = 0
     /// A key was just written: the next value follows it without a comma.
-    private var afterKey = false
+    @usableFromInline var afterKey = false
 
     public init(capacity: Int = 8192) {
         sink = ByteSink(capacity: capacity)
+    }
+
+    /// Forgets what was written, keeps the memory.
+    public mutating func removeAll() {
+        sink.removeAll()
+        empty = 0
+        depth = 0
+        afterKey = false
     }
 
     /// The bytes written, as an array.
@@ -126,7 +135,9 @@ public struct JSONWriter: ~Copyable {
     // depth 0 (no container opened with `beginObject`/`beginArray` is still open): the stateful calls then
     // work inside a run as they do at the top of a text (a value written at depth 0 takes no comma).
 
-    /// `text` (constant JSON: keys, punctuation, literal values), copied as is.
+    /// `text` (constant JSON: keys, punctuation, literal values), copied as is. Inlined: the length is a
+    /// constant where it is called.
+    @inlinable @inline(__always)
     public mutating func run(_ text: StaticString) {
         precondition(depth == 0 && !afterKey && text.hasPointerRepresentation)
         sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
@@ -142,6 +153,15 @@ public struct JSONWriter: ~Copyable {
     public mutating func runString(utf8: [UInt8]) {
         precondition(depth == 0 && !afterKey)
         utf8.withUnsafeBufferPointer { JSON.escapeContiguous($0, into: &sink) }
+    }
+
+    /// An address as a JSON string inside a run (`IPAddress.description`'s text; nothing in it to escape).
+    public mutating func runAddress(_ address: IPAddress) {
+        precondition(depth == 0 && !afterKey)
+        sink.reserve(IPAddress.maximumTextLength &+ 2)
+        sink.append(UInt8(ascii: "\""))
+        address.write(to: &sink)
+        sink.append(UInt8(ascii: "\""))
     }
 
     /// An integer inside a run.

@@ -46,19 +46,26 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         // Built as bytes on the stack, then one String (an array per address, and string interpolation
         // before it, cost more than the rest of a record's addresses).
         var out = ASCIIText()
+        write(to: &out)
+        return out.string
+    }
+
+    /// The longest text `write(to:)` makes: an IPv6 address with a dotted tail.
+    public static let maximumTextLength = 45
+
+    /// Writes the address as `description` spells it, byte by byte, to any ASCII output: a stack buffer
+    /// for `description`, or a record's bytes directly (no String made per address).
+    @inlinable
+    public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
         if !isIPv6 {
-            IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return out.string
+            IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
+            return
         }
         // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
         if high == 0 && (low >> 32) == 0xffff {
             for b in "::ffff:".utf8 { out.append(b) }
-            IPAddress.appendDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return out.string
-        }
-        func group(_ i: Int) -> UInt16 {
-            let word = i < 4 ? high : low
-            return UInt16(truncatingIfNeeded: word >> UInt64(48 &- 16 &* (i & 3)))
+            IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
+            return
         }
         // RFC 5952 §4.2: shorten the longest run of two or more zero groups (first if tied).
         var bestStart = -1
@@ -79,43 +86,67 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         }
         if bestLength < 2 { bestStart = -1 }
         var i = 0
+        // A colon is due before the next group (none at the start and none right after "::").
+        var colonDue = false
         while i < 8 {
             if i == bestStart {
                 out.append(0x3a)
                 out.append(0x3a)
+                colonDue = false
                 i &+= bestLength
                 continue
             }
-            if out.count > 0, out.last != 0x3a { out.append(0x3a) }
+            if colonDue { out.append(0x3a) }
             let g = group(i)
             var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let digit = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xf
+            var shift: UInt16 = 12
+            while true {
+                let digit = UInt8(truncatingIfNeeded: g >> shift) & 0xf
                 if digit != 0 || started || shift == 0 {
                     out.append(digit < 10 ? 0x30 &+ digit : 0x57 &+ digit)  // 0-9, a-f
                     started = true
                 }
+                if shift == 0 { break }
+                shift &-= 4
             }
+            colonDue = true
             i &+= 1
         }
-        return out.string
     }
 
-    static func appendDottedQuad(_ v: UInt32, to out: inout ASCIIText) {
-        for shift in stride(from: 24, through: 0, by: -8) {
-            let octet = UInt8(truncatingIfNeeded: v >> UInt32(shift))
-            if shift != 24 { out.append(0x2e) }
+    /// IPv6 group `i` (0...7), most significant first.
+    @inlinable
+    @usableFromInline
+    func group(_ i: Int) -> UInt16 {
+        let word = i < 4 ? high : low
+        return UInt16(truncatingIfNeeded: word >> UInt64(48 &- 16 &* (i & 3)))
+    }
+
+    @inlinable
+    @usableFromInline
+    static func writeDottedQuad<Output: ASCIIOutput & ~Copyable>(_ v: UInt32, to out: inout Output) {
+        var shift: UInt32 = 24
+        while true {
+            let octet = UInt8(truncatingIfNeeded: v >> shift)
             if octet >= 100 { out.append(0x30 &+ octet / 100) }
             if octet >= 10 { out.append(0x30 &+ (octet / 10) % 10) }
             out.append(0x30 &+ octet % 10)
+            if shift == 0 { break }
+            out.append(0x2e)
+            shift &-= 8
         }
     }
+}
+
+/// Where ASCII text is written a byte at a time: `ASCIIText` on the stack, or a record's byte sink.
+public protocol ASCIIOutput: ~Copyable {
+    mutating func append(_ byte: UInt8)
 }
 
 /// Short ASCII text (an address, a number with its sign and point) built on the stack and made a String
 /// once: an array per piece, `String(x)` and concatenation cost more than the formatting itself. At most 48
 /// bytes; more is dropped (an IPv6 address with a dotted tail needs 45, a 64-bit value with decimals 28).
-public struct ASCIIText {
+public struct ASCIIText: ASCIIOutput {
     var bytes = InlineArray<48, UInt8>(repeating: 0)
     public private(set) var count = 0
 

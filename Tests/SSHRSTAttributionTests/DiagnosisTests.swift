@@ -1,4 +1,5 @@
 import SSHRSTAttribution
+import SSHRSTWire
 import Testing
 
 @Suite struct DiagnosisTests {
@@ -16,7 +17,7 @@ import Testing
         (.portClosed, DiagnosisContext(outcome: .refused, phase: .tcp, terminatingVerdict: verdict(.server, path: .noSocketOrReject), terminatingReset: serverRST)),
         (.hostFirewallReject, DiagnosisContext(outcome: .reset, phase: .session, terminatingVerdict: verdict(.server, path: .noSocketOrReject, rules: [.ipIDZeroDF]), serverBannerSeen: true, clientBannerSeen: true, durationNs: 30_000_000_000)),
         (.refusedByICMP, DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .server, type: 3, code: 3)])),
-        (.banAfterFailedAuth, DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .server, type: 3, code: 3)], priorAuthFailures: 5, clientAddress: "203.0.113.5")),
+        (.banAfterFailedAuth, DiagnosisContext(outcome: .refused, phase: .tcp, icmp: [ICMPReport(time: 0, senderRole: .server, type: 3, code: 3)], priorAuthFailures: 5, clientAddress: IPAddress(v4: 0xcb00_7105))),
         (.droppedBeforeBanner, DiagnosisContext(outcome: .reset, phase: .version, terminatingVerdict: verdict(.server, path: .socketAbort), serverPreBannerLines: ["Not allowed at this time"], clientBannerSeen: true)),
         (.resetDuringKex, DiagnosisContext(outcome: .reset, phase: .kex, terminatingVerdict: verdict(.server, path: .socketAbort), serverBannerSeen: true, clientBannerSeen: true, negotiatedSummary: "kex curve25519-sha256")),
         (.kexAlgorithmMismatch, DiagnosisContext(outcome: .closed, phase: .kex, serverBannerSeen: true, clientBannerSeen: true, negotiationFailure: "kex_algorithms", firstFINFrom: .server)),

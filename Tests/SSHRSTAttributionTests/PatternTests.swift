@@ -1,12 +1,18 @@
 import SSHRSTAttribution
+import SSHRSTWire
 import Testing
 
 @Suite struct PatternTests {
     static let s: Int64 = 1_000_000_000
 
+    /// A dotted quad's address ("10.0.0.5").
+    static func v4(_ text: String) -> IPAddress {
+        IPAddress(v4: text.split(separator: ".").reduce(UInt32(0)) { $0 << 8 | UInt32($1)! })
+    }
+
     static func flow(_ uid: String, client: String = "10.0.0.5", start: Int64, end: Int64, outcome: Outcome, phase: Phase,
                      cause: CauseID? = nil, attribution: Party? = nil, idle: Int64? = nil, authFailed: Bool = false) -> FlowDigest {
-        FlowDigest(uid: uid, clientIP: client, serverIP: "10.0.1.1", serverPort: 22, start: start * s, end: end * s, outcome: outcome,
+        FlowDigest(uid: uid, client: Self.v4(client), server: Self.v4("10.0.1.1"), serverPort: 22, start: start * s, end: end * s, outcome: outcome,
                    phase: phase, cause: cause, attribution: attribution, idleBeforeEndNs: idle, authFailedLikely: authFailed)
     }
 
@@ -104,9 +110,9 @@ import Testing
 
     @Test func extremeTimesNeverTrap() {
         let flows = [
-            FlowDigest(uid: "a", clientIP: "c", serverIP: "s", start: Int64.min, end: Int64.max, outcome: .reset, phase: .tcp, attribution: .middlebox, idleBeforeEndNs: Int64.max, authFailedLikely: true),
-            FlowDigest(uid: "b", clientIP: "c", serverIP: "s", start: Int64.max, end: Int64.min, outcome: .refused, phase: .tcp, idleBeforeEndNs: Int64.max),
-            FlowDigest(uid: "c", clientIP: "c", serverIP: "s", start: 0, end: 0, outcome: .reset, phase: .version, attribution: .middlebox, idleBeforeEndNs: Int64.max - 1),
+            FlowDigest(uid: "a", client: IPAddress(v4: 1), server: IPAddress(v4: 2), start: Int64.min, end: Int64.max, outcome: .reset, phase: .tcp, attribution: .middlebox, idleBeforeEndNs: Int64.max, authFailedLikely: true),
+            FlowDigest(uid: "b", client: IPAddress(v4: 1), server: IPAddress(v4: 2), start: Int64.max, end: Int64.min, outcome: .refused, phase: .tcp, idleBeforeEndNs: Int64.max),
+            FlowDigest(uid: "c", client: IPAddress(v4: 1), server: IPAddress(v4: 2), start: 0, end: 0, outcome: .reset, phase: .version, attribution: .middlebox, idleBeforeEndNs: Int64.max - 1),
         ]
         _ = findPatterns(flows)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SSHRSTReport
 import SSHRSTCapture
+import SSHRSTWire
 import Testing
 
 /// The recorded captures in Captures/: each against its reviewed golden
@@ -177,6 +178,31 @@ import Testing
         var sink = ByteSink(capacity: 64)
         fill(&sink)
         return sink.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Addresses written straight into a record's bytes (after other text, which may end in a colon) read
+    /// as their `description`: random addresses with runs of zero groups, IPv4 and IPv4-mapped ones.
+    @Test func addressesWrittenInPlaceReadAsTheirDescription() {
+        var generator = SystemRandomNumberGenerator()
+        func word() -> UInt64 {
+            var w: UInt64 = 0
+            for i in 0..<4 where Bool.random(using: &generator) { w |= UInt64(UInt16.random(in: 0...0xffff, using: &generator)) << (16 * i) }
+            return w
+        }
+        var addresses = [IPAddress(v4: 0), IPAddress(v4: 0xffff_ffff), IPAddress(v6High: 0, v6Low: 0),
+                         IPAddress(v6High: 0, v6Low: 1), IPAddress(v6High: 1 << 48, v6Low: 0), IPAddress(v6High: 0, v6Low: 0xffff_c000_0201)]
+        for _ in 0..<2_000 {
+            addresses.append(IPAddress(v6High: word(), v6Low: word()))
+            addresses.append(IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator)))
+        }
+        for a in addresses {
+            #expect(text { sink in sink.append(UInt8(ascii: ":")); a.write(to: &sink) } == ":" + a.description)
+            var w = JSONWriter(capacity: 64)
+            w.run("[")
+            w.runAddress(a)
+            w.run("]")
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "[\"\(a.description)\"]")
+        }
     }
 
     @Test func decimalsMatchTheStandardLibrary() {
