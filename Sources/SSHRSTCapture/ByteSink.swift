@@ -183,29 +183,41 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
     /// Whether any byte is a control character, a quote or a backslash (JSON must escape it): eight bytes per
     /// step (the classic "has a byte less than n" and "has a zero byte" word tests, exact as to whether one
     /// exists).
+    /// The bytes after the last whole word are tested as one word too: the last eight bytes again when there
+    /// are eight or more (a byte tested twice changes nothing), else the few bytes over a filler of 'A's.
     public static func needsJSONEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = utf8.baseAddress else { return false }
         let n = utf8.count
         let raw = unsafe UnsafeRawPointer(base)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
         while i &+ 8 <= n {
-            let w = unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let control = (w &- 0x2020_2020_2020_2020) & ~w & highs
-            let q = w ^ 0x2222_2222_2222_2222
-            let quote = (q &- ones) & ~q & highs
-            let b = w ^ 0x5c5c_5c5c_5c5c_5c5c
-            let backslash = (b &- ones) & ~b & highs
-            if control | quote | backslash != 0 { return true }
+            if hasJSONSpecial(unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i &+= 8
         }
-        while i < n {
-            let b = unsafe base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5c { return true }
-            i &+= 1
+        guard i < n else { return false }
+        if n >= 8 { return hasJSONSpecial(unsafe raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)) }
+        var w: UInt64 = 0x4141_4141_4141_4141
+        var j = 0
+        while j < n {
+            let shift = UInt64(j &* 8)
+            w = w & ~(0xff &<< shift) | UInt64(unsafe base[j]) &<< shift
+            j &+= 1
         }
-        return false
+        return hasJSONSpecial(w)
+    }
+
+    /// Whether one of the word's eight bytes (little-endian order does not matter) is below 0x20, a quote
+    /// or a backslash.
+    @inline(__always)
+    static func hasJSONSpecial(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- 0x2020_2020_2020_2020) & ~w & highs
+        let q = w ^ 0x2222_2222_2222_2222
+        let quote = (q &- ones) & ~q & highs
+        let b = w ^ 0x5c5c_5c5c_5c5c_5c5c
+        let backslash = (b &- ones) & ~b & highs
+        return control | quote | backslash != 0
     }
 }
 

@@ -266,8 +266,9 @@ public struct TCPConnection: Sendable {
 }
 
 /// Up to 32 history letters in four words: no allocation per flow.
-public struct HistoryLetters: Sendable, Equatable {
+public struct HistoryLetters: Sendable, Equatable, PlainASCIIText {
     public static let capacity = 32
+    public static var maximumTextLength: Int { capacity }
     var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     public private(set) var count = 0
 
@@ -316,6 +317,16 @@ public struct HistoryLetters: Sendable, Equatable {
 
     public var first: UInt8? { count > 0 ? self[0] : nil }
     public var bytes: [UInt8] { (0..<count).map { self[$0] } }
+
+    /// Writes the letters (Zeek's history alphabet and '^': nothing JSON escapes) to any ASCII output.
+    @inlinable
+    public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
+        var i = 0
+        while i < count {
+            out.append(self[i])
+            i &+= 1
+        }
+    }
 
     public static func == (a: HistoryLetters, b: HistoryLetters) -> Bool { a.bytes == b.bytes }
 }

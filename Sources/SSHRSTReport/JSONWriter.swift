@@ -155,12 +155,14 @@ public struct JSONWriter: ~Copyable {
         utf8.withUnsafeBufferPointer { JSON.escapeContiguous($0, into: &sink) }
     }
 
-    /// An address as a JSON string inside a run (`IPAddress.description`'s text; nothing in it to escape).
-    public mutating func runAddress(_ address: IPAddress) {
+    /// A JSON string inside a run, written in place from a value whose text needs no escaping (an address
+    /// as `IPAddress.description` spells it, TCP history letters).
+    @inlinable
+    public mutating func runPlain<Text: PlainASCIIText>(_ value: Text) {
         precondition(depth == 0 && !afterKey)
-        sink.reserve(IPAddress.maximumTextLength &+ 2)
+        sink.reserve(Text.maximumTextLength &+ 2)
         sink.append(UInt8(ascii: "\""))
-        address.write(to: &sink)
+        value.write(to: &sink)
         sink.append(UInt8(ascii: "\""))
     }
 

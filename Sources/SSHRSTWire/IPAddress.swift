@@ -2,7 +2,7 @@
 ///
 /// IPv4 addresses live in the low 32 bits of `low` with `high == 0` and
 /// `isIPv6 == false`, so the two families never compare equal.
-public struct IPAddress: Hashable, Sendable, Comparable {
+public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
     public var high: UInt64
     public var low: UInt64
     public var isIPv6: Bool
@@ -141,6 +141,14 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 /// Where ASCII text is written a byte at a time: `ASCIIText` on the stack, or a record's byte sink.
 public protocol ASCIIOutput: ~Copyable {
     mutating func append(_ byte: UInt8)
+}
+
+/// A value whose text is short ASCII with nothing JSON escapes (no quote, backslash or control
+/// character), written byte by byte where it goes: an address, TCP history letters.
+public protocol PlainASCIIText {
+    /// The longest text `write(to:)` makes.
+    static var maximumTextLength: Int { get }
+    func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output)
 }
 
 /// Short ASCII text (an address, a number with its sign and point) built on the stack and made a String
