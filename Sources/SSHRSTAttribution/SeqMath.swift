@@ -55,8 +55,15 @@ enum Sat {
 /// Deterministic number formatting without Foundation (detail strings end up in golden files).
 public enum Fmt {
     /// `value / unit` with `decimals` digits, rounded half up, e.g. `fixed(1_234_567, unit: 1_000_000, decimals: 2)` = "1.23".
-    public static func fixed(_ value: Int64, unit: Int64, decimals: Int) -> String {
-        guard unit > 0 else { return "\(value)" }
+    /// Text on the stack (`ASCIIText`): a `Prose` copies its bytes, a `String` interpolation writes its
+    /// `description`; no `String` is made for it in records' prose.
+    public static func fixed(_ value: Int64, unit: Int64, decimals: Int) -> ASCIIText {
+        guard unit > 0 else {
+            var text = ASCIIText()
+            if value < 0 { text.append(UInt8(ascii: "-")) }
+            text.appendDecimal(value.magnitude)
+            return text
+        }
         let places = max(0, min(decimals, 6))
         var scale: UInt64 = 1
         for _ in 0..<places { scale *= 10 }
@@ -84,21 +91,32 @@ public enum Fmt {
             text.append(UInt8(ascii: "."))
             text.appendDecimal(frac, minimumDigits: places)
         }
-        return text.string
+        return text
     }
 
     /// Nanoseconds as seconds: "350.0 s", "1.234 s", "0.120 s".
-    public static func seconds(_ ns: Int64) -> String {
+    public static func seconds(_ ns: Int64) -> ASCIIText {
         let mag = ns.magnitude
-        return fixed(ns, unit: 1_000_000_000, decimals: mag >= 10_000_000_000 ? 1 : 3) + " s"
+        var text = fixed(ns, unit: 1_000_000_000, decimals: mag >= 10_000_000_000 ? 1 : 3)
+        text.append(UInt8(ascii: " "))
+        text.append(UInt8(ascii: "s"))
+        return text
     }
 
     /// Nanoseconds as milliseconds: "12.30 ms".
-    public static func millis(_ ns: Int64) -> String { fixed(ns, unit: 1_000_000, decimals: 2) + " ms" }
+    public static func millis(_ ns: Int64) -> ASCIIText {
+        var text = fixed(ns, unit: 1_000_000, decimals: 2)
+        for b in " ms".utf8 { text.append(b) }
+        return text
+    }
 
     /// A score or confidence with two decimals; non-finite values print as "nan".
-    public static func score(_ d: Double) -> String {
-        guard d.isFinite, d.magnitude < 1e12 else { return "nan" }
+    public static func score(_ d: Double) -> ASCIIText {
+        guard d.isFinite, d.magnitude < 1e12 else {
+            var text = ASCIIText()
+            for b in "nan".utf8 { text.append(b) }
+            return text
+        }
         let hundredths = Int64((d * 100).rounded())
         return fixed(hundredths, unit: 100, decimals: 2)
     }

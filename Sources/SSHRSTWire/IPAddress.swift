@@ -116,14 +116,12 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
 
     /// IPv6 group `i` (0...7), most significant first.
     @inlinable
-    @usableFromInline
     func group(_ i: Int) -> UInt16 {
         let word = i < 4 ? high : low
         return UInt16(truncatingIfNeeded: word >> UInt64(48 &- 16 &* (i & 3)))
     }
 
     @inlinable
-    @usableFromInline
     static func writeDottedQuad<Output: ASCIIOutput & ~Copyable>(_ v: UInt32, to out: inout Output) {
         var shift: UInt32 = 24
         while true {
@@ -154,7 +152,7 @@ public protocol PlainASCIIText {
 /// Short ASCII text (an address, a number with its sign and point) built on the stack and made a String
 /// once: an array per piece, `String(x)` and concatenation cost more than the formatting itself. At most 48
 /// bytes; more is dropped (an IPv6 address with a dotted tail needs 45, a 64-bit value with decimals 28).
-public struct ASCIIText: ASCIIOutput {
+public struct ASCIIText: ASCIIOutput, CustomStringConvertible, Equatable, Sendable {
     var bytes = InlineArray<48, UInt8>(repeating: 0)
     public private(set) var count = 0
 
@@ -165,6 +163,15 @@ public struct ASCIIText: ASCIIOutput {
         bytes[count] = b
         count &+= 1
     }
+
+    /// The text (a `String` interpolation writes it).
+    public var description: String { string }
+
+    public static func == (a: ASCIIText, b: ASCIIText) -> Bool {
+        a.count == b.count && (0..<a.count).allSatisfy { a.bytes[$0] == b.bytes[$0] }
+    }
+
+    public var isEmpty: Bool { count == 0 }
 
     /// The last byte written (0 when none).
     public var last: UInt8 { count > 0 ? bytes[count &- 1] : 0 }

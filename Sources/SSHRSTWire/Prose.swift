@@ -59,6 +59,15 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
         public mutating func appendInterpolation(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
 
+        /// Short text made on the stack (numbers from `Fmt`, addresses): its bytes, no `String` between.
+        public mutating func appendInterpolation(_ t: ASCIIText) {
+            var i = 0
+            while i < t.count {
+                utf8.append(t.bytes[i])
+                i &+= 1
+            }
+        }
+
         public mutating func appendInterpolation<I: FixedWidthInteger>(_ i: I) {
             // Every integer type sshrst writes is at most 64 bits wide.
             guard I.bitWidth <= 64 else { return utf8.append(contentsOf: String(describing: i).utf8) }

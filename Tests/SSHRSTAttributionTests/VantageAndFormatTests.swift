@@ -50,22 +50,22 @@ import Testing
 
 @Suite struct FormatTests {
     @Test func fixedAndSeconds() {
-        #expect(Fmt.fixed(1_234_567, unit: 1_000_000, decimals: 2) == "1.23")
-        #expect(Fmt.fixed(1_995_000, unit: 1_000_000, decimals: 2) == "2.00")
-        #expect(Fmt.fixed(-1_500_000, unit: 1_000_000, decimals: 1) == "-1.5")
-        #expect(Fmt.fixed(0, unit: 1_000_000, decimals: 2) == "0.00")
-        #expect(Fmt.seconds(350_000_000_000) == "350.0 s")
-        #expect(Fmt.seconds(1_234_000_000) == "1.234 s")
-        #expect(Fmt.millis(300_000) == "0.30 ms")
-        #expect(!Fmt.seconds(Int64.min).isEmpty)
-        #expect(!Fmt.seconds(Int64.max).isEmpty)
-        #expect(Fmt.fixed(5, unit: 0, decimals: 2) == "5")
+        #expect(Fmt.fixed(1_234_567, unit: 1_000_000, decimals: 2).string == "1.23")
+        #expect(Fmt.fixed(1_995_000, unit: 1_000_000, decimals: 2).string == "2.00")
+        #expect(Fmt.fixed(-1_500_000, unit: 1_000_000, decimals: 1).string == "-1.5")
+        #expect(Fmt.fixed(0, unit: 1_000_000, decimals: 2).string == "0.00")
+        #expect(Fmt.seconds(350_000_000_000).string == "350.0 s")
+        #expect(Fmt.seconds(1_234_000_000).string == "1.234 s")
+        #expect(Fmt.millis(300_000).string == "0.30 ms")
+        #expect(!Fmt.seconds(Int64.min).string.isEmpty)
+        #expect(!Fmt.seconds(Int64.max).string.isEmpty)
+        #expect(Fmt.fixed(5, unit: 0, decimals: 2).string == "5")
     }
 
     @Test func scoreAndEscape() {
-        #expect(Fmt.score(0.755) == "0.76" || Fmt.score(0.755) == "0.75")
-        #expect(Fmt.score(1.05) == "1.05")
-        #expect(Fmt.score(Double.nan) == "nan")
+        #expect(Fmt.score(0.755).string == "0.76" || Fmt.score(0.755).string == "0.75")
+        #expect(Fmt.score(1.05).string == "1.05")
+        #expect(Fmt.score(Double.nan).string == "nan")
         #expect(Fmt.escaped([0x41, 0x00, 0x5C, 0xFF]) == "A\\x00\\\\\\xff")
     }
 

@@ -7,6 +7,20 @@ import Testing
     enum Side { case client, server }
     struct Described: CustomStringConvertible { var description: String { "described \"value\"" } }
 
+    /// Stack text (numbers from Fmt, addresses) writes the same bytes in Prose as its description in a String.
+    @Test func stackTextMatchesStringInterpolation() {
+        var texts: [ASCIIText] = [ASCIIText()]
+        for value: UInt64 in [0, 7, 1_234_567, UInt64.max] {
+            var t = ASCIIText()
+            t.appendDecimal(value, minimumDigits: 3)
+            t.append(UInt8(ascii: " "))
+            t.append(UInt8(ascii: "s"))
+            texts.append(t)
+        }
+        for t in texts { #expect(Prose("at \(t) then").string == "at \(t) then") }
+        #expect(Prose("\(texts[3])").string == "1234567 s")
+    }
+
     @Test func integersOfEveryWidthMatchStringInterpolation() {
         let ints: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 12_345, -98_765, Int.max, Int.min, Int.min + 1]
         for i in ints { #expect(Prose("v=\(i);").string == "v=\(i);") }
