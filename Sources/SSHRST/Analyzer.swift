@@ -34,6 +34,8 @@ public final class Analyzer {
     var sshEndpoints: Set<EndpointKey> = []
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
     var authFailures: [ClientServerPair: (count: Int, lastEnd: Int64)] = [:]
+    /// The clients in `authFailures`: a flood's records skip its hash of both addresses.
+    var authFailureClients = AddressFilter()
     var patterns: [JSON] = []
     /// KEXINITs, negotiations and their JSON shared between records (bounded).
     let memo = RecordMemo()
@@ -359,8 +361,8 @@ public final class Analyzer {
         let client = builder.originator
         let server = builder.responder
         let pair = ClientServerPair(client: client.0, server: server.0, port: server.1)
-        // No hash per record while nothing failed.
-        if !authFailures.isEmpty, let prior = authFailures[pair], prior.lastEnd <= firstTime {
+        // No hash per record unless a failed login came from this client (or one sharing its bucket).
+        if authFailureClients.mayContain(client.0), let prior = authFailures[pair], prior.lastEnd <= firstTime {
             builder.priorAuthFailures = prior.count
         }
         let built = builder.build()
@@ -369,6 +371,7 @@ public final class Analyzer {
         {
             let prior = authFailures[pair] ?? (0, 0)
             authFailures[pair] = (prior.count + 1, max(prior.lastEnd, lastTime))
+            authFailureClients.insert(client.0)
         }
         return built
     }

@@ -94,12 +94,20 @@ final class RecordMemo {
     /// the few that cite the client address or an idle time change from flow to flow, so the stored list is
     /// compared with the one asked for (equal literals compare by length and bytes: far cheaper than
     /// checking every byte for JSON escapes again) and rendered anew when it differs.
-    private var steps: [CauseID: (list: [String], json: [UInt8])] = [:]
+    /// A short list searched in order, not a dictionary: `CauseID` hashes its raw-value text (a
+    /// `RawRepresentable` enum's default), which cost more than finding one of a few dozen causes by case.
+    private var steps: [(cause: CauseID, list: [String], json: [UInt8])] = []
 
     func nextStepsJSON(_ cause: CauseID, _ list: [String]) -> [UInt8] {
-        if let s = steps[cause], s.list == list { return s.json }
-        let json = JSON.array(list.map { .string($0) }).serializedBytes()
-        steps[cause] = (list, json)
+        let json: [UInt8]
+        if let i = steps.firstIndex(where: { $0.cause == cause }) {
+            if steps[i].list == list { return steps[i].json }
+            json = JSON.array(list.map { .string($0) }).serializedBytes()
+            steps[i] = (cause, list, json)
+        } else {
+            json = JSON.array(list.map { .string($0) }).serializedBytes()
+            steps.append((cause, list, json))
+        }
         return json
     }
 

@@ -100,6 +100,32 @@ public func findPatterns(_ flows: [FlowDigest]) -> [Pattern] {
 
 private func serverKey(_ f: FlowDigest) -> String { "\(f.serverIP):\(f.serverPort)" }
 
+/// Addresses in 65,536 buckets, one bit each: whether an address may have been inserted (a false "yes"
+/// only when its bucket is shared). Set in front of a dictionary keyed by client: the flows of a flood or
+/// a scan, from clients never inserted, skip the hash of the whole key.
+public struct AddressFilter: Sendable {
+    var words = [UInt64](repeating: 0, count: 1024)
+
+    public init() {}
+
+    @inline(__always)
+    static func bucket(_ a: IPAddress) -> (word: Int, bit: UInt64) {
+        let mixed = (a.high ^ a.low ^ (a.isIPv6 ? 1 : 0)) &* 0x9E37_79B9_7F4A_7C15
+        let bucket = Int(truncatingIfNeeded: mixed >> 48)
+        return (bucket >> 6, 1 &<< UInt64(bucket & 63))
+    }
+
+    public mutating func insert(_ a: IPAddress) {
+        let b = AddressFilter.bucket(a)
+        words[b.word] |= b.bit
+    }
+
+    public func mayContain(_ a: IPAddress) -> Bool {
+        let b = AddressFilter.bucket(a)
+        return words[b.word] & b.bit != 0
+    }
+}
+
 /// What flows are grouped by: a server (address and port), and for bans also the client. Compared and
 /// hashed as fields (no text made per flow: a flood has millions of flows and few groups worth reporting).
 private struct GroupKey: Hashable {
@@ -144,11 +170,15 @@ private func banPatterns(_ flows: [FlowDigest]) -> [Pattern] {
     // Only client/server pairs with a failed authentication can show a ban (a scan or flood has millions of
     // pairs and none of them).
     var failing = Set<GroupKey>()
-    for f in flows where f.authFailedLikely { failing.insert(GroupKey(clientServer: f)) }
+    var failingClients = AddressFilter()
+    for f in flows where f.authFailedLikely {
+        failing.insert(GroupKey(clientServer: f))
+        failingClients.insert(f.client)
+    }
     guard !failing.isEmpty else { return [] }
     let candidates = groups(
         flows, by: GroupKey.init(clientServer:), minimum: PatternThresholds.banFailures + 1,
-        include: { failing.contains(GroupKey(clientServer: $0)) })
+        include: { failingClients.mayContain($0.client) && failing.contains(GroupKey(clientServer: $0)) })
     for g in candidates {
         var failures = 0
         var banStart: Int?

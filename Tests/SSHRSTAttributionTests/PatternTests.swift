@@ -108,6 +108,23 @@ import Testing
         #expect(!a.isEmpty)
     }
 
+    /// The filter in front of the per-client dictionaries: never "no" for an address inserted, and "no" for
+    /// nearly every other (100 inserted of 65,536 buckets: a few false "yes" at most among 10,000 others).
+    @Test func addressFilterNeverMissesAnInsertedAddress() {
+        var generator = SystemRandomNumberGenerator()
+        func random() -> IPAddress {
+            Bool.random(using: &generator)
+                ? IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator))
+                : IPAddress(v6High: UInt64.random(in: 0...UInt64.max, using: &generator), v6Low: UInt64.random(in: 0...UInt64.max, using: &generator))
+        }
+        var filter = AddressFilter()
+        let inserted = (0..<100).map { _ in random() } + [IPAddress(v4: 0), IPAddress(v6High: 0, v6Low: 0), Self.v4("10.0.0.5")]
+        for a in inserted { filter.insert(a) }
+        #expect(inserted.allSatisfy { filter.mayContain($0) })
+        let others = (0..<10_000).map { _ in random() }.filter { !inserted.contains($0) }
+        #expect(others.filter { filter.mayContain($0) }.count < 100)
+    }
+
     @Test func extremeTimesNeverTrap() {
         let flows = [
             FlowDigest(uid: "a", client: IPAddress(v4: 1), server: IPAddress(v4: 2), start: Int64.min, end: Int64.max, outcome: .reset, phase: .tcp, attribution: .middlebox, idleBeforeEndNs: Int64.max, authFailedLikely: true),
