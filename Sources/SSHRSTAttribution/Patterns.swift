@@ -94,7 +94,12 @@ public enum PatternThresholds {
 /// Finds cross-flow patterns. Output order: ban_after_failures, concurrency_threshold, idle_timeout_cluster; within a
 /// kind by the first flow's start, then key. Flows are sorted by (start, uid) first, so input order does not matter.
 public func findPatterns(_ flows: [FlowDigest]) -> [Pattern] {
-    let sorted = flows.sorted { $0.start != $1.start ? $0.start < $1.start : $0.uid < $1.uid }
+    // The positions are sorted, then the digests put in that order once: a merge sort moving whole
+    // digests cost more than the comparisons.
+    let order = flows.indices.sorted { a, b in
+        flows[a].start != flows[b].start ? flows[a].start < flows[b].start : flows[a].uid < flows[b].uid
+    }
+    let sorted = order.map { flows[$0] }
     return banPatterns(sorted) + concurrencyPatterns(sorted) + idlePatterns(sorted)
 }
 
@@ -134,6 +139,16 @@ private struct GroupKey: Hashable {
     var port: Int
     init(server f: FlowDigest) { client = nil; server = f.server; port = f.serverPort }
     init(clientServer f: FlowDigest) { client = f.client; server = f.server; port = f.serverPort }
+
+    /// The addresses' words and the port, not each field's own hash (the optional's and the family flag's
+    /// included): equal keys hash alike, and equality still compares every field.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(client?.high ?? 0)
+        hasher.combine(client?.low ?? 0)
+        hasher.combine(server.high)
+        hasher.combine(server.low)
+        hasher.combine(port)
+    }
 }
 
 /// Groups sorted flows by a key, keeping first-appearance order of keys (deterministic, no hash-order output).
