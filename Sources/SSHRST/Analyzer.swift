@@ -198,7 +198,7 @@ public final class Analyzer {
         if flip { state.tcp.markFlipped() }
         if !tcp.flags.contains(.syn) { state.anomalies.insert(.partialConnection) }
         stats.flowsCreated &+= 1
-        return table.insert(key, state, at: time)
+        return table.insert(key, consume state, at: time)
     }
 
     func handle(_ error: ICMPError, at time: Int64) {

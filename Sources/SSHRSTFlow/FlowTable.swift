@@ -95,9 +95,9 @@ public struct FlowTable<Record> {
         tail = newTail < 0 ? s : newTail
     }
 
-    /// Inserts a new record. The caller must have made room (count < capacity).
+    /// Inserts a new record (moved in, not copied). The caller must have made room (count < capacity).
     @inlinable
-    public mutating func insert(_ key: FlowKey, _ record: Record, at time: Int64) -> Int {
+    public mutating func insert(_ key: FlowKey, _ record: consuming Record, at time: Int64) -> Int {
         let s: Int32
         if let reused = free.popLast() {
             s = reused
