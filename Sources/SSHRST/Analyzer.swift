@@ -464,6 +464,12 @@ public final class Analyzer {
 /// memory, exact order). Records that waited reach the sink as `JSON.shared`
 /// text: written as is, parsed only if a field is read. Only when no spill file
 /// can be made does it give up order, counted.
+///
+/// The file is append-only, and a record read back leaves dead bytes behind: a flood whose records all wait
+/// behind one long session wrote a spill file 8 times the capture's size. Once the file holds at least
+/// `compactionBytes` and less than a quarter of it is still waiting, the waiting records are copied, in file
+/// order, into a fresh file that replaces it (each byte is copied about once more on average; the disk used
+/// stays within 4 times what is waiting).
 struct ReorderBuffer {
     enum Pending {
         case memory([UInt8]?)
@@ -481,6 +487,12 @@ struct ReorderBuffer {
     static let maximumMemoryBytes = 4 << 20
     /// Keys held in memory, in arrival order (stale entries skipped lazily).
     var memoryOrder: [UInt64] = []
+    /// Bytes of the records waiting in the spill file.
+    var spilledBytes = 0
+    /// The spill file's size from which its dead bytes are dropped (see above).
+    var compactionBytes = 64 << 20
+    /// Times the spill file was replaced by a compact copy.
+    var compactions = 0
 
     /// Whether `sequence` is the next record due (then it counts as emitted).
     mutating func takeIfNext(_ sequence: UInt64) -> Bool {
@@ -513,11 +525,35 @@ struct ReorderBuffer {
                 guard let place = file.append(record) else { return }
                 pending[key] = .spilled(offset: place.offset, length: place.length)
                 inMemoryBytes &-= record.count
+                spilledBytes &+= record.count
             } else {
                 pending[key] = .spilledNone
             }
             inMemory &-= 1
         }
+        compactSpillIfMostlyDead()
+    }
+
+    /// Copies the records still waiting in the spill file, in file order, to a fresh file that replaces it,
+    /// when the file is large and mostly read. Nothing changes unless every record is copied (on a failure
+    /// the old file and its offsets stay as they are).
+    mutating func compactSpillIfMostlyDead() {
+        guard let file = spill, file.size >= compactionBytes, spilledBytes &* 4 < file.size else { return }
+        var waiting: [(offset: Int, length: Int, key: UInt64)] = []
+        for (key, entry) in pending {
+            if case .spilled(let offset, let length) = entry { waiting.append((offset, length, key)) }
+        }
+        waiting.sort { $0.offset < $1.offset }
+        let fresh = SpillFile()
+        var moved: [(key: UInt64, offset: Int, length: Int)] = []
+        moved.reserveCapacity(waiting.count)
+        for w in waiting {
+            guard let bytes = file.read(offset: w.offset, length: w.length), let place = fresh.append(bytes) else { return }
+            moved.append((w.key, place.offset, place.length))
+        }
+        for m in moved { pending[m.key] = .spilled(offset: m.offset, length: m.length) }
+        spill = fresh
+        compactions &+= 1
     }
 
     /// The next record in order (an inner nil = a finished flow not reported),
@@ -534,6 +570,7 @@ struct ReorderBuffer {
             case .spilledNone:
                 return .some(nil)
             case .spilled(let offset, let length):
+                spilledBytes &-= length
                 guard let bytes = spill?.read(offset: offset, length: length) else { return .some(nil) }
                 return .some(.shared(SharedJSON(serialized: bytes)))
             }

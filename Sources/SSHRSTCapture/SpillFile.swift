@@ -42,6 +42,9 @@ public final class SpillFile {
 
     public var isAvailable: Bool { descriptor >= 0 && !failed }
 
+    /// Bytes appended so far (on disk and in the write buffer): the file's length once flushed.
+    public var size: Int { flushed + writeBuffer.count }
+
     /// Appends `bytes`; returns where they are, or nil when the file is unusable.
     public func append(_ bytes: [UInt8]) -> (offset: Int, length: Int)? {
         guard isAvailable else { return nil }
