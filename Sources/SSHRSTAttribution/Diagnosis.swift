@@ -277,12 +277,18 @@ private func idleText(_ c: DiagnosisContext) -> String {
     return " after \(Fmt.seconds(idle)) idle"
 }
 
+/// The kernel no-socket / netfilter REJECT shape as the terminating RST shows it: IPv4 marks it with IP ID 0
+/// and DF, IPv6 (no IP ID, no DF) with flow label 0.
+private func kernelShape(_ c: DiagnosisContext) -> String {
+    c.terminatingReset?.isIPv6 == true ? "flow label 0" : "IP ID 0 + DF"
+}
+
 /// A middlebox RST on the first packet after an idle gap: what expired, and the cloud default when one matches.
 private func idleResetText(_ c: DiagnosisContext, _ v: Verdict, netfilterReject: Bool) -> Prose {
     let gap = c.idleBeforeEndNs.map { " after \(Fmt.seconds($0)) idle" } ?? " after an idle period"
     var s: Prose = "A box on the path answered the first packet\(gap) with a RST carrying the endpoint's address (confidence \(Fmt.score(v.confidence))): an idle reset. "
     s += "Its state for this connection had expired: a stateful firewall or NAT whose connection-tracking entry timed out"
-    s += netfilterReject ? " (the RST has Linux netfilter's REJECT signature, IP ID 0 + DF: conntrack's established timeout and a rule rejecting INVALID packets)" : " (seconds to hours, depending on the box)"
+    s += netfilterReject ? " (the RST has Linux netfilter's REJECT signature, \(kernelShape(c)): conntrack's established timeout and a rule rejecting INVALID packets)" : " (seconds to hours, depending on the box)"
     s += ", or a TCP proxy or load balancer closing at its own idle timeout"
     if let idle = c.idleBeforeEndNs {
         s += "; its timeout is at most \(Fmt.seconds(idle))"
@@ -345,7 +351,7 @@ private func diagnoseReset(_ c: DiagnosisContext) -> Diagnosis {
             return make(.middleboxIdleReset, idleResetText(c, v, netfilterReject: netfilterReject), c)
         }
         if netfilterReject {
-            return make(.middleboxReset, "A firewall on the path rejected the connection in phase \(c.phase.rawValue) with a RST carrying the endpoint's address and the Linux netfilter REJECT signature, IP ID 0 + DF (confidence \(Fmt.score(v.confidence))): \(v.reason).", c)
+            return make(.middleboxReset, "A firewall on the path rejected the connection in phase \(c.phase.rawValue) with a RST carrying the endpoint's address and the Linux netfilter REJECT signature, \(kernelShape(c)) (confidence \(Fmt.score(v.confidence))): \(v.reason).", c)
         }
         if forged && !netfilterReject || c.clientDataAfterReset && v.path == .forged && !netfilterReject {
             let rules = v.evidence.filter { $0.pointsTo == .middlebox && $0.weight > 0 }.map { $0.rule.rawValue }.joined(separator: ", ")
@@ -357,7 +363,7 @@ private func diagnoseReset(_ c: DiagnosisContext) -> Diagnosis {
             return make(.droppedBeforeBanner, acceptedThenDropped(c, "reset it (\(verdictText(v)))"), c)
         }
         if v.path == .noSocketOrReject && c.phase > .tcp {
-            return make(.hostFirewallReject, "The server host reset the established connection in phase \(c.phase.rawValue) with a kernel RST (IP ID 0 + DF, TTL of the host), not from sshd's socket: a host firewall REJECT, or late packets after sshd's socket was gone.", c)
+            return make(.hostFirewallReject, "The server host reset the established connection in phase \(c.phase.rawValue) with a kernel RST (\(kernelShape(c)), TTL of the host), not from sshd's socket: a host firewall REJECT, or late packets after sshd's socket was gone.", c)
         }
         if isLoginGrace(c), let h = c.handshakeToEndNs {
             return make(.loginGraceTimeout, "The server reset the connection \(Fmt.seconds(h)) after the handshake without completing authentication (phase \(c.phase.rawValue)): LoginGraceTime (default 120 s) expired.", c)

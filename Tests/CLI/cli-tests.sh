@@ -46,6 +46,9 @@ check "text -v: no evidence lines" bash -c "! grep -q '^        - ' '$tmp/v.txt'
 check "text -vv: every evidence line" grep -q '^        - ip_id_zero_df \[middlebox\] IP ID 0 + DF' "$tmp/vv.txt"
 check "text -vv: the collapsed RSTs' evidence once" test "$(grep -c 'captured_at_sender \[client\]' "$tmp/vv.txt")" = 1
 check "text -v: the same ICMP error twice is one entry with a count" bash -c "'$bin' analyze --format text -v Captures/fail2ban-icmp-v6.pcap | grep -q '^      2 ICMP port_unreachable from 2001:db8:5::10 (ttl 63) -> server, 15:08:33.149–34.155$'"
+"$bin" analyze --format jsonl Captures/mb-reject-near-client-v6.pcap >"$tmp/v6.jsonl"
+check "IPv6: the REJECT signature is named as IPv6 shows it (flow label 0, not IP ID and DF)" bash -c "grep -q 'REJECT signature, flow label 0 (confidence' '$tmp/v6.jsonl' && ! grep -q 'IP ID 0 + DF' '$tmp/v6.jsonl'"
+check "IPv4: the REJECT signature stays IP ID 0 + DF" bash -c "'$bin' analyze --format jsonl '$demo' | grep -q 'REJECT signature, IP ID 0 + DF (confidence'"
 check "-v leaves JSON Lines unchanged" bash -c "'$bin' analyze -vv --format jsonl '$demo' | cmp -s - '$tmp/a.jsonl'"
 
 # standard input and BPF filters.
