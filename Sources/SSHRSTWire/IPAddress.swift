@@ -152,7 +152,7 @@ public protocol PlainASCIIText {
 /// Short ASCII text (an address, a number with its sign and point) built on the stack and made a String
 /// once: an array per piece, `String(x)` and concatenation cost more than the formatting itself. At most 48
 /// bytes; more is dropped (an IPv6 address with a dotted tail needs 45, a 64-bit value with decimals 28).
-public struct ASCIIText: ASCIIOutput, CustomStringConvertible, Equatable, Sendable {
+public struct ASCIIText: ASCIIOutput, CustomStringConvertible, Sendable {
     var bytes = InlineArray<48, UInt8>(repeating: 0)
     public private(set) var count = 0
 
@@ -166,15 +166,6 @@ public struct ASCIIText: ASCIIOutput, CustomStringConvertible, Equatable, Sendab
 
     /// The text (a `String` interpolation writes it).
     public var description: String { string }
-
-    public static func == (a: ASCIIText, b: ASCIIText) -> Bool {
-        a.count == b.count && (0..<a.count).allSatisfy { a.bytes[$0] == b.bytes[$0] }
-    }
-
-    public var isEmpty: Bool { count == 0 }
-
-    /// The last byte written (0 when none).
-    public var last: UInt8 { count > 0 ? bytes[count &- 1] : 0 }
 
     /// `v` in decimal, left-padded with zeros to `minimumDigits` (at most 20).
     public mutating func appendDecimal(_ v: UInt64, minimumDigits: Int = 1) {
