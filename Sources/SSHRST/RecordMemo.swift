@@ -99,15 +99,10 @@ final class RecordMemo {
     private var steps: [(cause: CauseID, list: [String], json: [UInt8])] = []
 
     func nextStepsJSON(_ cause: CauseID, _ list: [String]) -> [UInt8] {
-        let json: [UInt8]
-        if let i = steps.firstIndex(where: { $0.cause == cause }) {
-            if steps[i].list == list { return steps[i].json }
-            json = JSON.array(list.map { .string($0) }).serializedBytes()
-            steps[i] = (cause, list, json)
-        } else {
-            json = JSON.array(list.map { .string($0) }).serializedBytes()
-            steps.append((cause, list, json))
-        }
+        let i = steps.firstIndex(where: { $0.cause == cause })
+        if let i, steps[i].list == list { return steps[i].json }
+        let json = JSON.array(list.map { .string($0) }).serializedBytes()
+        if let i { steps[i] = (cause, list, json) } else { steps.append((cause, list, json)) }
         return json
     }
 

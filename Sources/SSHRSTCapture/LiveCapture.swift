@@ -165,8 +165,10 @@ public final class LiveCapture {
     /// `flushDump` reads the record headers back through the same descriptor, which works even once
     /// privileges are dropped and the path is out of reach.
     public func writeAll(to path: String) throws(CaptureError) {
-        var opened = path == "-" ? pcap_dump_open(handle, path) : nil
-        if path != "-" {
+        let opened: OpaquePointer?
+        if path == "-" {
+            opened = pcap_dump_open(handle, path)
+        } else {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
             guard fd >= 0 else { throw CaptureError(.open, source: path, String(cString: strerror(errno))) }
             guard let file = fdopen(fd, "w") else {

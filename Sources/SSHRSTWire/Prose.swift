@@ -60,13 +60,7 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         public mutating func appendInterpolation(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
 
         /// Short text made on the stack (numbers from `Fmt`, addresses): its bytes, no `String` between.
-        public mutating func appendInterpolation(_ t: ASCIIText) {
-            var i = 0
-            while i < t.count {
-                utf8.append(t.bytes[i])
-                i &+= 1
-            }
-        }
+        public mutating func appendInterpolation(_ t: ASCIIText) { Prose.append(t, to: &utf8) }
 
         public mutating func appendInterpolation<I: FixedWidthInteger>(_ i: I) {
             // Every integer type sshrst writes is at most 64 bits wide.
@@ -83,6 +77,15 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
     static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
         var text = ASCIIText()
         text.appendDecimal(v)
-        for i in 0..<text.count { out.append(text.bytes[i]) }
+        append(text, to: &out)
+    }
+
+    @inline(__always)
+    static func append(_ t: ASCIIText, to out: inout [UInt8]) {
+        var i = 0
+        while i < t.count {
+            out.append(t.bytes[i])
+            i &+= 1
+        }
     }
 }

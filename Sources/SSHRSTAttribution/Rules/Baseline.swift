@@ -28,6 +28,7 @@ extension SideProfile {
     /// "first 61, min 61, max 61 over 14 packets".
     var ttlBaselineText: Prose {
         guard let r = ttlRange else { return "no baseline" }
+        // Two literals, not an optional mapped to a `Prose` first: that would build a piece per call.
         guard let first = ttlFirst else { return "first ?, min \(r.min), max \(r.max) over \(packets) packets" }
         return "first \(first), min \(r.min), max \(r.max) over \(packets) packets"
     }
