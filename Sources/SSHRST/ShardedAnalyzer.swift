@@ -9,9 +9,14 @@ import SSHRSTWire
 /// The calling thread reads frames and dispatches them: each frame is dissected just enough to pick its
 /// worker (a symmetric hash of the address pair, so every flow between two hosts, and everything the
 /// engine remembers per client and server, stays on one worker; an ICMP error goes by the addresses it
-/// quotes; a frame that does not dissect goes to worker 0, which counts it) and copied into that
-/// worker's ring (`FrameRing`: preallocated, nothing allocated per frame). Each worker runs its own
-/// `Analyzer` over its frames with the global packet index beside each one.
+/// quotes; a frame that does not dissect goes to worker 0, which counts it). Worker 0 runs on the calling
+/// thread itself, between reads (`ShardWorker`); the others each have a thread behind a ring
+/// (`FrameRing`: preallocated, nothing allocated per frame) that holds the frame's bytes where the
+/// reader put them (borrowed from its windows, `FrameBorrower`), or a copy when the reader cannot lend
+/// them (libpcap). Each worker runs its own `Analyzer` over its frames with the global packet index
+/// beside each one. On two processors, a reading thread beside two workers made three busy threads
+/// for two processors, and its copy of every frame cost as much as a long flow's analysis: one thread
+/// was faster than that.
 ///
 /// What depends on time or on several flows is decided as the single-threaded engine decides it:
 /// - sweeps happen where the global packet stream puts them (`time >= nextSweep`), sent to every worker
@@ -31,10 +36,12 @@ import SSHRSTWire
 /// failed logins (counted per worker), and for an ICMP error whose quote the snap length cut before the
 /// quoted destination address, sent by a router, that fits recent attempts of its client to servers on
 /// different workers: it is tied to none, as one thread does unless all but one of them were answered.
-public final class ShardedAnalyzer {
+public final class ShardedAnalyzer: FrameBorrower {
     public let configuration: AnalyzerConfiguration
     let workerCount: Int
+    /// The rings of workers 1 ..< n (worker 0 runs on the calling thread: `inline`).
     let rings: [FrameRing]
+    let inline: ShardWorker
     let outputs: [BatchQueue<ShardEvent>]
     var threads: [WorkerThread] = []
     /// Where the merged records go: an analyzer with no flows of its own holds the cross-flow state.
@@ -65,8 +72,11 @@ public final class ShardedAnalyzer {
     var createdPerWorker: [UInt64]
     var nextGlobalSequence: UInt64 = 0
     var finishing = false
+    /// Set by a reader that lends its frames (`FrameBorrower`): they go to the rings uncopied.
+    public var windowUse: UInt64? = nil
 
-    /// Starts `threads` workers (at least 2; use `Analyzer` for one). Nil when the system refuses a thread.
+    /// Starts `threads` workers (at least 2; use `Analyzer` for one), worker 0 on the calling thread and
+    /// a thread for each other. Nil when the system refuses a thread.
     /// `ringBytes` and `ringEntries` size each worker's ring (tests make them small, so that the rings
     /// wrap and fill all the time).
     public init?(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), threads: Int,
@@ -76,7 +86,7 @@ public final class ShardedAnalyzer {
         self.configuration = configuration
         let n = max(2, threads)
         workerCount = n
-        rings = (0..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) }
+        rings = (1..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) }
         outputs = (0..<n).map { _ in BatchQueue<ShardEvent>() }
         var mergerConfiguration = configuration
         mergerConfiguration.maxFlows = 1  // holds no flows: its table stays small
@@ -94,8 +104,9 @@ public final class ShardedAnalyzer {
         var shared = configuration
         shared.maxFlows = ShardedAnalyzer.workerMaxFlows(configuration.maxFlows, workers: n)
         let workerConfiguration = shared
-        for w in 0..<n {
-            let ring = rings[w]
+        inline = ShardWorker(configuration: workerConfiguration, output: outputs[0])
+        for w in 1..<n {
+            let ring = rings[w - 1]
             let output = outputs[w]
             let thread = WorkerThread { ShardedAnalyzer.runWorker(configuration: workerConfiguration, ring: ring, output: output) }
             guard thread.start() else {
@@ -163,7 +174,13 @@ public final class ShardedAnalyzer {
         // The oldest SYN the single engine still remembers for a cut ICMP quote (its ring of recent SYNs).
         entry.synCutoff = synCount >= Analyzer.recentSYNCapacity ? recentSYNs[recentSYNNext].index : 0
         if ambiguousQuote { entry.synCutoff = .max }
-        rings[worker].push(entry, bytes)
+        if worker == 0 {
+            inline.handle(entry, bytes)
+        } else if let use = windowUse {
+            rings[worker - 1].pushBorrowed(entry, bytes, windowUse: use)
+        } else {
+            rings[worker - 1].push(entry, bytes)
+        }
         if isSYN {
             let ip = segment.ip
             recentSYNs[recentSYNNext] = DispatchedSYN(
@@ -185,6 +202,7 @@ public final class ShardedAnalyzer {
             ring.push(marker, Span<UInt8>())
             ring.flush()
         }
+        inline.handle(marker, Span<UInt8>())
         merge(wait: false)
     }
 
@@ -235,6 +253,7 @@ public final class ShardedAnalyzer {
     @discardableResult
     public func finish(extra: [(String, JSON)] = []) -> JSON {
         for ring in rings { ring.close() }
+        inline.finish()
         merge(wait: true)
         for thread in threads { thread.join() }
         threads.removeAll()
@@ -252,55 +271,19 @@ public final class ShardedAnalyzer {
     public var liveFlows: Int { localToGlobal.reduce(0) { $0 + $1.count } }
     public var resetsSoFar: Int { merger.resetsSoFar }
 
+    // MARK: Borrowed frames
+
+    /// Waits until no worker holds a frame of the reader's windows up to `use` (the reader reuses them).
+    public func waitForRelease(throughWindowUse use: UInt64) {
+        for ring in rings { ring.waitForRelease(throughWindowUse: use) }
+    }
+
     // MARK: Workers
 
     static func runWorker(configuration: AnalyzerConfiguration, ring: FrameRing, output: BatchQueue<ShardEvent>) {
-        let analyzer = Analyzer(configuration: configuration) { _ in }
-        let shard = ShardState(output: output)
-        analyzer.shard = shard
-        var synIndex = [UInt64](repeating: 0, count: Analyzer.recentSYNCapacity)
-        while ring.consume({ entry, bytes in
-            switch entry.kind {
-            case .marker:
-                shard.packetIndex = entry.index
-                shard.clock = entry.clock
-                if entry.sweep { analyzer.sweep(entry.frame.time) }
-                shard.events.append(.watermark(entry.index))
-                output.put(&shard.events)
-            case .frame:
-                shard.packetIndex = entry.index
-                shard.clock = entry.clock
-                shard.phase = .packet
-                if entry.icmpError && entry.synCutoff == .max {
-                    // A cut quote that attempts on several workers fit: tied to none (rare; this copy allocates).
-                    let saved = analyzer.recentSYNs
-                    for i in 0..<Analyzer.recentSYNCapacity { analyzer.recentSYNs[i] = (-1, 0) }
-                    analyzer.ingest(entry.frame, bytes)
-                    analyzer.recentSYNs = saved
-                    return
-                }
-                if entry.icmpError {
-                    // An ICMP error: SYNs the single engine has forgotten by now are no candidates.
-                    for i in 0..<Analyzer.recentSYNCapacity where synIndex[i] < entry.synCutoff {
-                        analyzer.recentSYNs[i] = (-1, 0)
-                    }
-                }
-                let sequence = analyzer.nextSequence
-                let synNext = analyzer.recentSYNNext
-                if entry.isTCP {
-                    analyzer.ingest(entry.frame, bytes, dissected: entry.segment)
-                } else {
-                    analyzer.ingest(entry.frame, bytes)
-                }
-                if analyzer.nextSequence != sequence { shard.send(.created(packet: entry.index)) }
-                if analyzer.recentSYNNext != synNext { synIndex[synNext] = entry.index }
-            }
-        }) {}
-        shard.phase = .finish
-        shard.packetIndex = .max
-        analyzer.reportOpenFlows()
-        shard.events.append(.done(analyzer.stats))
-        output.put(&shard.events)
+        let worker = ShardWorker(configuration: configuration, output: output)
+        while ring.consume({ entry, bytes in worker.handle(entry, bytes) }) {}
+        worker.finish()
     }
 
     // MARK: Merge (the calling thread)
@@ -397,6 +380,74 @@ public final class ShardedAnalyzer {
         case .watermark, .done:
             break
         }
+    }
+}
+
+/// One worker's engine: an `Analyzer` over its share of the frames, reporting to the merge as events.
+/// Runs on its own thread behind a ring (`runWorker`) or, for worker 0, on the reading thread itself.
+final class ShardWorker {
+    let analyzer: Analyzer
+    let shard: ShardState
+    let output: BatchQueue<ShardEvent>
+    /// The global packet index of the SYN in each slot of the analyzer's recent-SYN ring.
+    var synIndex = [UInt64](repeating: 0, count: Analyzer.recentSYNCapacity)
+    var finished = false
+
+    init(configuration: AnalyzerConfiguration, output: BatchQueue<ShardEvent>) {
+        analyzer = Analyzer(configuration: configuration) { _ in }
+        shard = ShardState(output: output)
+        analyzer.shard = shard
+        self.output = output
+    }
+
+    /// One ring entry: a marker (the global stream's position, maybe a sweep) or a frame.
+    func handle(_ entry: RingEntry, _ bytes: Span<UInt8>) {
+        switch entry.kind {
+        case .marker:
+            shard.packetIndex = entry.index
+            shard.clock = entry.clock
+            if entry.sweep { analyzer.sweep(entry.frame.time) }
+            shard.events.append(.watermark(entry.index))
+            output.put(&shard.events)
+        case .frame:
+            shard.packetIndex = entry.index
+            shard.clock = entry.clock
+            shard.phase = .packet
+            if entry.icmpError && entry.synCutoff == .max {
+                // A cut quote that attempts on several workers fit: tied to none (rare; this copy allocates).
+                let saved = analyzer.recentSYNs
+                for i in 0..<Analyzer.recentSYNCapacity { analyzer.recentSYNs[i] = (-1, 0) }
+                analyzer.ingest(entry.frame, bytes)
+                analyzer.recentSYNs = saved
+                return
+            }
+            if entry.icmpError {
+                // An ICMP error: SYNs the single engine has forgotten by now are no candidates.
+                for i in 0..<Analyzer.recentSYNCapacity where synIndex[i] < entry.synCutoff {
+                    analyzer.recentSYNs[i] = (-1, 0)
+                }
+            }
+            let sequence = analyzer.nextSequence
+            let synNext = analyzer.recentSYNNext
+            if entry.isTCP {
+                analyzer.ingest(entry.frame, bytes, dissected: entry.segment)
+            } else {
+                analyzer.ingest(entry.frame, bytes)
+            }
+            if analyzer.nextSequence != sequence { shard.send(.created(packet: entry.index)) }
+            if analyzer.recentSYNNext != synNext { synIndex[synNext] = entry.index }
+        }
+    }
+
+    /// The end of input: every flow still open, then the worker's statistics.
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        shard.phase = .finish
+        shard.packetIndex = .max
+        analyzer.reportOpenFlows()
+        shard.events.append(.done(analyzer.stats))
+        output.put(&shard.events)
     }
 }
 

@@ -85,14 +85,14 @@ struct Analyze: ParsableCommand {
         for path in files {
             do {
                 if progress.enabled {
-                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                    try OfflineSource.read(path: path, filter: filter, borrower: analyzer.borrower) { frame, bytes in
                         analyzer.ingest(frame, bytes)
                         progress.advance(recordBytes: frame.capturedLength + 16, analyzer: analyzer)
                         return .proceed
                     }
                 } else {
                     // No progress line (not a terminal): the per-packet closure touches nothing else.
-                    try OfflineSource.read(path: path, filter: filter) { frame, bytes in
+                    try OfflineSource.read(path: path, filter: filter, borrower: analyzer.borrower) { frame, bytes in
                         analyzer.ingest(frame, bytes)
                         return .proceed
                     }

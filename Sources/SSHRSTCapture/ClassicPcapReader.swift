@@ -10,6 +10,10 @@ import Darwin
 /// in place, so the only copy is the kernel's `read(2)`. pcapng and anything
 /// else goes through libpcap (`PcapOfflineReader`).
 ///
+/// A consumer that keeps the bytes past the call (the sharded engine's rings, until a worker has read
+/// them) borrows them instead (`lend`): the reader then rotates through a few windows and, before it
+/// reads into one again, waits until the borrower no longer holds a frame from its previous contents.
+///
 /// File format (pcap-savefile(5)): a 24-byte header (magic a1b2c3d4 for
 /// microseconds or a1b23c4d for nanoseconds, either byte order; version;
 /// thiszone; sigfigs; snaplen; link type), then records of a 16-byte header
@@ -17,7 +21,7 @@ import Darwin
 public final class ClassicPcapReader {
     /// Records larger than this are corrupt (libpcap's MAXIMUM_SNAPLEN is 262144).
     public static let maximumRecordLength = 262_144
-    static let windowSize = 4 << 20
+    static let windowSize = 1 << 20
 
     public let source: String
     public let linkType: LinkType
@@ -27,7 +31,13 @@ public final class ClassicPcapReader {
     /// The file or standard input, decompressed on the fly when compressed.
     let stream: CaptureStream
     /// The window: allocated once, freed in deinit; records are handed out as spans into it.
-    let buffer: UnsafeMutableBufferPointer<UInt8>
+    var buffer: UnsafeMutableBufferPointer<UInt8>
+    /// The other windows when lending (`lend`), in the order they are used next.
+    var spare: [UnsafeMutableBufferPointer<UInt8>] = []
+    /// Who holds frames past the call, and the use number of the current window (how many times the
+    /// reader moved to a new window before it).
+    var borrower: (any FrameBorrower)? = nil
+    var windowUse: UInt64 = 0
     var start = 0
     var end = 0
     var endOfFile = false
@@ -95,15 +105,55 @@ public final class ClassicPcapReader {
     }
 
     deinit {
+        if let borrower {
+            // No frame may still point into the windows when they are freed.
+            borrower.waitForRelease(throughWindowUse: .max)
+            borrower.windowUse = nil
+        }
         unsafe buffer.deallocate()
+        for window in spare { unsafe window.deallocate() }
+    }
+
+    /// Hands frames out as bytes `borrower` may keep until it says it released them, from `windows`
+    /// windows in turn (at least 2; sets `borrower.windowUse` to the window each frame is in).
+    public func lend(to borrower: any FrameBorrower, windows: Int) {
+        for _ in 1..<max(2, windows) {
+            spare.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
+        }
+        self.borrower = borrower
+        borrower.windowUse = windowUse
+    }
+
+    /// Moves to the next window, with the record begun at `start` (if any) copied to its front. When it
+    /// last held records of use `windowUse + 1 - windows`, waits until the borrower released those.
+    func nextWindow(start: Int, end: Int) {
+        guard let borrower, let next = spare.first else { return }
+        let windows = UInt64(spare.count + 1)
+        if windowUse &+ 1 >= windows { borrower.waitForRelease(throughWindowUse: windowUse &+ 1 &- windows) }
+        let remaining = end - start
+        if remaining > 0, let from = unsafe buffer.baseAddress, let to = next.baseAddress {
+            unsafe to.update(from: from + start, count: remaining)
+        }
+        spare.removeFirst()
+        spare.append(buffer)
+        buffer = next
+        windowUse &+= 1
+        borrower.windowUse = windowUse
     }
 
     /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to its front first);
     /// false at end of file. The caller checks `end - start` first: refills happen once per window.
     @inline(never)
-    func fill(_ need: Int, start: inout Int, end: inout Int) -> Bool {
+    func fill(_ need: Int, start: inout Int, end: inout Int, window: inout UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        defer { unsafe window = buffer }
         if end - start >= need { return true }
         if endOfFile { return false }
+        if start > 0 && borrower != nil {
+            // Frames handed out from this window may still be held: the rest goes to a fresh one.
+            nextWindow(start: start, end: end)
+            end -= start
+            start = 0
+        }
         guard let base = unsafe buffer.baseAddress else { return false }
         if start > 0 {
             let remaining = end - start
@@ -142,13 +192,14 @@ public final class ClassicPcapReader {
         let swapped = self.swapped
         let nanosecond = self.nanosecond
         let linkType = self.linkType
+        var window = unsafe self.buffer
         defer {
             self.start = start
             self.end = end
             self.bytesRead = bytesRead
         }
         while true {
-            guard end &- start >= 16 || fill(16, start: &start, end: &end) else {
+            guard end &- start >= 16 || fill(16, start: &start, end: &end, window: &window) else {
                 if let error = stream.error { throw error }
                 if end - start > 0 {
                     throw CaptureError(.truncatedRecord, source: source,
@@ -156,7 +207,7 @@ public final class ClassicPcapReader {
                 }
                 return
             }
-            let raw = unsafe UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<end])
+            let raw = unsafe UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(window)[0..<end])
             let seconds = Int64(unsafe ClassicPcapReader.word(raw, start, swapped: swapped))
             let fraction = Int64(unsafe ClassicPcapReader.word(raw, start &+ 4, swapped: swapped))
             let captured = Int(unsafe ClassicPcapReader.word(raw, start &+ 8, swapped: swapped))
@@ -165,7 +216,7 @@ public final class ClassicPcapReader {
                 throw CaptureError(.corruptRecord, source: source,
                     "corrupt record at byte \(bytesRead): captured length \(captured) exceeds \(ClassicPcapReader.maximumRecordLength)")
             }
-            guard end &- start >= 16 &+ captured || fill(16 + captured, start: &start, end: &end) else {
+            guard end &- start >= 16 &+ captured || fill(16 + captured, start: &start, end: &end, window: &window) else {
                 if let error = stream.error { throw error }
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
@@ -174,7 +225,7 @@ public final class ClassicPcapReader {
             let frame = Frame(time: time, capturedLength: captured, wireLength: max(original, captured), linkType: linkType)
             let recordStart = start &+ 16
             // The record lies inside start ..< end (checked above, after any refill).
-            let bytes = unsafe UnsafeBufferPointer(rebasing: buffer[recordStart..<(recordStart &+ captured)])
+            let bytes = unsafe UnsafeBufferPointer(rebasing: window[recordStart..<(recordStart &+ captured)])
             let control = body(frame, unsafe bytes.span)
             start &+= 16 &+ captured
             bytesRead &+= 16 &+ captured

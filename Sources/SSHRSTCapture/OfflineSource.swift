@@ -16,9 +16,13 @@ public enum OfflineSource {
         return first
     }
 
-    public static func read(path: String, filter: String?, _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
+    /// Calls `body` for every frame. With a `borrower`, frames of classic pcap are lent to it (it may keep
+    /// their bytes until it releases them, `FrameBorrower`); libpcap's are valid only during the call.
+    public static func read(path: String, filter: String?, borrower: (any FrameBorrower)? = nil,
+                            _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
         let stream = try CaptureStream.open(path: path)
         if filter == nil, let classic = try ClassicPcapReader.open(stream: stream) {
+            if let borrower { classic.lend(to: borrower, windows: FrameBorrowing.windows) }
             try classic.forEach(body)
             return
         }
@@ -27,4 +31,20 @@ public enum OfflineSource {
         if let filter { try reader.setFilter(filter) }
         try reader.forEach(body)
     }
+}
+
+/// A consumer that keeps frames' bytes after the read callback returned: the sharded engine's rings hold
+/// them until a worker has read them, instead of copying them (a copy per frame on the reading thread cost
+/// about as much as the analysis of a long flow's frame).
+public protocol FrameBorrower: AnyObject {
+    /// Set by the reader: the use number of the window the next frames' bytes lie in (nondecreasing);
+    /// nil while frames are valid only during the call (the consumer copies them then).
+    var windowUse: UInt64? { get set }
+    /// Returns once no frame from windows of use number `use` or lower is held (`.max`: none at all).
+    func waitForRelease(throughWindowUse use: UInt64)
+}
+
+public enum FrameBorrowing {
+    /// Windows a lending reader rotates through.
+    public static let windows = 8
 }
