@@ -404,9 +404,9 @@ struct RecordBuilder {
     func writeRTT(_ w: inout JSONWriter) {
         guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return w.null() }
         w.beginObject()
-        w.key("server_leg"); w.number(millisecondsText(synAck - syn))
+        w.key("server_leg"); writeMilliseconds(&w, synAck - syn)
         if let ack = state.ackTime, ack >= synAck {
-            w.key("client_leg"); w.number(millisecondsText(ack - synAck))
+            w.key("client_leg"); writeMilliseconds(&w, ack - synAck)
         }
         w.endObject()
     }
@@ -524,7 +524,8 @@ struct RecordBuilder {
     }
 }
 
-/// Nanoseconds as milliseconds with 3 decimals, truncated to whole microseconds first ("1.234").
-func millisecondsText(_ nanoseconds: Int64) -> String {
-    formatSeconds((nanoseconds / 1_000) &* 1_000_000, decimals: 3)
+/// Nanoseconds as milliseconds with 3 decimals, truncated to whole microseconds first ("1.234"): the
+/// seconds text of the microseconds scaled up by a million.
+func writeMilliseconds(_ w: inout JSONWriter, _ nanoseconds: Int64) {
+    w.seconds((nanoseconds / 1_000) &* 1_000_000, decimals: 3)
 }

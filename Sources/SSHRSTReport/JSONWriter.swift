@@ -102,12 +102,15 @@ public struct JSONWriter: ~Copyable {
 
     public mutating func bool(_ b: Bool) {
         separate()
-        sink.append(utf8: b ? "true" : "false")
+        // Constant text: `append(utf8:)` of a small String costs about 250 instructions, this a few.
+        let text: StaticString = b ? "true" : "false"
+        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
     public mutating func null() {
         separate()
-        sink.append(utf8: "null")
+        let text: StaticString = "null"
+        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
     /// A number already formatted.
@@ -116,10 +119,10 @@ public struct JSONWriter: ~Copyable {
         sink.append(utf8: text)
     }
 
-    /// Seconds from nanoseconds, 6 decimals (as `JSON.seconds`).
-    public mutating func seconds(_ nanoseconds: Int64) {
+    /// Seconds from nanoseconds, 6 decimals (as `JSON.seconds`), or `decimals` (as `formatSeconds`).
+    public mutating func seconds(_ nanoseconds: Int64, decimals: Int = 6) {
         separate()
-        appendSeconds(nanoseconds, decimals: 6, to: &sink)
+        appendSeconds(nanoseconds, decimals: decimals, to: &sink)
     }
 
     /// A value already rendered as JSON text (a fragment rendered once and reused): copied as is.
