@@ -37,6 +37,7 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
         // The audited fixed-header reader: one length check per header, then unchecked loads (every
         // `unsafe` expression is marked). Nothing else reads packet bytes without a check per read.
+        // Also the copy of a string literal's constant bytes into prose (`StaticText`).
         .target(name: "SSHRSTBytes", swiftSettings: strict),
         // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
         .target(name: "SSHRSTWire", dependencies: ["SSHRSTBytes"], swiftSettings: strict),

@@ -1,3 +1,5 @@
+import SSHRSTBytes
+
 /// Human text (evidence details, explanations, diagnosis summaries) built by appending UTF-8 bytes to one
 /// buffer. Written like a `String` interpolation — `Prose("TTL \(ttl) like the \(n) earlier packets")` — and
 /// gives the same text, but each piece is a byte copy: a `String` interpolation cost ~450 instructions per
@@ -12,7 +14,10 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     public init(_ s: String) { utf8 = Array(s.utf8) }
 
-    public init(stringLiteral s: String) { utf8 = Array(s.utf8) }
+    public init(stringLiteral s: StaticString) {
+        utf8 = []
+        StaticText.append(s, to: &utf8)
+    }
 
     public init(stringInterpolation p: StringInterpolation) { utf8 = p.utf8 }
 
@@ -53,7 +58,8 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
             utf8.reserveCapacity(literalCapacity &+ interpolationCount &* 16)
         }
 
-        public mutating func appendLiteral(_ s: String) { utf8.append(contentsOf: s.utf8) }
+        /// The literal pieces: a copy of the program's constant bytes.
+        public mutating func appendLiteral(_ s: StaticString) { StaticText.append(s, to: &utf8) }
 
         public mutating func appendInterpolation(_ s: String) { utf8.append(contentsOf: s.utf8) }
 

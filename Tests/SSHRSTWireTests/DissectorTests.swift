@@ -283,6 +283,6 @@ func dissect(_ link: LinkType, _ bytes: [UInt8]) -> Result<Dissection, WireError
     func ntop(_ family: Int32, _ bytes: [UInt8]) -> String {
         var text = [CChar](repeating: 0, count: 64)
         _ = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &text, 64) }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
