@@ -203,9 +203,10 @@ import Testing
     /// A full flow table: each worker holds its share of --max-flows (plus a margin), evicts beyond it,
     /// counts it, and the run ends with one summary; a worker's share is never above the whole.
     @Test func fullTableEvictsPerShare() {
-        #expect(ShardedAnalyzer.workerMaxFlows(100_000, workers: 2) == 50_000 + 4 * 224 + 16)
-        #expect(ShardedAnalyzer.workerMaxFlows(16, workers: 4) == 16)
-        #expect(ShardedAnalyzer.workerMaxFlows(1, workers: 8) == 1)
+        #expect(ShardedAnalyzer.workerMaxFlows(100_000, share: 1, of: 2) == 50_000 + 4 * 224 + 16)
+        #expect(ShardedAnalyzer.workerMaxFlows(90_000, share: 20, of: 60) == 30_000 + 4 * 174 + 16)
+        #expect(ShardedAnalyzer.workerMaxFlows(16, share: 1, of: 4) == 16)
+        #expect(ShardedAnalyzer.workerMaxFlows(1, share: 1, of: 8) == 1)
         var configuration = AnalyzerConfiguration()
         configuration.maxFlows = 4
         // 60 attempts at once, from 60 clients to 5 servers.
