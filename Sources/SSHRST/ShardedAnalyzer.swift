@@ -51,7 +51,6 @@ public final class ShardedAnalyzer: FrameBorrower {
     var nextSweep: Int64 = .min
     var clock: Int64 = .min
     var firstTime: Int64? = nil
-    var segment = TCPSegment.empty
     var nonTCP = Dissection.skipped(.notIP)
     var entry = RingEntry()
     /// The last `Analyzer.recentSYNCapacity` attempt SYNs (a ring, as the single engine keeps them).
@@ -181,10 +180,11 @@ public final class ShardedAnalyzer: FrameBorrower {
         var isSYN = false
         var ambiguousQuote = false
         do {
-            if try Dissector.dissect(frame.linkType, bytes, tcp: &segment, other: &nonTCP) {
+            // Dissected into the entry: the worker gets the segment without dissecting again.
+            if try Dissector.dissect(frame.linkType, bytes, tcp: &entry.segment, other: &nonTCP) {
                 isTCP = true
-                worker = shardOf(segment.ip.source, segment.ip.destination)
-                let flags = segment.tcp.flags
+                worker = shardOf(entry.segment.ip.source, entry.segment.ip.destination)
+                let flags = entry.segment.tcp.flags
                 isSYN = flags.contains(.syn) && !flags.contains(.ack) && !flags.contains(.rst)
             } else if case .icmpError(let error) = nonTCP {
                 isICMP = true
@@ -196,7 +196,6 @@ public final class ShardedAnalyzer: FrameBorrower {
         entry.kind = .frame
         entry.icmpError = isICMP
         entry.isTCP = isTCP
-        if isTCP { entry.segment = segment }
         entry.index = index
         entry.frame = frame
         entry.clock = clock
@@ -211,7 +210,7 @@ public final class ShardedAnalyzer: FrameBorrower {
             rings[worker - 1].push(entry, bytes)
         }
         if isSYN {
-            let ip = segment.ip
+            let ip = entry.segment.ip
             recentSYNs[recentSYNNext] = DispatchedSYN(
                 index: index, time: time, client: ip.source, server: ip.destination, ipID: ip.ipID,
                 flowLabel: ip.flowLabel, tcpLength: max(0, ip.datagramEnd &- ip.payloadOffset), worker: worker)

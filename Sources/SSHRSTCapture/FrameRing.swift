@@ -133,13 +133,14 @@ public final class FrameRing: @unchecked Sendable {
     /// Hands over a frame whose bytes stay where they are until the consumer releases the entry (the
     /// reader's window `windowUse`; `waitForRelease` says when they may be overwritten): nothing copied.
     public func pushBorrowed(_ entry: RingEntry, _ bytes: Span<UInt8>, windowUse: UInt64) {
-        var entry = entry
         if written - lastKnownReleased >= entryCount { waitForRoom(entries: 1, bytes: 0) }
-        bytes.withUnsafeBytes { source in entry.borrowedAddress = UInt(bitPattern: source.baseAddress) }
-        entry.windowUse = windowUse
-        entry.offset = 0
-        entry.end = writtenBytes
-        entries[written % entryCount] = entry
+        // Copied once, into its slot, and completed there.
+        let slot = entries + written % entryCount
+        slot.pointee = entry
+        bytes.withUnsafeBytes { source in slot.pointee.borrowedAddress = UInt(bitPattern: source.baseAddress) }
+        slot.pointee.windowUse = windowUse
+        slot.pointee.offset = 0
+        slot.pointee.end = writtenBytes
         written += 1
         if written - published >= FrameRing.batch { publish(wake: false) }
     }
