@@ -11,7 +11,7 @@ enum Explanation {
     }
 
     /// The explanation, as bytes (written straight into the record).
-    static func prose(_ r: ResetObservation, _ v: Verdict, claimedAddress: String) -> Prose {
+    static func prose(_ r: ResetObservation, _ v: Verdict, claimedAddress: ASCIIText) -> Prose {
         let side = r.packet.claimedSender.rawValue
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender

@@ -352,11 +352,21 @@ struct RecordBuilder {
 
     /// One entry of `resets`, as JSON text.
     func resetBytes(_ r: ResetObservation, _ v: Verdict) -> [UInt8] {
+        if let memo {
+            memo.resetWriter.removeAll()
+            writeReset(&memo.resetWriter, r, v)
+            return memo.resetWriter.bytes
+        }
         var w = JSONWriter(capacity: 2048)
+        writeReset(&w, r, v)
+        return w.bytes
+    }
+
+    func writeReset(_ w: inout JSONWriter, _ r: ResetObservation, _ v: Verdict) {
         w.run("{\"ts\":"); w.runSeconds(r.packet.time)
         w.run(",\"claimed_sender\":"); w.runString(r.packet.claimedSender.rawValue)
         w.run(",\"attribution\":"); w.runString(v.attribution.rawValue)
-        w.run(",\"confidence\":"); w.value(.fraction(v.confidence))
+        w.run(",\"confidence\":"); w.runFraction(v.confidence)
         w.run(",\"ttl\":"); w.int(r.packet.ttl.map { Int($0) })
         w.run(",\"ip_id\":"); w.int(r.packet.ipID.map { Int($0) })
         w.run(",\"seq_status\":"); w.runString(v.seqStatus.rawValue)
@@ -369,7 +379,7 @@ struct RecordBuilder {
         }
         w.run("],\"reason\":"); w.runString(utf8: v.reasonText.utf8)
         w.run(",\"explanation\":")
-        w.runString(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).description).utf8)
+        w.runString(utf8: Explanation.prose(r, v, claimedAddress: (r.direction == .originator ? originator.0 : responder.0).text).utf8)
         w.run(r.packet.hasACK ? ",\"flags\":\"R.\",\"seq\":" : ",\"flags\":\"R\",\"seq\":"); w.runInt(Int(r.packet.seq))
         w.run(",\"ack\":"); w.runInt(Int(r.packet.ack))
         w.run(r.packet.dontFragment ? ",\"df\":true" : ",\"df\":false")
@@ -377,7 +387,6 @@ struct RecordBuilder {
             w.run(",\"payload_length\":"); w.runInt(r.packet.payloadLength)
         }
         w.run("}")
-        return w.bytes
     }
 
     func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {

@@ -21,6 +21,9 @@ final class RecordMemo {
     /// The writer every record is written with, emptied before each: its memory is kept (a record's
     /// text is then copied out at its own size).
     var recordWriter = JSONWriter(capacity: 16384)
+    /// Each reset object's JSON is written here first (it is kept, and may be written twice: in `resets`
+    /// and as `reset`).
+    var resetWriter = JSONWriter(capacity: 2048)
 
     /// The `ssh` object's members from "client_kexinit" to "hassh_server_string", and its "strict_kex" and
     /// "ext_info" members, each without braces.

@@ -33,9 +33,14 @@ public enum JSON: Sendable, Equatable {
 
     /// A fraction 0...1 with 2 decimals.
     public static func fraction(_ value: Double) -> JSON {
-        let clamped = value.isFinite ? min(max(value, 0), 1) : 0
-        let hundredths = Int((clamped * 100).rounded())
+        let hundredths = JSON.hundredths(value)
         return .number(hundredths == 100 ? "1.0" : "0.\(hundredths < 10 ? "0" : "")\(hundredths)")
+    }
+
+    /// A fraction in 0...1 (clamped; not finite: 0) in whole hundredths, as `fraction` writes it.
+    static func hundredths(_ value: Double) -> Int {
+        let clamped = value.isFinite ? min(max(value, 0), 1) : 0
+        return Int((clamped * 100).rounded())
     }
 
     public static func optionalString(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }

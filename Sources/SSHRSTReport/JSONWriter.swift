@@ -175,6 +175,18 @@ public struct JSONWriter: ~Copyable {
         JSON.appendDecimal(i, to: &sink)
     }
 
+    /// A fraction as `JSON.fraction` writes it ("0.95", "0.05", "1.0"), inside a run.
+    public mutating func runFraction(_ value: Double) {
+        precondition(depth == 0 && !afterKey)
+        let hundredths = JSON.hundredths(value)
+        if hundredths == 100 {
+            sink.append(UInt8(ascii: "1")); sink.append(UInt8(ascii: ".")); sink.append(UInt8(ascii: "0"))
+        } else {
+            sink.append(UInt8(ascii: "0")); sink.append(UInt8(ascii: "."))
+            sink.appendDecimal(UInt64(hundredths), minimumDigits: 2)
+        }
+    }
+
     /// Seconds from nanoseconds, 6 decimals, inside a run.
     public mutating func runSeconds(_ nanoseconds: Int64) {
         precondition(depth == 0 && !afterKey)

@@ -45,9 +45,14 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
     public var description: String {
         // Built as bytes on the stack, then one String (an array per address, and string interpolation
         // before it, cost more than the rest of a record's addresses).
+        text.string
+    }
+
+    /// The text on the stack (a `Prose` interpolation copies it without a `String` between).
+    public var text: ASCIIText {
         var out = ASCIIText()
         write(to: &out)
-        return out.string
+        return out
     }
 
     /// The longest text `write(to:)` makes: an IPv6 address with a dotted tail.

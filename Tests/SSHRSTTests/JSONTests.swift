@@ -10,6 +10,17 @@ import Testing
         #expect(JSONParser.parse(text) == value)
     }
 
+    /// A fraction written in place (reset confidences) is the text `JSON.fraction` serializes to.
+    @Test func fractionsInPlaceMatchTheValue() {
+        var values: [Double] = [0, 1, 0.5, 0.05, 0.004, 0.005, 0.995, 0.9949, -0.2, 1.7, .nan, .infinity, -.infinity]
+        for k in 0...1000 { values.append(Double(k) / 1000) }
+        for v in values {
+            var w = JSONWriter()
+            w.runFraction(v)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == JSON.fraction(v).serialized(), "\(v)")
+        }
+    }
+
     @Test func integersAreWrittenExactly() {
         for i in [0, 7, 9, 10, 99, 100, -1, -10, 65_535, 1_234_567_890, Int.max, Int.min] {
             #expect(JSON.int(i).serialized() == String(i))
