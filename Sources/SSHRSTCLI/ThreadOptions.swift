@@ -13,11 +13,12 @@ struct ThreadOptions: ParsableArguments {
     }
 
     /// The workers to use: the option, or one fewer than the processors. The reading thread is worker 0
-    /// besides reading, dissecting every frame, merging and writing. On 2 processors, 2 threads are
-    /// still not faster than one overall (same run, wall seconds: bulk transfers 0.26 against 0.19, short
-    /// connections 0.28 against 0.31, the 1.5 GB capture 1.1-1.3 against 1.2-1.3, the SYN flood 10.4
-    /// against 10): the reading thread's own share (the kernel's copy of the file, every frame's
-    /// dissection) leaves the other thread idle much of the time.
+    /// (a fifth of the flows with 2 threads) besides reading, dissecting and dispatching every frame and
+    /// merging and writing every record. On 2 processors, 2 threads against one, same run, medians of 5
+    /// (2 for the flood), wall seconds: the 1.5 GB capture 0.88 against 1.18, short connections 0.23
+    /// against 0.33, bulk transfers 0.22 against 0.23, the SYN flood 8.6 against 9.1; but peak memory
+    /// 60 against 46 MiB, 50 against 32, 31 against 21 and 296 against 169 MiB (over the flood's 256 MiB
+    /// budget). So one thread stays the default there, and more cores get one thread fewer than they have.
     var count: Int { threads ?? max(1, WorkerThread.processorCount - 1) }
 }
 
