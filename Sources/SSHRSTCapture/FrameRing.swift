@@ -279,22 +279,34 @@ public final class BatchQueue<Element: Sendable>: @unchecked Sendable {
     private var items: [Element] = []
     private var mutex = pthread_mutex_t()
     private var ready = pthread_cond_t()
+    private var room = pthread_cond_t()
     private var waiting = false
+    private var producerWaiting = false
 
     public init() {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&ready, nil)
+        pthread_cond_init(&room, nil)
     }
 
     deinit {
+        pthread_cond_destroy(&room)
         pthread_cond_destroy(&ready)
         pthread_mutex_destroy(&mutex)
     }
 
-    /// Appends `batch` (emptied, keeping its capacity).
-    public func put(_ batch: inout [Element]) {
+    /// Appends `batch` (emptied, keeping its capacity); with `waitBelow`, first waits while that many
+    /// items or more are queued (the consumer's `take` makes room).
+    public func put(_ batch: inout [Element], waitBelow limit: Int? = nil) {
         guard !batch.isEmpty else { return }
         pthread_mutex_lock(&mutex)
+        if let limit {
+            while items.count >= limit {
+                producerWaiting = true
+                pthread_cond_wait(&room, &mutex)
+                producerWaiting = false
+            }
+        }
         if items.isEmpty { swap(&items, &batch) } else { items.append(contentsOf: batch); batch.removeAll(keepingCapacity: true) }
         if waiting { pthread_cond_signal(&ready) }
         pthread_mutex_unlock(&mutex)
@@ -309,6 +321,7 @@ public final class BatchQueue<Element: Sendable>: @unchecked Sendable {
             waiting = false
         }
         if into.isEmpty { swap(&items, &into) } else { into.append(contentsOf: items); items.removeAll(keepingCapacity: true) }
+        if producerWaiting { pthread_cond_signal(&room) }
         pthread_mutex_unlock(&mutex)
     }
 }

@@ -82,3 +82,38 @@ import Testing
         #expect(holder.windowUse == nil, "frames are no longer lent once the reader is gone")
     }
 }
+
+/// A worker at the end of input waits while its queue to the merger is full (`put(_:waitBelow:)`).
+@Suite struct BatchQueueTests {
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func add() { lock.lock(); value += 1; lock.unlock() }
+        var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
+    @Test func aBoundedPutWaitsForTheConsumer() throws {
+        let queue = BatchQueue<Int>()
+        let done = Counter()
+        let producer = WorkerThread {
+            for i in 0..<100 {
+                var batch = [i]
+                queue.put(&batch, waitBelow: 3)
+                done.add()
+            }
+        }
+        #expect(producer.start())
+        usleep(100_000)
+        // Three items queued and nobody taking: the fourth put waits.
+        #expect(done.count <= 3, "\(done.count) puts returned with 3 allowed")
+        var taken: [Int] = []
+        while taken.count < 100 {
+            var items: [Int] = []
+            queue.take(into: &items, wait: true)
+            taken += items
+        }
+        producer.join()
+        #expect(taken == Array(0..<100))
+        #expect(done.count == 100)
+    }
+}
