@@ -14,9 +14,7 @@ import SSHRSTWire
 /// (`FrameRing`: preallocated, nothing allocated per frame) that holds the frame's bytes where the
 /// reader put them (borrowed from its windows, `FrameBorrower`), or a copy when the reader cannot lend
 /// them (libpcap). Each worker runs its own `Analyzer` over its frames with the global packet index
-/// beside each one. On two processors, a reading thread beside two workers made three busy threads
-/// for two processors, and its copy of every frame cost as much as a long flow's analysis: one thread
-/// was faster than that.
+/// beside each one.
 ///
 /// What depends on time or on several flows is decided as the single-threaded engine decides it:
 /// - sweeps happen where the global packet stream puts them (`time >= nextSweep`), sent to every worker
@@ -110,7 +108,7 @@ public final class ShardedAnalyzer: FrameBorrower {
                 of: ShardedAnalyzer.shardSlots)
             configurations.append(shared)
         }
-        inline = ShardWorker(configuration: configurations[0], output: outputs[0])
+        inline = ShardWorker(configuration: configurations[0], output: outputs[0], ownThread: false)
         for w in 1..<n {
             let ring = rings[w - 1]
             let output = outputs[w]
@@ -204,10 +202,8 @@ public final class ShardedAnalyzer: FrameBorrower {
         if ambiguousQuote { entry.synCutoff = .max }
         if worker == 0 {
             inline.handle(entry, bytes)
-        } else if let use = windowUse {
-            rings[worker - 1].pushBorrowed(entry, bytes, windowUse: use)
         } else {
-            rings[worker - 1].push(entry, bytes)
+            rings[worker - 1].push(entry, bytes, lentFrom: windowUse)
         }
         if isSYN {
             let ip = entry.segment.ip
@@ -310,8 +306,7 @@ public final class ShardedAnalyzer: FrameBorrower {
     // MARK: Workers
 
     static func runWorker(configuration: AnalyzerConfiguration, ring: FrameRing, output: BatchQueue<ShardEvent>) {
-        let worker = ShardWorker(configuration: configuration, output: output)
-        worker.shard.mayWait = true
+        let worker = ShardWorker(configuration: configuration, output: output, ownThread: true)
         while ring.consume({ entry, bytes in worker.handle(entry, bytes) }) {}
         worker.finish()
     }
@@ -418,16 +413,16 @@ public final class ShardedAnalyzer: FrameBorrower {
 final class ShardWorker {
     let analyzer: Analyzer
     let shard: ShardState
-    let output: BatchQueue<ShardEvent>
     /// The global packet index of the SYN in each slot of the analyzer's recent-SYN ring.
     var synIndex = [UInt64](repeating: 0, count: Analyzer.recentSYNCapacity)
-    var finished = false
 
-    init(configuration: AnalyzerConfiguration, output: BatchQueue<ShardEvent>) {
+    /// `ownThread`: the worker may wait for the merger (`ShardState.mayWait`); worker 0 runs on the
+    /// merging thread and never does.
+    init(configuration: AnalyzerConfiguration, output: BatchQueue<ShardEvent>, ownThread: Bool) {
         analyzer = Analyzer(configuration: configuration) { _ in }
         shard = ShardState(output: output)
+        shard.mayWait = ownThread
         analyzer.shard = shard
-        self.output = output
     }
 
     /// One ring entry: a marker (the global stream's position, maybe a sweep) or a frame.
@@ -438,7 +433,7 @@ final class ShardWorker {
             shard.clock = entry.clock
             if entry.sweep { analyzer.sweep(entry.frame.time) }
             shard.events.append(.watermark(entry.index))
-            output.put(&shard.events)
+            shard.output.put(&shard.events)
         case .frame:
             shard.packetIndex = entry.index
             shard.clock = entry.clock
@@ -471,13 +466,11 @@ final class ShardWorker {
 
     /// The end of input: every flow still open, then the worker's statistics.
     func finish() {
-        guard !finished else { return }
-        finished = true
         shard.phase = .finish
         shard.packetIndex = .max
         analyzer.reportOpenFlows()
         shard.events.append(.done(analyzer.stats))
-        output.put(&shard.events)
+        shard.output.put(&shard.events)
     }
 }
 

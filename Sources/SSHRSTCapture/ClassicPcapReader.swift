@@ -30,14 +30,16 @@ public final class ClassicPcapReader {
     let swapped: Bool
     /// The file or standard input, decompressed on the fly when compressed.
     let stream: CaptureStream
-    /// The window: allocated once, freed in deinit; records are handed out as spans into it.
+    /// The windows, allocated once and freed in deinit: one, or `lendingWindows` when lending (`lend`).
+    /// Records are handed out as spans into the current one, `buffer` (`windows[windowUse % count]`).
+    var windows: [UnsafeMutableBufferPointer<UInt8>]
     var buffer: UnsafeMutableBufferPointer<UInt8>
-    /// The other windows when lending (`lend`), in the order they are used next.
-    var spare: [UnsafeMutableBufferPointer<UInt8>] = []
-    /// Who holds frames past the call, and the use number of the current window (how many times the
-    /// reader moved to a new window before it).
-    var borrower: (any FrameBorrower)? = nil
+    /// How many times the reader moved to a new window before the current one (lending only).
     var windowUse: UInt64 = 0
+    /// Who holds frames past the call.
+    var borrower: (any FrameBorrower)? = nil
+    /// Windows a lending reader rotates through.
+    public static let lendingWindows = 8
     var start = 0
     var end = 0
     var endOfFile = false
@@ -101,6 +103,7 @@ public final class ClassicPcapReader {
         let window = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize)
         unsafe window.initialize(repeating: 0)
         self.buffer = unsafe window
+        self.windows = [window]
         self.bytesRead = 24
     }
 
@@ -110,57 +113,48 @@ public final class ClassicPcapReader {
             borrower.waitForRelease(throughWindowUse: .max)
             borrower.windowUse = nil
         }
-        unsafe buffer.deallocate()
-        for window in spare { unsafe window.deallocate() }
+        for window in windows { unsafe window.deallocate() }
     }
 
-    /// Hands frames out as bytes `borrower` may keep until it says it released them, from `windows`
-    /// windows in turn (at least 2; sets `borrower.windowUse` to the window each frame is in).
-    public func lend(to borrower: any FrameBorrower, windows: Int) {
-        for _ in 1..<max(2, windows) {
-            spare.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
+    /// Hands frames out as bytes `borrower` may keep until it says it released them, from
+    /// `lendingWindows` windows in turn (sets `borrower.windowUse` to the window each frame is in).
+    public func lend(to borrower: any FrameBorrower) {
+        while windows.count < ClassicPcapReader.lendingWindows {
+            windows.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
         }
         self.borrower = borrower
         borrower.windowUse = windowUse
     }
 
-    /// Moves to the next window, with the record begun at `start` (if any) copied to its front. When it
-    /// last held records of use `windowUse + 1 - windows`, waits until the borrower released those.
-    func nextWindow(start: Int, end: Int) {
-        guard let borrower, let next = spare.first else { return }
-        let windows = UInt64(spare.count + 1)
-        if windowUse &+ 1 >= windows { borrower.waitForRelease(throughWindowUse: windowUse &+ 1 &- windows) }
-        let remaining = end - start
-        if remaining > 0, let from = unsafe buffer.baseAddress, let to = next.baseAddress {
-            unsafe to.update(from: from + start, count: remaining)
-        }
-        spare.removeFirst()
-        spare.append(buffer)
-        buffer = next
+    /// Lending: makes the next window current, once the borrower released the frames it held before.
+    func rotateWindow(_ borrower: any FrameBorrower) {
+        let count = UInt64(windows.count)
         windowUse &+= 1
+        if windowUse >= count { borrower.waitForRelease(throughWindowUse: windowUse &- count) }
+        buffer = windows[Int(windowUse % count)]
         borrower.windowUse = windowUse
     }
 
-    /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to its front first);
+    /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to a window's front first);
     /// false at end of file. The caller checks `end - start` first: refills happen once per window.
     @inline(never)
     func fill(_ need: Int, start: inout Int, end: inout Int, window: inout UnsafeMutableBufferPointer<UInt8>) -> Bool {
         defer { unsafe window = buffer }
         if end - start >= need { return true }
         if endOfFile { return false }
-        if start > 0 && borrower != nil {
-            // Frames handed out from this window may still be held: the rest goes to a fresh one.
-            nextWindow(start: start, end: end)
-            end -= start
-            start = 0
-        }
-        guard let base = unsafe buffer.baseAddress else { return false }
         if start > 0 {
+            // The record begun at `start` moves to the front of the window read next: this one, or when
+            // frames handed out from it may still be held, the next one.
+            let from = buffer
+            if let borrower { rotateWindow(borrower) }
             let remaining = end - start
-            if remaining > 0 { unsafe memmove(base, base + start, remaining) }
+            if remaining > 0, let to = unsafe buffer.baseAddress, let source = from.baseAddress {
+                unsafe memmove(to, source + start, remaining)
+            }
             start = 0
             end = remaining
         }
+        guard let base = unsafe buffer.baseAddress else { return false }
         // One read per call: a regular file fills the window, a pipe gives what it has (a stream is
         // reported as it arrives, not a window later).
         while end - start < need && !endOfFile {

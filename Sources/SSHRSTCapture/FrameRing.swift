@@ -32,7 +32,7 @@ public struct RingEntry: Sendable {
     var end = 0
     /// Where the bytes start in the arena.
     var offset = 0
-    /// A borrowed frame's bytes (`pushBorrowed`): their address, 0 when they are in the arena, and the
+    /// A lent frame's bytes (`push(_:_:lentFrom:)`): their address, 0 when they are in the arena, and the
     /// reader's window use number (`FrameBorrower`).
     var borrowedAddress: UInt = 0
     var windowUse: UInt64 = 0
@@ -97,14 +97,23 @@ public final class FrameRing: @unchecked Sendable {
 
     // MARK: Producer
 
-    /// Copies one entry (and `bytes`, for a frame) into the ring, waiting while it is full.
-    public func push(_ entry: RingEntry, _ bytes: Span<UInt8>) {
-        var entry = entry
-        let n = entry.kind == .frame ? bytes.count : 0
+    /// Copies one entry into the ring, waiting while it is full. A frame's bytes are copied into the
+    /// arena or, lent (`lentFrom`: the reader's window use number, `FrameBorrower`), left where they are
+    /// until the consumer releases the entry (`waitForRelease` says when they may be overwritten).
+    public func push(_ entry: RingEntry, _ bytes: Span<UInt8>, lentFrom windowUse: UInt64? = nil) {
         // Room for the header.
         if written - lastKnownReleased >= entryCount { waitForRoom(entries: 1, bytes: 0) }
-        // Room for the bytes: contiguous, wrapping to the arena's start when the tail is too short.
-        if n > 0 {
+        // Copied once, into its slot, and completed there (the slot is the consumer's once published).
+        let slot = entries + written % entryCount
+        slot.pointee = entry
+        slot.pointee.offset = 0
+        slot.pointee.borrowedAddress = 0
+        let n = entry.kind == .frame ? bytes.count : 0
+        if let windowUse {
+            bytes.withUnsafeBytes { source in slot.pointee.borrowedAddress = UInt(bitPattern: source.baseAddress) }
+            slot.pointee.windowUse = windowUse
+        } else if n > 0 {
+            // Room for the bytes: contiguous, wrapping to the arena's start when the tail is too short.
             if n > arenaSize / 2 { growForLargeFrame(n) }
             var offset = writtenBytes % arenaSize
             var waste = 0
@@ -116,30 +125,12 @@ public final class FrameRing: @unchecked Sendable {
                 waitForRoom(entries: 0, bytes: waste + n)
             }
             writtenBytes += waste
-            entry.offset = offset
+            slot.pointee.offset = offset
             bytes.withUnsafeBytes { source in
                 if let base = source.baseAddress { (arena + offset).copyMemory(from: base, byteCount: n) }
             }
             writtenBytes += n
-        } else {
-            entry.offset = 0
         }
-        entry.end = writtenBytes
-        entries[written % entryCount] = entry
-        written += 1
-        if written - published >= FrameRing.batch { publish(wake: false) }
-    }
-
-    /// Hands over a frame whose bytes stay where they are until the consumer releases the entry (the
-    /// reader's window `windowUse`; `waitForRelease` says when they may be overwritten): nothing copied.
-    public func pushBorrowed(_ entry: RingEntry, _ bytes: Span<UInt8>, windowUse: UInt64) {
-        if written - lastKnownReleased >= entryCount { waitForRoom(entries: 1, bytes: 0) }
-        // Copied once, into its slot, and completed there.
-        let slot = entries + written % entryCount
-        slot.pointee = entry
-        bytes.withUnsafeBytes { source in slot.pointee.borrowedAddress = UInt(bitPattern: source.baseAddress) }
-        slot.pointee.windowUse = windowUse
-        slot.pointee.offset = 0
         slot.pointee.end = writtenBytes
         written += 1
         if written - published >= FrameRing.batch { publish(wake: false) }

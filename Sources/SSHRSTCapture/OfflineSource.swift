@@ -22,7 +22,7 @@ public enum OfflineSource {
                             _ body: (Frame, Span<UInt8>) -> ReadControl) throws(CaptureError) {
         let stream = try CaptureStream.open(path: path)
         if filter == nil, let classic = try ClassicPcapReader.open(stream: stream) {
-            if let borrower { classic.lend(to: borrower, windows: FrameBorrowing.windows) }
+            if let borrower { classic.lend(to: borrower) }
             try classic.forEach(body)
             return
         }
@@ -42,9 +42,4 @@ public protocol FrameBorrower: AnyObject {
     var windowUse: UInt64? { get set }
     /// Returns once no frame from windows of use number `use` or lower is held (`.max`: none at all).
     func waitForRelease(throughWindowUse use: UInt64)
-}
-
-public enum FrameBorrowing {
-    /// Windows a lending reader rotates through.
-    public static let windows = 8
 }

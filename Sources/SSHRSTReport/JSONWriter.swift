@@ -102,21 +102,18 @@ public struct JSONWriter: ~Copyable {
 
     public mutating func bool(_ b: Bool) {
         separate()
-        // Constant text: `append(utf8:)` of a small String costs about 250 instructions, this a few.
-        let text: StaticString = b ? "true" : "false"
-        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
+        constant(b ? "true" : "false")
     }
 
     public mutating func null() {
         separate()
-        let text: StaticString = "null"
-        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
+        constant("null")
     }
 
-    /// A number already formatted.
-    public mutating func number(_ text: String) {
-        separate()
-        sink.append(utf8: text)
+    /// Constant text, copied as is (`append(utf8:)` of a small String costs about 250 instructions).
+    @inlinable @inline(__always)
+    mutating func constant(_ text: StaticString) {
+        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
     /// Seconds from nanoseconds, 6 decimals (as `JSON.seconds`), or `decimals` (as `formatSeconds`).
@@ -143,7 +140,7 @@ public struct JSONWriter: ~Copyable {
     @inlinable @inline(__always)
     public mutating func run(_ text: StaticString) {
         precondition(depth == 0 && !afterKey && text.hasPointerRepresentation)
-        sink.appendConstant(text.utf8Start, count: text.utf8CodeUnitCount)
+        constant(text)
     }
 
     /// A quoted, escaped string inside a run.
@@ -179,12 +176,9 @@ public struct JSONWriter: ~Copyable {
     public mutating func runFraction(_ value: Double) {
         precondition(depth == 0 && !afterKey)
         let hundredths = JSON.hundredths(value)
-        if hundredths == 100 {
-            sink.append(UInt8(ascii: "1")); sink.append(UInt8(ascii: ".")); sink.append(UInt8(ascii: "0"))
-        } else {
-            sink.append(UInt8(ascii: "0")); sink.append(UInt8(ascii: "."))
-            sink.appendDecimal(UInt64(hundredths), minimumDigits: 2)
-        }
+        if hundredths == 100 { return constant("1.0") }
+        constant("0.")
+        sink.appendDecimal(UInt64(hundredths), minimumDigits: 2)
     }
 
     /// Seconds from nanoseconds, 6 decimals, inside a run.

@@ -72,7 +72,7 @@ import Testing
             return .proceed
         }
         #expect(frames == 24_000)
-        #expect(uses.count > 2 * FrameBorrowing.windows, "every window reused (\(uses.count) window uses)")
+        #expect(uses.count > 2 * ClassicPcapReader.lendingWindows, "every window reused (\(uses.count) window uses)")
         // The reader asked before each reuse, in order, and at its end for everything.
         #expect(holder.asked.last == .max)
         #expect(holder.asked.dropLast() == Array(0..<UInt64(holder.asked.count - 1)))
