@@ -170,6 +170,26 @@ import Testing
         #expect(file.read(offset: total, length: 1) == nil)
         #expect(file.read(offset: -1, length: 1) == nil)
     }
+
+    /// Records read back alternately from two places far apart in the file (a run of neighbours, and the
+    /// flows that finished late among them) are served from two windows: one `pread` per window, not one per
+    /// switch. With a single window this made 2 * 40 fills.
+    @Test func alternatingReadsKeepTheirWindows() throws {
+        let file = SpillFile()
+        var places: [(offset: Int, length: Int)] = []
+        for i in 0..<3_200 {  // a write block holds 1,048 of them: the first three blocks are on disk
+            places.append(try #require(file.append([UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 1_000))))
+        }
+        for i in 0..<40 {
+            let near = places[i], far = places[2_000 - i]
+            #expect(file.read(offset: near.offset, length: near.length) == [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 1_000))
+            #expect(file.read(offset: far.offset, length: far.length) == [UInt8](repeating: UInt8(truncatingIfNeeded: 2_000 - i), count: 1_000))
+        }
+        // 40 KB of records on each side: three 16 KB windows each, and one more where a record straddles the
+        // end of a window (9 fills in all, against 80 with one window).
+        #expect(file.fills <= 10)
+        #expect(file.fills >= 6)
+    }
 }
 
 /// ByteSink's inline copies and decimal digits against the standard library's.
