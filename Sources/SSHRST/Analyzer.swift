@@ -476,7 +476,7 @@ struct ReorderBuffer {
         case spilled(offset: Int, length: Int)
         case spilledNone
     }
-    var pending: [UInt64: Pending] = [:]
+    var pending = PendingRecords()
     var inMemory = 0
     var inMemoryBytes = 0
     var nextToEmit: UInt64 = 0
@@ -498,6 +498,7 @@ struct ReorderBuffer {
     mutating func takeIfNext(_ sequence: UInt64) -> Bool {
         guard sequence == nextToEmit, pending[sequence] == nil else { return false }
         nextToEmit &+= 1
+        pending.advance(to: nextToEmit)
         return true
     }
 
@@ -540,7 +541,7 @@ struct ReorderBuffer {
     mutating func compactSpillIfMostlyDead() {
         guard let file = spill, file.size >= compactionBytes, spilledBytes &* 4 < file.size else { return }
         var waiting: [(offset: Int, length: Int, key: UInt64)] = []
-        for (key, entry) in pending {
+        pending.forEach { key, entry in
             if case .spilled(let offset, let length) = entry { waiting.append((offset, length, key)) }
         }
         waiting.sort { $0.offset < $1.offset }
@@ -562,6 +563,7 @@ struct ReorderBuffer {
     mutating func next(force: Bool, limit: Int, forced: inout Int) -> JSON?? {
         if let entry = pending.removeValue(forKey: nextToEmit) {
             nextToEmit &+= 1
+            pending.advance(to: nextToEmit)
             switch entry {
             case .memory(let bytes):
                 inMemory &-= 1
@@ -580,7 +582,7 @@ struct ReorderBuffer {
         let unusable = spill.map { !$0.isAvailable } ?? false
         let overIndex = pending.count > ReorderBuffer.maximumWaiting
         guard !pending.isEmpty, force || (unusable && inMemory > limit) || overIndex else { return nil }
-        if let smallest = pending.keys.min() {
+        if let smallest = pending.min() {
             if !force { forced &+= 1 }
             nextToEmit = smallest
             return next(force: force, limit: limit, forced: &forced)
