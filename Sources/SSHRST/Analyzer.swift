@@ -52,6 +52,10 @@ public final class Analyzer {
     static let icmpAnswerWindow: Int64 = 5_000_000_000
     /// Also called for each finished flow (live capture metrics, --write-resets).
     public var onFlowRecord: ((JSON) -> Void)? = nil
+    /// Where a flow record's JSON text goes when it can be written as it is built (its turn in first-packet
+    /// order has come, and nothing else reads it): lent straight from the record writer, with no copy and no
+    /// allocation (JSON Lines output). nil: every record reaches `sink` as JSON.
+    public var textSink: ((Span<UInt8>) -> Void)? = nil
     /// Set when this analyzer is one worker of a ShardedAnalyzer (nil: the single-threaded engine).
     var shard: ShardState? = nil
 
@@ -324,12 +328,19 @@ public final class Analyzer {
         }
         let sequence = state.sequence
         if state.isReported {
-            let built = buildRecord(consume state, key: key)
+            let inPlace = textSink != nil && onFlowRecord == nil && (!configuration.ordered || reorder.isNext(sequence))
+            let built = buildRecord(consume state, key: key, textInPlace: inPlace)
             record = built.record
             outcomes.count(built)
             if digests.count < configuration.patternMemory { digests.append(built.digest) }
             noteHostKey(built)
-            onFlowRecord?(built.record)
+            if let record { onFlowRecord?(record) }
+            if inPlace, let textSink {
+                if configuration.ordered { _ = reorder.takeIfNext(sequence) }
+                memo.recordWriter.withSpan(textSink)
+                if configuration.ordered { emitReady(force: false) }
+                return
+            }
         }
         guard configuration.ordered else {
             if let record { sink(record) }
@@ -354,7 +365,7 @@ public final class Analyzer {
     /// Builds a finished flow's record, told how many failed logins from its client to that server ended
     /// before it began; its own failed login is counted for the flows after it (not for a record made
     /// `speculatively`, which the merger of the sharded engine may still drop).
-    func buildRecord(_ state: consuming FlowState, key: FlowKey, speculatively: Bool = false) -> BuiltRecord {
+    func buildRecord(_ state: consuming FlowState, key: FlowKey, speculatively: Bool = false, textInPlace: Bool = false) -> BuiltRecord {
         let firstTime = state.firstTime
         let lastTime = state.lastTime
         var builder = RecordBuilder(state: state, key: key, configuration: configuration, memo: memo)
@@ -365,7 +376,7 @@ public final class Analyzer {
         if authFailureClients.mayContain(client.0), let prior = authFailures[pair], prior.lastEnd <= firstTime {
             builder.priorAuthFailures = prior.count
         }
-        let built = builder.build()
+        let built = builder.build(textInPlace: textInPlace)
         if !speculatively, built.digest.authFailedLikely,
             authFailures.count < configuration.patternMemory || authFailures[pair] != nil
         {
@@ -494,9 +505,12 @@ struct ReorderBuffer {
     /// Times the spill file was replaced by a compact copy.
     var compactions = 0
 
+    /// Whether `sequence` is the next record due, nothing taken.
+    func isNext(_ sequence: UInt64) -> Bool { sequence == nextToEmit && pending[sequence] == nil }
+
     /// Whether `sequence` is the next record due (then it counts as emitted).
     mutating func takeIfNext(_ sequence: UInt64) -> Bool {
-        guard sequence == nextToEmit, pending[sequence] == nil else { return false }
+        guard isNext(sequence) else { return false }
         nextToEmit &+= 1
         pending.advance(to: nextToEmit)
         return true

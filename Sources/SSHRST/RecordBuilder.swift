@@ -6,7 +6,9 @@ import SSHRSTWire
 
 /// A finished flow's record plus what the engine keeps about it.
 struct BuiltRecord {
-    var record: JSON
+    /// The record; nil when it was built with `textInPlace`: its text is then in the memo's `recordWriter`
+    /// until the next record is built.
+    var record: JSON?
     var uid: String
     var outcome: Outcome
     var digest: FlowDigest
@@ -78,7 +80,9 @@ struct RecordBuilder {
         d < 10 ? 0x30 &+ UInt8(d) : d < 36 ? 0x41 &+ UInt8(d &- 10) : 0x61 &+ UInt8(d &- 36)
     }
 
-    func build() -> BuiltRecord {
+    /// With `textInPlace` (and a memo), the record's text is left in `memo.recordWriter` for the caller to
+    /// write before it builds another record: no copy, no allocation.
+    func build(textInPlace: Bool = false) -> BuiltRecord {
         let tcp = state.tcp
         let summary = state.transport?.summary(interner: memo?.interner)
         let client = originator
@@ -256,15 +260,15 @@ struct RecordBuilder {
             }
             w.run("}")
         }
-        let bytes: [UInt8]
+        let record: JSON?
         if let memo {
             memo.recordWriter.removeAll()
             write(&memo.recordWriter)
-            bytes = memo.recordWriter.bytes
+            record = textInPlace ? nil : .shared(SharedJSON(serialized: memo.recordWriter.bytes))
         } else {
             var w = JSONWriter(capacity: 16384)
             write(&w)
-            bytes = w.bytes
+            record = .shared(SharedJSON(serialized: w.bytes))
         }
         let digest = FlowDigest(
             uid: uid, client: client.0, server: server.0, serverPort: Int(server.1),
@@ -272,7 +276,7 @@ struct RecordBuilder {
             attribution: terminating.map { verdicts[$0].attribution }, idleBeforeEndNs: idle,
             authFailedLikely: outcome == .closed && phase == .auth)
         return BuiltRecord(
-            record: .shared(SharedJSON(serialized: bytes)), uid: uid, outcome: outcome, digest: digest,
+            record: record, uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
             server: server)
     }

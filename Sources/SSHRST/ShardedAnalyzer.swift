@@ -675,7 +675,7 @@ extension Analyzer {
             outcomes.count(built)
             if digests.count < configuration.patternMemory { digests.append(built.digest) }
             noteHostKey(built)
-            onFlowRecord?(built.record)
+            if let record { onFlowRecord?(record) }
         }
         if reorder.takeIfNext(sequence) {
             if let record { sink(record) }

@@ -74,7 +74,9 @@ struct Analyze: ParsableCommand {
             try read(files, filter: filter, into: sharded)
             return
         }
-        try read(files, filter: filter, into: Analyzer(configuration: configuration) { writer.write($0) })
+        let analyzer = Analyzer(configuration: configuration) { writer.write($0) }
+        if writer.takesText { analyzer.textSink = { writer.write(text: $0) } }
+        try read(files, filter: filter, into: analyzer)
     }
 
     /// The read loop: every file into the engine (one thread or sharded), then its end.

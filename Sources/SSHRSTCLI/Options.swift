@@ -146,6 +146,9 @@ final class RecordWriter {
         failure = "cannot write \(path ?? "standard output"): \(reason)\(cut)"
     }
 
+    /// Whether records may be handed over as JSON text (`write(text:)`): JSON Lines output.
+    var takesText: Bool { format == .jsonl }
+
     func write(_ record: JSON) {
         guard failure == nil else { return }
         clearerr(file)
@@ -153,8 +156,7 @@ final class RecordWriter {
         case .jsonl:
             if case .shared(let stored) = record {
                 // Already serialized (a record that waited in the reorder buffer): written as it is.
-                stored.bytes.withUnsafeBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
-                fputc(0x0a, file)
+                stored.bytes.withUnsafeBytes { put(text: $0) }
             } else {
                 sink.removeAll()
                 record.write(into: &sink)
@@ -164,6 +166,24 @@ final class RecordWriter {
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
         }
+        recordWritten()
+    }
+
+    /// A record's JSON text, as built (JSON Lines only: `takesText`), and its newline.
+    func write(text: Span<UInt8>) {
+        guard failure == nil else { return }
+        clearerr(file)
+        text.withUnsafeBytes { put(text: $0) }
+        recordWritten()
+    }
+
+    private func put(text: UnsafeRawBufferPointer) {
+        _ = fwrite(text.baseAddress, 1, text.count, file)
+        fputc(0x0a, file)
+    }
+
+    /// After each record: flushed when live (and the file's good length kept), failures noticed.
+    private func recordWritten() {
         if flushEachRecord {
             // ferror too: a write stdio made on its own (a record longer than its buffer) may have failed.
             if fflush(file) != 0 || ferror(file) != 0 { failed() } else if ownsFile { goodLength = ftello(file) }

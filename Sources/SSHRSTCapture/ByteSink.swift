@@ -176,6 +176,11 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
     /// A copy of the contents.
     public var bytes: [UInt8] { unsafe Array(UnsafeBufferPointer(start: base, count: count)) }
 
+    /// The contents, lent as a span (no copy), for code that may not touch raw pointers.
+    public func withSpan<R>(_ body: (Span<UInt8>) throws -> R) rethrows -> R {
+        try unsafe body(Span(_unsafeStart: base, count: count))
+    }
+
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try unsafe body(UnsafeRawBufferPointer(start: base, count: count))
     }

@@ -30,6 +30,11 @@ public struct JSONWriter: ~Copyable {
     /// The bytes written, as an array.
     public var bytes: [UInt8] { sink.bytes }
 
+    /// The text written so far, lent to `body` (no copy).
+    public func withSpan<R>(_ body: (Span<UInt8>) throws -> R) rethrows -> R {
+        try sink.withSpan(body)
+    }
+
     @inline(__always)
     private mutating func separate() {
         if afterKey {

@@ -5,11 +5,12 @@ import SSHRSTReport
 import Testing
 
 @Suite struct EngineTests {
-    func run(_ name: String, configure: (inout AnalyzerConfiguration) -> Void) -> [String] {
+    func run(_ name: String, asText: Bool = false, configure: (inout AnalyzerConfiguration) -> Void) -> [String] {
         var configuration = AnalyzerConfiguration()
         configure(&configuration)
         var lines: [String] = []
         let analyzer = Analyzer(configuration: configuration) { lines.append($0.serialized()) }
+        if asText { analyzer.textSink = { text in lines.append(String(decoding: text.indices.map { text[$0] }, as: UTF8.self)) } }
         try? OfflineSource.read(path: Paths.captures.appendingPathComponent(name).path, filter: nil) { frame, bytes in
             analyzer.ingest(frame, bytes)
             return .proceed
@@ -25,6 +26,18 @@ import Testing
         let spilled = run("mixed.pcap") { $0.reorderLimit = 1 }
         #expect(reference.count >= 7)
         #expect(spilled == reference)
+    }
+
+    /// Records written as built, straight from the record writer (JSON Lines output), are the records the
+    /// sink gets otherwise, in the same order, whether they waited or not; most here do not.
+    @Test func recordsLentAsTextAreTheRecords() {
+        for name in ["mixed.pcap", "demo.pcap", "clean-session.pcap"] {
+            let reference = run(name) { _ in }
+            #expect(reference.count >= 2)
+            #expect(run(name, asText: true) { _ in } == reference)
+            #expect(run(name, asText: true) { $0.reorderLimit = 1 } == reference)
+            #expect(run(name, asText: true) { $0.ordered = false }.sorted() == reference.sorted())
+        }
     }
 
     /// A full table evicts the least recently active flow, reports it as it
