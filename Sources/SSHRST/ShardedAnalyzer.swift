@@ -359,7 +359,8 @@ public final class ShardedAnalyzer: FrameBorrower {
                         bestKey = k
                     }
                 } else {
-                    pending[w].removeAll(keepingCapacity: true)
+                    // The records in these events were built on the worker's thread: freed there.
+                    outputs[w].giveBack(&pending[w])
                     pendingHead[w] = 0
                     if !finished[w] {
                         // Everything before this worker's watermark packet (and its sweep) has arrived.
@@ -680,9 +681,20 @@ extension Analyzer {
         if reorder.takeIfNext(sequence) {
             if let record { sink(record) }
         } else {
-            reorder.add(sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+            // A record that waits is kept in a copy made here: the worker's goes back to its thread to be freed
+            // (`BatchQueue.giveBack`).
+            reorder.add(sequence, record.map(ownCopy), limit: configuration.reorderLimit, forced: &stats.reorderForced)
         }
         emitReady(force: false)
+    }
+
+    /// The record's text in memory allocated on this thread.
+    func ownCopy(_ record: JSON) -> JSON {
+        guard case .shared(let stored) = record else { return record }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(stored.bytes.count)
+        bytes.append(contentsOf: stored.bytes)
+        return .shared(SharedJSON(serialized: bytes))
     }
 }
 

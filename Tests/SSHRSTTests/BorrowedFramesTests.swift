@@ -116,4 +116,46 @@ import Testing
         #expect(taken == Array(0..<100))
         #expect(done.count == 100)
     }
+
+    /// Items the consumer gives back are released by the producer's next put, on the producer's thread (where
+    /// they were allocated), not by the consumer.
+    @Test func itemsGivenBackAreFreedByTheProducer() throws {
+        final class Item: @unchecked Sendable {
+            let freedOnProducer: Counter
+            let freedElsewhere: Counter
+            let producerThread: pthread_t
+            init(_ onProducer: Counter, _ elsewhere: Counter, producer: pthread_t) {
+                freedOnProducer = onProducer
+                freedElsewhere = elsewhere
+                producerThread = producer
+            }
+            deinit { if pthread_equal(pthread_self(), producerThread) != 0 { freedOnProducer.add() } else { freedElsewhere.add() } }
+        }
+        let queue = BatchQueue<Item>()
+        let onProducer = Counter(), elsewhere = Counter(), sent = Counter(), consumed = Counter()
+        let producer = WorkerThread {
+            let me = pthread_self()
+            for _ in 0..<50 {
+                var batch = (0..<10).map { _ in Item(onProducer, elsewhere, producer: me) }
+                queue.put(&batch)
+                sent.add()
+                while consumed.count < sent.count { usleep(1_000) }  // the consumer has given them back
+            }
+            var last = [Item(onProducer, elsewhere, producer: me)]
+            queue.put(&last)  // releases the last batch given back
+        }
+        #expect(producer.start())
+        var consumedItems = 0
+        while consumedItems < 500 {
+            var items: [Item] = []
+            queue.take(into: &items, wait: true)
+            consumedItems += items.count
+            queue.giveBack(&items)
+            #expect(items.isEmpty)
+            consumed.add()
+        }
+        producer.join()
+        #expect(onProducer.count == 500)
+        #expect(elsewhere.count == 0)
+    }
 }
