@@ -44,6 +44,9 @@ struct RecordBuilder {
         isIPv6 ? "[" + ip + "]:" + String(port) : ip + ":" + String(port)
     }
 
+    /// The flow's TCP state, read in place (a local copy would copy its 669 bytes).
+    var tcp: TCPConnection { _read { yield state.tcp } }
+
     /// Originator endpoint (address, port) and responder endpoint.
     var originator: (IPAddress, UInt16) {
         state.originatorIsLow ? (key.lowAddress, key.lowPort) : (key.highAddress, key.highPort)
@@ -83,7 +86,6 @@ struct RecordBuilder {
     /// With `textInPlace` (and a memo), the record's text is left in `memo.recordWriter` for the caller to
     /// write before it builds another record: no copy, no allocation.
     func build(textInPlace: Bool = false) -> BuiltRecord {
-        let tcp = state.tcp
         let summary = state.transport?.summary(interner: memo?.interner)
         let client = originator
         let server = responder
@@ -108,7 +110,7 @@ struct RecordBuilder {
         }()
 
         let outcome = self.outcome()
-        let phase = self.phase(summary)
+        let phase = self.phase(summary?.phase)
 
         // Resets: attribute each one with everything seen around it.
         // Each reset's object rendered once: written in `resets` and again as `reset` when it ended the flow.
@@ -288,7 +290,6 @@ struct RecordBuilder {
     }
 
     func outcome() -> Outcome {
-        let tcp = state.tcp
         let o = tcp.originator.state
         let r = tcp.responder.state
         if state.refusedByICMP { return .refused }
@@ -305,8 +306,8 @@ struct RecordBuilder {
         return .open
     }
 
-    func phase(_ summary: SSHSummary?) -> Phase {
-        var code = summary?.phase ?? .tcp
+    func phase(_ decoded: SSHPhaseCode?) -> Phase {
+        var code = decoded ?? .tcp
         let cut = state.uncapturedPayload.0 > 0 || state.uncapturedPayload.1 > 0
         if cut {
             // Payload cut by the snap length: the decoder stopped at the cut, the packet headers went on.

@@ -124,8 +124,7 @@ public struct FlowTable<Record> {
         unlink(s)
         index.remove(meta[slot].key, slot: s, meta: meta)
         meta[slot].live = false
-        var record = placeholder
-        swap(&record, &records[slot])
+        let record = exchange(&records[slot], with: placeholder)
         free.append(s)
         count -= 1
         return record
