@@ -220,7 +220,10 @@ public struct TCPConnection: Sendable {
     }
 
     /// Zeek's conn_state (scripts/base/protocols/conn/main.zeek).
-    public var connState: String {
+    public var connState: String { connStateName.description }
+
+    /// `connState` as constant text (written into records without making a String).
+    public var connStateName: StaticString {
         let os = originator.state
         let rs = responder.state
         let originatorInactive = os == .inactive || os == .partial
