@@ -88,10 +88,9 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     @inline(__always)
     static func append(_ t: ASCIIText, to out: inout [UInt8]) {
-        var i = 0
-        while i < t.count {
-            out.append(t.bytes[i])
-            i &+= 1
+        let n = t.count
+        out.append(addingCapacity: n) { o in
+            for i in 0..<n { o.append(t.bytes[i]) }
         }
     }
 }
