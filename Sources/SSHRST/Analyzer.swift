@@ -368,7 +368,7 @@ public final class Analyzer {
     func buildRecord(_ state: consuming FlowState, key: FlowKey, speculatively: Bool = false, textInPlace: Bool = false) -> BuiltRecord {
         let firstTime = state.firstTime
         let lastTime = state.lastTime
-        var builder = RecordBuilder(state: consume state, key: key, configuration: configuration, memo: memo)
+        var builder = RecordBuilder(originatorIsLow: state.originatorIsLow, key: key, configuration: configuration, memo: memo)
         let client = builder.originator
         let server = builder.responder
         let pair = ClientServerPair(client: client.0, server: server.0, port: server.1)
@@ -376,7 +376,7 @@ public final class Analyzer {
         if authFailureClients.mayContain(client.0), let prior = authFailures[pair], prior.lastEnd <= firstTime {
             builder.priorAuthFailures = prior.count
         }
-        let built = builder.build(textInPlace: textInPlace)
+        let built = builder.build(state, textInPlace: textInPlace)
         if !speculatively, built.digest.authFailedLikely,
             authFailures.count < configuration.patternMemory || authFailures[pair] != nil
         {

@@ -25,7 +25,8 @@ struct BuiltRecord {
 /// Turns a finished flow's state into its `"type": "flow"` record
 /// (docs/flow-record.md). Cold path: once per flow.
 struct RecordBuilder {
-    let state: FlowState
+    /// Which end of `key` opened the flow.
+    let originatorIsLow: Bool
     let key: FlowKey
     let configuration: AnalyzerConfiguration
     /// Failed authentications from this client to this server that ended before this flow began.
@@ -33,8 +34,8 @@ struct RecordBuilder {
     /// Shared across the analyzer's records (nil: render everything from scratch; same output).
     let memo: RecordMemo?
 
-    init(state: consuming FlowState, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
-        self.state = state
+    init(originatorIsLow: Bool, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
+        self.originatorIsLow = originatorIsLow
         self.key = key
         self.configuration = configuration
         self.memo = memo
@@ -44,15 +45,12 @@ struct RecordBuilder {
         isIPv6 ? "[" + ip + "]:" + String(port) : ip + ":" + String(port)
     }
 
-    /// The flow's TCP state, read in place (a local copy would copy its 669 bytes).
-    var tcp: TCPConnection { _read { yield state.tcp } }
-
     /// Originator endpoint (address, port) and responder endpoint.
     var originator: (IPAddress, UInt16) {
-        state.originatorIsLow ? (key.lowAddress, key.lowPort) : (key.highAddress, key.highPort)
+        originatorIsLow ? (key.lowAddress, key.lowPort) : (key.highAddress, key.highPort)
     }
     var responder: (IPAddress, UInt16) {
-        state.originatorIsLow ? (key.highAddress, key.highPort) : (key.lowAddress, key.lowPort)
+        originatorIsLow ? (key.highAddress, key.highPort) : (key.lowAddress, key.lowPort)
     }
 
     /// Zeek-style uid: "C" + base62 of an FNV-1a hash over endpoints and first-packet time.
@@ -83,9 +81,10 @@ struct RecordBuilder {
         d < 10 ? 0x30 &+ UInt8(d) : d < 36 ? 0x41 &+ UInt8(d &- 10) : 0x61 &+ UInt8(d &- 36)
     }
 
+    /// The record of the finished flow `state`, read where it lies (borrowed: the flow state is 1 KB).
     /// With `textInPlace` (and a memo), the record's text is left in `memo.recordWriter` for the caller to
     /// write before it builds another record: no copy, no allocation.
-    func build(textInPlace: Bool = false) -> BuiltRecord {
+    func build(_ state: borrowing FlowState, textInPlace: Bool = false) -> BuiltRecord {
         let summary = state.transport?.summary(interner: memo?.interner)
         let client = originator
         let server = responder
@@ -93,7 +92,7 @@ struct RecordBuilder {
 
         // Roles.
         let roleBasis: StaticString
-        if tcp.originator.synCount > 0 || state.synAckTime != nil {
+        if state.tcp.originator.synCount > 0 || state.synAckTime != nil {
             roleBasis = "\"syn\""
         } else if summary?.sshClientSide == .originator {
             roleBasis = "\"ssh\""
@@ -102,15 +101,15 @@ struct RecordBuilder {
         }
 
         let vantageInput = VantageInput(
-            clientPackets: tcp.originator.baselinePackets, clientTTL: (tcp.originator.ttlMin, tcp.originator.ttlMax),
-            serverPackets: tcp.responder.baselinePackets, serverTTL: (tcp.responder.ttlMin, tcp.responder.ttlMax))
+            clientPackets: state.tcp.originator.baselinePackets, clientTTL: (state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
+            serverPackets: state.tcp.responder.baselinePackets, serverTTL: (state.tcp.responder.ttlMin, state.tcp.responder.ttlMax))
         let (vantage, _, vantageMembers) = memo?.vantage(vantageInput) ?? {
             let (v, reason) = inferVantage(vantageInput)
             return (v, reason, RecordMemo.vantageMembers(v, reason))
         }()
 
-        let outcome = self.outcome()
-        let phase = self.phase(summary?.phase)
+        let outcome = self.outcome(state)
+        let phase = self.phase(state, summary?.phase)
 
         // Resets: attribute each one with everything seen around it.
         // Each reset's object rendered once: written in `resets` and again as `reset` when it ended the flow.
@@ -175,7 +174,7 @@ struct RecordBuilder {
             disconnectReason: disconnect?.reasonCode, disconnectText: disconnect?.description,
             disconnectFromServer: disconnect.map { $0.side == .responder },
             firstFINFrom: state.firstFIN.map { $0 == .originator ? .client : .server },
-            synCount: tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
+            synCount: state.tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             idleBeforeEndNs: idle, handshakeToEndNs: handshakeToEnd,
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
             priorAuthFailures: priorAuthFailures, clientAddress: client.0,
@@ -186,7 +185,7 @@ struct RecordBuilder {
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
         context.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
         // A side retransmitting (2+ times) into a peer silent for half a second or more.
-        for (side, me, peer) in [(Side.client, tcp.originator, tcp.responder), (Side.server, tcp.responder, tcp.originator)] {
+        for (side, me, peer) in [(Side.client, state.tcp.originator, state.tcp.responder), (Side.server, state.tcp.responder, state.tcp.originator)] {
             let quiet = me.lastTime - peer.lastTime
             if outcome == .open, me.retransmissions >= 2, peer.packets > 0, quiet >= 500_000_000 {
                 context.stalledSide = side
@@ -215,12 +214,12 @@ struct RecordBuilder {
             w.run(",\"port\":"); w.runInt(Int(server.1))
             w.run("},\"role_basis\":"); w.run(roleBasis)
             w.run(","); w.runRaw(vantageMembers)  // "vantage", "vantage_reason"
-            w.run(",\"packets\":{\"client\":"); w.runInt(tcp.originator.packets)
-            w.run(",\"server\":"); w.runInt(tcp.responder.packets)
-            w.run("},\"bytes\":{\"client\":"); w.runInt(tcp.originator.payloadBytes)
-            w.run(",\"server\":"); w.runInt(tcp.responder.payloadBytes)
-            w.run("},\"conn_state\":\""); w.run(tcp.connStateName)
-            w.run("\",\"history\":"); w.runPlain(tcp.history)
+            w.run(",\"packets\":{\"client\":"); w.runInt(state.tcp.originator.packets)
+            w.run(",\"server\":"); w.runInt(state.tcp.responder.packets)
+            w.run("},\"bytes\":{\"client\":"); w.runInt(state.tcp.originator.payloadBytes)
+            w.run(",\"server\":"); w.runInt(state.tcp.responder.payloadBytes)
+            w.run("},\"conn_state\":\""); w.run(state.tcp.connStateName)
+            w.run("\",\"history\":"); w.runPlain(state.tcp.history)
             w.run(",\"outcome\":"); w.run(outcome.jsonName)
             w.run(",\"phase\":"); w.run(phase.jsonName)
             w.run(",\"ssh\":"); writeSSH(&w, summary, hostKey: hostKey?.json)
@@ -253,10 +252,10 @@ struct RecordBuilder {
                 if i > 0 { w.run(",") }
                 w.runString(a)
             }
-            w.run("],\"ttl\":{\"client\":"); writeTTL(&w, tcp.originator)
-            w.run(",\"server\":"); writeTTL(&w, tcp.responder)
-            w.run("},\"rtt_ms\":"); writeRTT(&w)
-            w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary)
+            w.run("],\"ttl\":{\"client\":"); writeTTL(&w, state.tcp.originator)
+            w.run(",\"server\":"); writeTTL(&w, state.tcp.responder)
+            w.run("},\"rtt_ms\":"); writeRTT(&w, state)
+            w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary, state)
             if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
                 w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
             }
@@ -289,13 +288,13 @@ struct RecordBuilder {
         return "kex \(n.kex ?? "?"), host key \(n.hostKey ?? "?"), cipher \(n.cipherClientToServer ?? "?")"
     }
 
-    func outcome() -> Outcome {
-        let o = tcp.originator.state
-        let r = tcp.responder.state
+    func outcome(_ state: borrowing FlowState) -> Outcome {
+        let o = state.tcp.originator.state
+        let r = state.tcp.responder.state
         if state.refusedByICMP { return .refused }
         if o == .reset || r == .reset || !state.resets.isEmpty {
-            if state.synAckTime == nil && tcp.originator.synCount > 0
-                && state.resets.contains(where: { $0.direction == .responder }) && tcp.responder.payloadBytes == 0
+            if state.synAckTime == nil && state.tcp.originator.synCount > 0
+                && state.resets.contains(where: { $0.direction == .responder }) && state.tcp.responder.payloadBytes == 0
             {
                 return .refused
             }
@@ -306,7 +305,7 @@ struct RecordBuilder {
         return .open
     }
 
-    func phase(_ decoded: SSHPhaseCode?) -> Phase {
+    func phase(_ state: borrowing FlowState, _ decoded: SSHPhaseCode?) -> Phase {
         var code = decoded ?? .tcp
         let cut = state.uncapturedPayload.0 > 0 || state.uncapturedPayload.1 > 0
         if cut {
@@ -399,7 +398,7 @@ struct RecordBuilder {
         w.raw(memo?.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax) ?? RecordMemo.renderTTL(first: first, min: e.ttlMin, max: e.ttlMax))
     }
 
-    func writeAfterNewKeys(_ w: inout JSONWriter, _ summary: SSHSummary?) {
+    func writeAfterNewKeys(_ w: inout JSONWriter, _ summary: SSHSummary?, _ state: borrowing FlowState) {
         guard let summary, summary.newKeys.originator || summary.newKeys.responder else { return w.null() }
         let clientIsOriginator = (summary.sshClientSide ?? .originator) == .originator
         func side(_ w: inout JSONWriter, originator: Bool) {
@@ -415,7 +414,7 @@ struct RecordBuilder {
         w.endObject()
     }
 
-    func writeRTT(_ w: inout JSONWriter) {
+    func writeRTT(_ w: inout JSONWriter, _ state: borrowing FlowState) {
         guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return w.null() }
         w.beginObject()
         w.key("server_leg"); writeMilliseconds(&w, synAck - syn)
