@@ -109,9 +109,10 @@ public final class SpillFile {
         return Array(windows[chosen].bytes[start..<(start + length)])
     }
 
-    /// Reads into window `index` the aligned block of `readBlockSize` bytes holding `[offset, offset + length)` (longer when the
-    /// record crosses its end), clipped to what is on disk. Aligned, not starting at the record: a batch of
-    /// spilled records is written newest first, so it is read back from its end towards its start.
+    /// Reads into window `index` the aligned block of `readBlockSize` bytes holding `[offset, offset + length)`
+    /// (longer when the record crosses its end), clipped to what is on disk. Aligned, not starting at the
+    /// record: a batch of spilled records is written newest first, so it is read back from its end towards
+    /// its start.
     func fill(_ index: Int, from requested: Int, atLeast length: Int) -> Bool {
         let offset = requested - requested % SpillFile.readBlockSize
         let size = min(max(SpillFile.readBlockSize, requested + length - offset), flushed - offset)

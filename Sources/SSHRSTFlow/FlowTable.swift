@@ -115,8 +115,9 @@ public struct FlowTable<Record> {
         return Int(s)
     }
 
-    /// Removes the record in `slot` and returns it; `placeholder` takes its place. The two are swapped, not
-    /// copied: a record is large (a flow's whole state), and a copy retains everything it holds.
+    /// Removes the record in `slot` and returns it; `placeholder` takes its place. The two are moved
+    /// (`exchange`), not copied: a record is large (a flow's whole state), and a copy retains everything it
+    /// holds.
     @inlinable
     @discardableResult
     public mutating func remove(_ slot: Int, placeholder: consuming Record) -> Record {
