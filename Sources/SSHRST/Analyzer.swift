@@ -197,12 +197,13 @@ public final class Analyzer {
         let originatorIsLow = flip ? !sourceIsLow : sourceIsLow
         let status: SSHStatus =
             configuration.isSSHPort(tcp.sourcePort) || configuration.isSSHPort(tcp.destinationPort) ? .port : .unknown
-        var state = FlowState(originatorIsLow: originatorIsLow, time: time, sequence: nextSequence, status: status)
+        // Built where it is stored, then set in place (the state is 1 KB: a local one is copied).
+        let s = table.insert(key, FlowState(originatorIsLow: originatorIsLow, time: time, sequence: nextSequence, status: status), at: time)
         nextSequence &+= 1
-        if flip { state.tcp.markFlipped() }
-        if !tcp.flags.contains(.syn) { state.anomalies.insert(.partialConnection) }
+        if flip { table[s].tcp.markFlipped() }
+        if !tcp.flags.contains(.syn) { table[s].anomalies.insert(.partialConnection) }
         stats.flowsCreated &+= 1
-        return table.insert(key, consume state, at: time)
+        return s
     }
 
     func handle(_ error: ICMPError, at time: Int64) {
