@@ -332,10 +332,7 @@ public final class Analyzer {
             let inPlace = textSink != nil && onFlowRecord == nil && (!configuration.ordered || reorder.isNext(sequence))
             let built = buildRecord(consume state, key: key, textInPlace: inPlace)
             record = built.record
-            outcomes.count(built)
-            if digests.count < configuration.patternMemory { digests.append(built.digest) }
-            noteHostKey(built)
-            if let record { onFlowRecord?(record) }
+            noteFinished(built)
             if inPlace, let textSink {
                 if configuration.ordered { _ = reorder.takeIfNext(sequence) }
                 memo.recordWriter.withSpan(textSink)
@@ -347,11 +344,26 @@ public final class Analyzer {
             if let record { sink(record) }
             return
         }
+        writeInOrder(record, sequence: sequence)
+    }
+
+    /// What a finished flow's record adds to what spans flows: the counts, the digests the patterns read,
+    /// the host keys, the record hook.
+    func noteFinished(_ built: BuiltRecord) {
+        outcomes.count(built)
+        if digests.count < configuration.patternMemory { digests.append(built.digest) }
+        noteHostKey(built)
+        if let record = built.record { onFlowRecord?(record) }
+    }
+
+    /// Writes the record of flow `sequence` if its turn has come, else holds it (as `keep` makes it), then
+    /// whatever its arrival lets through. A nil record: a finished flow not reported.
+    func writeInOrder(_ record: JSON?, sequence: UInt64, keep: (JSON) -> JSON = { $0 }) {
         if reorder.takeIfNext(sequence) {
             // Its turn already: written as built, nothing to hold.
             if let record { sink(record) }
         } else {
-            reorder.add(sequence, record, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+            reorder.add(sequence, record.map(keep), limit: configuration.reorderLimit, forced: &stats.reorderForced)
         }
         emitReady(force: false)
     }

@@ -670,25 +670,13 @@ extension Analyzer {
 
     /// The merger's half of `finalize`: what spans flows, then output in first-packet order.
     func mergeFinished(sequence: UInt64, _ built: BuiltRecord?) {
-        var record: JSON? = nil
-        if let built {
-            record = built.record
-            outcomes.count(built)
-            if digests.count < configuration.patternMemory { digests.append(built.digest) }
-            noteHostKey(built)
-            if let record { onFlowRecord?(record) }
-        }
-        if reorder.takeIfNext(sequence) {
-            if let record { sink(record) }
-        } else {
-            // A record that waits is kept in a copy made here: the worker's goes back to its thread to be freed
-            // (`BatchQueue.giveBack`).
-            reorder.add(sequence, record.map(ownCopy), limit: configuration.reorderLimit, forced: &stats.reorderForced)
-        }
-        emitReady(force: false)
+        if let built { noteFinished(built) }
+        // A record that waits is kept in a copy made here: the worker's goes back to its thread to be freed
+        // (`BatchQueue.giveBack`).
+        writeInOrder(built?.record, sequence: sequence, keep: ownCopy)
     }
 
-    /// The record's text in memory allocated on this thread.
+    /// The record's text in memory allocated on this thread (`Array(bytes)` would share the worker's buffer).
     func ownCopy(_ record: JSON) -> JSON {
         guard case .shared(let stored) = record else { return record }
         var bytes: [UInt8] = []
