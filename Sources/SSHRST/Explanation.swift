@@ -1,3 +1,4 @@
+import SSHRSTBytes
 import SSHRSTAttribution
 import SSHRSTWire
 
@@ -10,48 +11,87 @@ enum Explanation {
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 
-    /// The explanation, as bytes (written straight into the record).
+    /// A list of facts written into one sentence: "A", "A, and B", "A, B, and C" (each fact appended
+    /// after `next`, the last separator widened by `finish`).
+    struct Facts {
+        /// What comes before the first fact.
+        let lead: StaticString
+        let separator: StaticString
+        let last: StaticString
+        var count = 0
+        var lastSeparator = 0
+
+        /// Call before writing a fact into `out`.
+        mutating func next(_ out: inout Prose) {
+            if count == 0 {
+                out.append(lead)
+            } else {
+                lastSeparator = out.utf8.count
+                out.append(separator)
+            }
+            count += 1
+        }
+
+        /// Turns the separator before the last fact into `last`.
+        func finish(_ out: inout Prose) {
+            guard count >= 2 else { return }
+            StaticText.replace(lastSeparator..<(lastSeparator + separator.utf8CodeUnitCount), of: &out.utf8, with: last)
+        }
+    }
+
+    /// The explanation, as bytes (written straight into the record): one buffer, the facts appended as found.
     static func prose(_ r: ResetObservation, _ v: Verdict, claimedAddress: ASCIIText) -> Prose {
         let side = r.packet.claimedSender.rawValue
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender
-        var facts: [Prose] = []
+        let agrees = v.attribution == Party(r.packet.claimedSender)
+        var out: Prose = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
+        out.utf8.reserveCapacity(640)
+        var facts = Facts(lead: agrees ? " " : " but ", separator: ", ", last: ", and ")
         // What speaks for the claimed sender when the verdict is a middlebox (copied headers): said apart and
         // said to be outweighed, not run into the sentence as if it were evidence against the sender.
         let copiedAgainst = v.attribution == .middlebox
-        var forClaimed: [Prose] = []
-        let ttlWord = r.packet.isIPv6 ? "hop limit" : "TTL"
+        var forClaimed = Prose()
+        var claimed = Facts(lead: "", separator: ", ", last: " and ")
+        let ttlWord: StaticString = r.packet.isIPv6 ? "hop limit" : "TTL"
         if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
-            let base: Prose = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
             if ttl < lo || ttl > hi {
-                facts.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(base)")
+                facts.next(&out)
+                out.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(lo)")
+                if lo != hi { out.append("-\(hi)") }
+            } else if copiedAgainst {
+                claimed.next(&forClaimed)
+                forClaimed.append("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
             } else {
-                if copiedAgainst {
-                    forClaimed.append("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
-                } else {
-                    facts.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
-                }
+                facts.next(&out)
+                out.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
             }
         } else if let ttl = r.packet.ttl {
-            facts.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
+            facts.next(&out)
+            out.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
         }
         if let id = r.packet.ipID {
             if id == 0 && r.packet.dontFragment, let last = s.ipIDLast, last != 0 {
-                facts.append("IP ID 0 with DF where the \(side)'s IDs counted up to \(last)")
+                facts.next(&out)
+                out.append("IP ID 0 with DF where the \(side)'s IDs counted up to \(last)")
             } else if let last = s.ipIDLast, id != 0 {
                 let step = id &- last
                 if step >= 1 && step <= 32 {
                     if copiedAgainst {
+                        claimed.next(&forClaimed)
                         forClaimed.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
                     } else {
-                        facts.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                        facts.next(&out)
+                        out.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
                     }
                 } else {
-                    facts.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
+                    facts.next(&out)
+                    out.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
                 }
             }
         } else if let label = r.packet.flowLabel, let stable = s.stableFlowLabel, stable != 0 {
-            facts.append(label == stable ? Prose("the \(side)'s own flow label 0x\(String(label, radix: 16))")
+            facts.next(&out)
+            out.append(label == stable ? Prose("the \(side)'s own flow label 0x\(String(label, radix: 16))")
                 : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
         }
         // The quick answer points away from the claimed sender: stated when a timing rule weighed it or the
@@ -59,45 +99,44 @@ enum Explanation {
         if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2,
             v.fired(.resetFasterThanRTT) || v.fired(.answersUnreceivedSegment) || v.attribution == .middlebox
         {
-            facts.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
+            facts.next(&out)
+            out.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
         }
         for e in v.evidence where e.weight > 0 {
             switch e.rule {
             case .answersUnreceivedSegment:
-                facts.append("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)")
+                facts.next(&out)
+                out.append("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)")
             case .socketAliveAfterReset:
-                facts.append("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)")
+                facts.next(&out)
+                out.append("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)")
             case .ipIDCollision:
-                facts.append("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)")
+                facts.next(&out)
+                out.append("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)")
             case .ipIDFromTrigger:
-                facts.append("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)")
+                facts.next(&out)
+                out.append("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)")
             case .windowCopiedFromPeer:
-                facts.append("it copies the \(other)'s window (window_copied_from_peer)")
+                facts.next(&out)
+                out.append("it copies the \(other)'s window (window_copied_from_peer)")
             case .reservedBitsSet:
-                facts.append("reserved TCP bits are set (reserved_bits_set)")
+                facts.next(&out)
+                out.append("reserved TCP bits are set (reserved_bits_set)" as StaticString)
             case .timestampsUnlikeSender:
-                facts.append("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)")
+                facts.next(&out)
+                out.append("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)")
             case .sameIPIDResets:
-                facts.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)")
+                facts.next(&out)
+                out.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)" as StaticString)
             default:
                 break
             }
         }
         if r.after.senderDataOrFIN > 0, let delay = r.after.firstSenderDataDelay {
-            facts.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
+            facts.next(&out)
+            out.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
         }
-        let agrees = v.attribution == Party(r.packet.claimedSender)
-        var sentence: Prose = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
-        if let last = facts.last {
-            sentence.append(agrees ? " " : " but ")
-            if facts.count == 1 {
-                sentence.append(last)
-            } else {
-                sentence.append(Prose.joined(Array(facts.dropLast()), separator: ", "))
-                sentence.append(", and ")
-                sentence.append(last)
-            }
-        }
+        facts.finish(&out)
         let confidence = Int((v.confidence * 100).rounded())
         switch v.attribution {
         case .middlebox:
@@ -108,21 +147,23 @@ enum Explanation {
                     where_ += " \(hopDistance(for: ttl)) hop(s) from the capture point (\(closer) closer than the \(side))"
                 }
             }
-            guard !forClaimed.isEmpty else {
-                return sentence + ". Sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            guard claimed.count > 0 else {
+                out.append(". Sent by \(where_), not by the \(side) (confidence \(confidence)%).")
+                return out
             }
-            let copied = forClaimed.count == 1 ? forClaimed[0] : Prose.joined(Array(forClaimed.dropLast()), separator: ", ") + " and " + (forClaimed.last ?? Prose())
-            return sentence + ". It carries \(copied), as the \(side)'s own would, but a copy of its headers carries those too, and what a copy cannot fake outweighs them: sent by \(where_), not by the \(side) (confidence \(confidence)%)."
+            claimed.finish(&forClaimed)
+            out.append(". It carries \(forClaimed), as the \(side)'s own would, but a copy of its headers carries those too, and what a copy cannot fake outweighs them: sent by \(where_), not by the \(side) (confidence \(confidence)%).")
         case .server, .client:
-            let how: String
+            let how: StaticString
             switch v.path {
             case .socketAbort: how = "its own socket aborted the connection"
             case .noSocketOrReject: how = "its kernel answered with no socket behind it (closed port, dead socket or a host firewall REJECT)"
             default: how = "it sent the RST"
             }
-            return sentence + ". Sent by the \(v.attribution.rawValue) itself: \(how) (confidence \(confidence)%)."
+            out.append(". Sent by the \(v.attribution.rawValue) itself: \(how) (confidence \(confidence)%).")
         case .undetermined:
-            return sentence + ". Not enough to say who sent it: \(v.reasonText)."
+            out.append(". Not enough to say who sent it: \(v.reasonText).")
         }
+        return out
     }
 }

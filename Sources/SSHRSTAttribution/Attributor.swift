@@ -64,71 +64,108 @@ public enum Decision {
     public static let maximumConfidence = 0.95
     public static let singleFamilyCap = 0.6
 
-    /// Combines evidence (order preserved in the verdict).
+    /// Combines evidence (order preserved in the verdict). Runs once per RST: the scores are three numbers and
+    /// the names are written straight into the reason, no array, set or sort between.
     public static func combine(_ evidence: [Evidence], seqStatus: SeqStatus, context: ResetContext? = nil) -> Verdict {
-        let parties: [Party] = [.server, .client, .middlebox]
-        var scores: [Double] = [0, 0, 0]
+        // Scores in the fixed order server, client, middlebox.
+        var scores: InlineArray<3, Double> = [0, 0, 0]
         var conflict = 0.0
         for e in evidence where e.weight > 0 && e.weight.isFinite {
-            if let i = parties.firstIndex(of: e.pointsTo) { scores[i] += e.weight } else { conflict += e.weight }
+            if let i = slot(e.pointsTo) { scores[i] += e.weight } else { conflict += e.weight }
         }
         // Deterministic order: by score, ties in the fixed order server, client, middlebox.
-        let order = [0, 1, 2].sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-        let winner = parties[order[0]]
-        let w = scores[order[0]]
-        let runnerUp = parties[order[1]]
-        let r = scores[order[1]]
+        var first = 0
+        for i in 1..<3 where scores[i] > scores[first] { first = i }
+        var second = first == 0 ? 1 : 0
+        for i in 0..<3 where i != first && scores[i] > scores[second] { second = i }
+        let winner = parties[first]
+        let w = scores[first]
+        let runnerUp = parties[second]
+        let r = scores[second]
         let net = w - r - conflict
-        let support = evidence.filter { $0.pointsTo == winner && $0.weight > 0 }
-        let supportNames = ruleNames(support)
 
         if w <= 0 {
-            let why: Prose = conflict > 0 ? "only conflicting evidence (\(conflictNames(evidence)))" : "no rule produced evidence for any party"
-            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: "undetermined: \(why)")
+            var why: Prose = "undetermined: "
+            if conflict > 0 {
+                why.append("only conflicting evidence (")
+                appendNames(evidence, pointingTo: .undetermined, to: &why)
+                why.append(")")
+            } else {
+                why.append("no rule produced evidence for any party")
+            }
+            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if w < minimumScore {
-            return Verdict(
-                attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence,
-                reasonText: "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points (\(supportNames)), below \(Fmt.score(minimumScore))")
+            var why: Prose = "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points ("
+            appendNames(evidence, pointingTo: winner, to: &why)
+            why.append("), below \(Fmt.score(minimumScore))")
+            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if net < minimumMargin {
-            var parts: [Prose] = ["\(winner.rawValue) \(Fmt.score(w)) (\(supportNames))"]
+            var why: Prose = "undetermined: contradictory evidence, \(winner.rawValue) \(Fmt.score(w)) ("
+            appendNames(evidence, pointingTo: winner, to: &why)
+            why.append(")")
             if r > 0 {
-                let against = ruleNames(evidence.filter { $0.pointsTo == runnerUp && $0.weight > 0 })
-                parts.append("\(runnerUp.rawValue) \(Fmt.score(r)) (\(against))")
+                why.append(" vs \(runnerUp.rawValue) \(Fmt.score(r)) (")
+                appendNames(evidence, pointingTo: runnerUp, to: &why)
+                why.append(")")
             }
-            if conflict > 0 { parts.append("conflict \(Fmt.score(conflict)) (\(conflictNames(evidence)))") }
-            return Verdict(
-                attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence,
-                reasonText: "undetermined: contradictory evidence, " + Prose.joined(parts, separator: " vs ") + ", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
+            if conflict > 0 {
+                why.append(" vs conflict \(Fmt.score(conflict)) (")
+                appendNames(evidence, pointingTo: .undetermined, to: &why)
+                why.append(")")
+            }
+            why.append(", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
+            return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         var confidence = min(maximumConfidence, net / (net + confidenceScale))
-        let families = Set(support.map { $0.rule.family })
-        let capped = families.count == 1 && !support.contains { $0.rule.isStrong }
+        // Capped: all of the winner's support comes from one family and none of it is a strong rule.
+        var family: RuleFamily? = nil
+        var families = 0
+        var strong = false
+        for e in evidence where e.pointsTo == winner && e.weight > 0 {
+            if e.rule.isStrong { strong = true }
+            if family != e.rule.family {
+                family = e.rule.family
+                families = families == 0 ? 1 : 2
+            }
+        }
+        let capped = families == 1 && !strong
         if capped { confidence = min(confidence, singleFamilyCap) }
         confidence = (confidence * 100).rounded() / 100
 
         let path = resetPath(evidence, winner: winner, context: context)
-        let pathText = path == .unknown ? "" : " via \(path.rawValue)"
-        var reason: Prose = "\(winner.rawValue)\(pathText): \(supportNames), \(Fmt.score(w)) points"
-        if r > 0 { reason += " vs \(Fmt.score(r)) for \(runnerUp.rawValue)" }
-        if conflict > 0 { reason += ", conflict \(Fmt.score(conflict))" }
-        if capped { reason += "; one kind of evidence only, so medium confidence at most" }
+        var reason: Prose = "\(winner.rawValue)"
+        if path != .unknown { reason.append(" via \(path.rawValue)") }
+        reason.append(": ")
+        appendNames(evidence, pointingTo: winner, to: &reason)
+        reason.append(", \(Fmt.score(w)) points")
+        if r > 0 { reason.append(" vs \(Fmt.score(r)) for \(runnerUp.rawValue)") }
+        if conflict > 0 { reason.append(", conflict \(Fmt.score(conflict))") }
+        if capped { reason.append("; one kind of evidence only, so medium confidence at most") }
         return Verdict(attribution: winner, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reasonText: reason, path: path)
     }
 
-    static func conflictNames(_ evidence: [Evidence]) -> Prose {
-        ruleNames(evidence.filter { $0.pointsTo == .undetermined && $0.weight > 0 })
+    /// The parties that score, in the fixed order of ties.
+    static let parties: InlineArray<3, Party> = [.server, .client, .middlebox]
+
+    static func slot(_ p: Party) -> Int? {
+        switch p {
+        case .server: 0
+        case .client: 1
+        case .middlebox: 2
+        case .undetermined: nil
+        }
     }
 
-    /// "rule_a + rule_b".
-    static func ruleNames(_ evidence: [Evidence]) -> Prose {
-        var out = Prose()
-        for (i, e) in evidence.enumerated() {
-            if i > 0 { out.append(" + ") }
-            out.append(e.rule.rawValue)
+    /// "rule_a + rule_b": the rules with weight pointing to `party`.
+    static func appendNames(_ evidence: [Evidence], pointingTo party: Party, to out: inout Prose) {
+        var first = true
+        for e in evidence where e.pointsTo == party && e.weight > 0 {
+            if !first { out.append(" + ") }
+            out.append(string: e.rule.rawValue)
+            first = false
         }
-        return out
     }
 
     static func resetPath(_ evidence: [Evidence], winner: Party, context: ResetContext?) -> ResetPath {

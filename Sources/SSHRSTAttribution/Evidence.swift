@@ -82,29 +82,37 @@ public enum RuleID: String, CaseIterable, Sendable {
     }
 
     /// Independent evidence families. Two rules of one family (e.g. both TTL rules) are not two independent witnesses.
-    public var family: String {
+    public var family: RuleFamily {
         switch self {
-        case .capturedAtSender: return "vantage"
-        case .ttlMatchesBaseline, .ttlDiffers, .resetTTLHop: return "ttl"
-        case .ttlLimitedTrigger: return "active_probe"
-        case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity, .flowLabelZero, .flowLabelContinues: return "ip_id"
-        case .resetFasterThanRTT: return "timing"
-        case .seqExact, .seqInWindow, .seqOutOfWindow, .challengeACK: return "sequence"
-        case .synRefusalShape, .synRefusalBadAck, .resetShape: return "shape"
-        case .dataAfterReset: return "after"
-        case .conflictingResetTTL, .conflictingResetIPID, .rstSeqChange, .rstAckChange, .resetsBothDirections: return "multi_reset"
-        case .rstPayload: return "payload"
-        case .icmpAboutFlow: return "icmp"
-        case .idleTimeoutMatch, .longIdleBeforeTrigger: return "idle"
-        case .loneReset, .peerSocketGone: return "context"
-        case .answersUnreceivedSegment: return "timing"
-        case .socketAliveAfterReset: return "after"
-        case .ipIDCollision: return "counters"
-        case .ipIDFromTrigger, .windowCopiedFromPeer, .reservedBitsSet, .sameIPIDResets: return "marks"
-        case .noSocketShapeMatches: return "ip_id"
-        case .timestampsUnlikeSender: return "counters"
+        case .capturedAtSender: return .vantage
+        case .ttlMatchesBaseline, .ttlDiffers, .resetTTLHop: return .ttl
+        case .ttlLimitedTrigger: return .activeProbe
+        case .ipIDContinues, .ipIDZeroDF, .ipIDDiscontinuity, .flowLabelZero, .flowLabelContinues: return .ipID
+        case .resetFasterThanRTT: return .timing
+        case .seqExact, .seqInWindow, .seqOutOfWindow, .challengeACK: return .sequence
+        case .synRefusalShape, .synRefusalBadAck, .resetShape: return .shape
+        case .dataAfterReset: return .after
+        case .conflictingResetTTL, .conflictingResetIPID, .rstSeqChange, .rstAckChange, .resetsBothDirections: return .multiReset
+        case .rstPayload: return .payload
+        case .icmpAboutFlow: return .icmp
+        case .idleTimeoutMatch, .longIdleBeforeTrigger: return .idle
+        case .loneReset, .peerSocketGone: return .context
+        case .answersUnreceivedSegment: return .timing
+        case .socketAliveAfterReset: return .after
+        case .ipIDCollision: return .counters
+        case .ipIDFromTrigger, .windowCopiedFromPeer, .reservedBitsSet, .sameIPIDResets: return .marks
+        case .noSocketShapeMatches: return .ipID
+        case .timestampsUnlikeSender: return .counters
         }
     }
+}
+
+/// Independent evidence families (`RuleID.family`).
+public enum RuleFamily: String, Sendable, CaseIterable {
+    case vantage, ttl, timing, sequence, shape, after, payload, icmp, idle, context, counters, marks
+    case activeProbe = "active_probe"
+    case ipID = "ip_id"
+    case multiReset = "multi_reset"
 }
 
 /// The weights, in points. Calibration (see `Decision`): a verdict needs ≥ 0.6 points for the winner and a margin

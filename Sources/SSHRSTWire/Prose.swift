@@ -12,7 +12,10 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     public init() { utf8 = [] }
 
-    public init(_ s: String) { utf8 = Array(s.utf8) }
+    public init(_ s: String) {
+        utf8 = []
+        StaticText.append(string: s, to: &utf8)
+    }
 
     public init(stringLiteral s: StaticString) {
         utf8 = []
@@ -29,7 +32,13 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     public var isEmpty: Bool { utf8.isEmpty }
 
-    public mutating func append(_ s: String) { utf8.append(contentsOf: s.utf8) }
+    public mutating func append(string s: String) { StaticText.append(string: s, to: &utf8) }
+
+    /// Constant text (a name), copied from the program's bytes.
+    public mutating func append(_ s: StaticString) { StaticText.append(s, to: &utf8) }
+    /// Another text (an interpolation written here: `out.append("TTL \(ttl)")`). Disfavoured so that a
+    /// plain literal is copied as constant text, not built into a `Prose` first.
+    @_disfavoredOverload
     public mutating func append(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
 
     public static func + (a: Prose, b: Prose) -> Prose {
@@ -44,7 +53,7 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
     public static func joined(_ pieces: [Prose], separator: String) -> Prose {
         var out = Prose()
         for (i, p) in pieces.enumerated() {
-            if i > 0 { out.append(separator) }
+            if i > 0 { out.append(string: separator) }
             out.append(p)
         }
         return out
@@ -61,7 +70,10 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         /// The literal pieces: a copy of the program's constant bytes.
         public mutating func appendLiteral(_ s: StaticString) { StaticText.append(s, to: &utf8) }
 
-        public mutating func appendInterpolation(_ s: String) { utf8.append(contentsOf: s.utf8) }
+        public mutating func appendInterpolation(_ s: String) { StaticText.append(string: s, to: &utf8) }
+
+        /// Constant text that is not a literal here (a name).
+        public mutating func appendInterpolation(_ s: StaticString) { StaticText.append(s, to: &utf8) }
 
         public mutating func appendInterpolation(_ p: Prose) { utf8.append(contentsOf: p.utf8) }
 
@@ -76,7 +88,7 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         }
 
         public mutating func appendInterpolation<T>(_ value: T) {
-            utf8.append(contentsOf: String(describing: value).utf8)
+            StaticText.append(string: String(describing: value), to: &utf8)
         }
     }
 

@@ -56,4 +56,23 @@ import Testing
         p.append("!")
         #expect((p + "?").string == "x y 2!?")
     }
+
+    /// Strings are copied from their storage: small and large, ASCII and not, literal and built at run time,
+    /// as values, as interpolations and as constant text.
+    @Test func stringsAreCopiedWhole() {
+        let built = String(repeating: "ab–ü", count: 40) + "\(7)"
+        let strings = ["", "x", "ssh-ed25519", "fifteen chars!!", "sixteen chars!!!", "µs", built, String(built.dropFirst(3))]
+        for s in strings {
+            var p = Prose()
+            p.append(string: s)
+            #expect(p.utf8 == Array(s.utf8))
+            #expect(Prose(s).utf8 == Array(s.utf8))
+            #expect(Prose("<\(s)>").string == "<\(s)>")
+        }
+        let name: StaticString = "constant name"
+        var p: Prose = "a "
+        p.append(name)
+        p.append(" and \(name)")
+        #expect(p.string == "a constant name and constant name")
+    }
 }
