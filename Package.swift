@@ -37,14 +37,15 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
         // The audited fixed-header reader: one length check per header, then unchecked loads (every
         // `unsafe` expression is marked). Nothing else reads packet bytes without a check per read.
-        // Also the copy of a string literal's constant bytes into prose (`StaticText`).
+        // Also the copy of a string literal's constant bytes into prose (`StaticText`), and the copy of a
+        // span's bytes into an array (`ByteCopy`).
         .target(name: "SSHRSTBytes", swiftSettings: strict),
         // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
         .target(name: "SSHRSTWire", dependencies: ["SSHRSTBytes"], swiftSettings: strict),
         // Flow table, TCP half-connections, Zeek conn_state/history; stdlib only.
         .target(name: "SSHRSTFlow", dependencies: ["SSHRSTWire"], swiftSettings: strict),
-        // Passive RFC 4253 decoder (identification, binary packets, KEXINIT); stdlib only.
-        .target(name: "SSHRSTTransport", swiftSettings: strict),
+        // Passive RFC 4253 decoder (identification, binary packets, KEXINIT); stdlib and SSHRSTBytes's copy.
+        .target(name: "SSHRSTTransport", dependencies: ["SSHRSTBytes"], swiftSettings: strict),
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap, and with SSHRSTBytes the only ones that write `unsafe`.

@@ -4,6 +4,8 @@
 // inside the span; none of them can trap. Comparisons are written on the side that cannot
 // underflow (`i <= count &- n` after `count >= n`), as swift-nio's ByteBuffer does.
 
+import SSHRSTBytes
+
 extension Span where Element == UInt8 {
     /// The byte at `i`, or nil when `i` is outside the span.
     @inline(__always)
@@ -48,11 +50,7 @@ extension Span where Element == UInt8 {
         let lower = Swift.max(range.lowerBound, 0)
         let upper = Swift.min(range.upperBound, count)
         guard lower < upper else { return }
-        let bytes = extracting(lower..<upper)
-        // One capacity check, then a loop the optimizer turns into a vector copy (~0.4 instructions a byte).
-        array.append(addingCapacity: bytes.count) { out in
-            for i in bytes.indices { out.append(bytes[i]) }
-        }
+        ByteCopy.append(extracting(lower..<upper), to: &array)
     }
 
     /// Index of the first `byte` in `range` (clamped to the span), or nil.

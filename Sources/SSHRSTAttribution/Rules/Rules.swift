@@ -126,8 +126,16 @@ public enum Rules {
 
     /// All rules that fire, in `RuleID` order (deterministic).
     public static func evaluateAll(_ c: ResetContext) -> [Evidence] {
-        RuleID.allCases.compactMap { evaluate($0, c) }
+        var fired: [Evidence] = []
+        fired.reserveCapacity(8)
+        for rule in allRules {
+            if let e = evaluate(rule, c) { fired.append(e) }
+        }
+        return fired
     }
+
+    /// Every rule in `RuleID` order (`allCases` builds a new array on each use).
+    static let allRules = RuleID.allCases
 
     // MARK: vantage and TTL
 
