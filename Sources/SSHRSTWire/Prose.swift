@@ -102,9 +102,7 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
             digits[20 &- n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
             x /= 10
         } while x > 0 && n < 20
-        out.append(addingCapacity: n) { o in
-            for i in (20 &- n)..<20 { o.append(digits[i]) }
-        }
+        ByteCopy.append(digits.span.extracting((20 &- n)..<20), to: &out)
     }
 
     @inline(__always)
