@@ -92,24 +92,14 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         }
     }
 
-    /// `v` in decimal: the digits from the right into 20 bytes on the stack, then one capacity check.
     static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
-        var digits = InlineArray<20, UInt8>(repeating: 0)
-        var n = 0
-        var x = v
-        repeat {
-            n &+= 1
-            digits[20 &- n] = 0x30 &+ UInt8(truncatingIfNeeded: x % 10)
-            x /= 10
-        } while x > 0 && n < 20
-        ByteCopy.append(digits.span.extracting((20 &- n)..<20), to: &out)
+        var text = ASCIIText()
+        text.appendDecimal(v)
+        append(text, to: &out)
     }
 
     @inline(__always)
     static func append(_ t: ASCIIText, to out: inout [UInt8]) {
-        let n = t.count
-        out.append(addingCapacity: n) { o in
-            for i in 0..<n { o.append(t.bytes[i]) }
-        }
+        ByteCopy.append(t.bytes.span.extracting(0..<t.count), to: &out)
     }
 }
