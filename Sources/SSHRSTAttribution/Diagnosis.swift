@@ -69,6 +69,7 @@ public struct DiagnosisContext: Sendable {
     /// Sub-millisecond: the two ends are on one host or next to each other (a local port forwarder).
     public var handshakeRTTNs: Int64? = nil
 
+    @inlinable
     public init(
         outcome: Outcome, phase: Phase, terminatingVerdict: Verdict? = nil, terminatingReset: ResetPacket? = nil,
         icmp: [ICMPReport] = [], serverPreBannerLines: [String] = [], serverBannerSeen: Bool = false,
