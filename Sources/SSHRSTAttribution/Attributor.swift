@@ -86,6 +86,7 @@ public enum Decision {
 
         if w <= 0 {
             var why: Prose = "undetermined: "
+            why.utf8.reserveCapacity(Decision.reasonCapacity)
             if conflict > 0 {
                 why.append("only conflicting evidence (")
                 appendNames(evidence, pointingTo: .undetermined, to: &why)
@@ -97,12 +98,14 @@ public enum Decision {
         }
         if w < minimumScore {
             var why: Prose = "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points ("
+            why.utf8.reserveCapacity(Decision.reasonCapacity)
             appendNames(evidence, pointingTo: winner, to: &why)
             why.append("), below \(Fmt.score(minimumScore))")
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if net < minimumMargin {
             var why: Prose = "undetermined: contradictory evidence, \(winner.rawValue) \(Fmt.score(w)) ("
+            why.utf8.reserveCapacity(Decision.reasonCapacity)
             appendNames(evidence, pointingTo: winner, to: &why)
             why.append(")")
             if r > 0 {
@@ -136,6 +139,7 @@ public enum Decision {
 
         let path = resetPath(evidence, winner: winner, context: context)
         var reason: Prose = "\(winner.rawValue)"
+        reason.utf8.reserveCapacity(Decision.reasonCapacity)
         if path != .unknown { reason.append(" via \(path.rawValue)") }
         reason.append(": ")
         appendNames(evidence, pointingTo: winner, to: &reason)
@@ -145,6 +149,9 @@ public enum Decision {
         if capped { reason.append("; one kind of evidence only, so medium confidence at most") }
         return Verdict(attribution: winner, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reasonText: reason, path: path)
     }
+
+    /// Room for a reason with its rule names (grown once, not doubled three times from its first words).
+    static let reasonCapacity = 256
 
     /// The parties that score, in the fixed order of ties.
     static let parties: InlineArray<3, Party> = [.server, .client, .middlebox]
