@@ -164,7 +164,28 @@ struct RecordBuilder {
         }
         // The negotiation summary is the pair's (client KEXINIT, server KEXINIT) in records' roles.
         let clientIsOriginatorForKex = (summary?.sshClientSide ?? .originator) == .originator
-        var context = DiagnosisContext(
+        let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
+        // A side retransmitting (2+ times) into a peer silent for half a second or more (the server, when
+        // both are). The endpoints are read in place.
+        var stalled: (side: Side, retransmissions: Int, quietNs: Int64)? = nil
+        if outcome == .open {
+            let o = state.tcp.originator.lastTime
+            let r = state.tcp.responder.lastTime
+            if state.tcp.originator.retransmissions >= 2, state.tcp.responder.packets > 0, o - r >= 500_000_000 {
+                stalled = (.client, Int(state.tcp.originator.retransmissions), o - r)
+            }
+            if state.tcp.responder.retransmissions >= 2, state.tcp.originator.packets > 0, r - o >= 500_000_000 {
+                stalled = (.server, Int(state.tcp.responder.retransmissions), r - o)
+            }
+        }
+        let uncaptured = state.uncapturedPayload
+        var handshakeRTT: Int64? = nil
+        if let syn = state.synTime {
+            if let ack = state.ackTime, ack >= syn { handshakeRTT = ack - syn }
+            else if let synAck = state.synAckTime, synAck >= syn { handshakeRTT = synAck - syn }
+        }
+        // Made whole in one initializer: a `var` set field by field afterwards was copied once more (330 bytes).
+        let context = DiagnosisContext(
             outcome: outcome, phase: phase,
             terminatingVerdict: terminating.map { verdicts[$0] },
             terminatingReset: terminating.map { state.resets[$0].packet },
@@ -181,24 +202,12 @@ struct RecordBuilder {
             negotiatedSummary: memo?.negotiationText(
                 clientID: clientIsOriginatorForKex ? summary?.originatorKexInitID : summary?.responderKexInitID,
                 serverID: clientIsOriginatorForKex ? summary?.responderKexInitID : summary?.originatorKexInitID,
-                build: { negotiationText(negotiation) }) ?? negotiationText(negotiation))
-        let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
-        context.clientSpokeNonSSH = (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false
-        // A side retransmitting (2+ times) into a peer silent for half a second or more.
-        for (side, me, peer) in [(Side.client, state.tcp.originator, state.tcp.responder), (Side.server, state.tcp.responder, state.tcp.originator)] {
-            let quiet = me.lastTime - peer.lastTime
-            if outcome == .open, me.retransmissions >= 2, peer.packets > 0, quiet >= 500_000_000 {
-                context.stalledSide = side
-                context.stalledRetransmissions = Int(me.retransmissions)
-                context.stalledQuietNs = quiet
-            }
-        }
-        let uncaptured = state.uncapturedPayload
-        context.payloadNotCaptured = uncaptured.0 > 0 || uncaptured.1 > 0
-        if let syn = state.synTime {
-            if let ack = state.ackTime, ack >= syn { context.handshakeRTTNs = ack - syn }
-            else if let synAck = state.synAckTime, synAck >= syn { context.handshakeRTTNs = synAck - syn }
-        }
+                build: { negotiationText(negotiation) }) ?? negotiationText(negotiation),
+            clientSpokeNonSSH: (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false,
+            stalledSide: stalled?.side, stalledRetransmissions: stalled?.retransmissions ?? 0,
+            stalledQuietNs: stalled?.quietNs ?? 0,
+            payloadNotCaptured: uncaptured.0 > 0 || uncaptured.1 > 0,
+            handshakeRTTNs: handshakeRTT)
         let diagnosis = diagnose(context)
 
         // The record, written straight to its JSON text (same bytes as the tree of earlier versions): the fixed

@@ -77,7 +77,9 @@ public struct DiagnosisContext: Sendable {
         disconnectText: String? = nil, disconnectFromServer: Bool? = nil, firstFINFrom: Side? = nil, synCount: Int = 1,
         durationNs: Int64 = 0, idleBeforeEndNs: Int64? = nil, handshakeToEndNs: Int64? = nil,
         clientDataAfterReset: Bool = false, priorAuthFailures: Int = 0, clientAddress: IPAddress? = nil,
-        negotiatedSummary: String? = nil
+        negotiatedSummary: String? = nil, clientSpokeNonSSH: Bool = false, stalledSide: Side? = nil,
+        stalledRetransmissions: Int = 0, stalledQuietNs: Int64 = 0, payloadNotCaptured: Bool = false,
+        handshakeRTTNs: Int64? = nil
     ) {
         self.outcome = outcome
         self.phase = phase
@@ -100,6 +102,12 @@ public struct DiagnosisContext: Sendable {
         self.priorAuthFailures = priorAuthFailures
         self.clientAddress = clientAddress
         self.negotiatedSummary = negotiatedSummary
+        self.clientSpokeNonSSH = clientSpokeNonSSH
+        self.stalledSide = stalledSide
+        self.stalledRetransmissions = stalledRetransmissions
+        self.stalledQuietNs = stalledQuietNs
+        self.payloadNotCaptured = payloadNotCaptured
+        self.handshakeRTTNs = handshakeRTTNs
     }
 }
 
