@@ -11,8 +11,8 @@ enum Explanation {
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 
-    /// A list of facts written into one sentence: "A", "A, and B", "A, B, and C" (each fact appended
-    /// after `next`, the last separator widened by `finish`).
+    /// A list of facts written into one sentence: "A", "A, and B", "A, B, and C" (each fact appended by
+    /// `add`, the last separator widened by `finish`).
     struct Facts {
         /// What comes before the first fact.
         let lead: StaticString
@@ -21,8 +21,20 @@ enum Explanation {
         var count = 0
         var lastSeparator = 0
 
-        /// Call before writing a fact into `out`.
-        mutating func next(_ out: inout Prose) {
+        /// Appends `fact` to `out`, after the lead or a separator.
+        @_disfavoredOverload
+        mutating func add(_ fact: Prose, to out: inout Prose) {
+            separate(&out)
+            out.append(fact)
+        }
+
+        /// A fact that is constant text.
+        mutating func add(_ fact: StaticString, to out: inout Prose) {
+            separate(&out)
+            out.append(fact)
+        }
+
+        private mutating func separate(_ out: inout Prose) {
             if count == 0 {
                 out.append(lead)
             } else {
@@ -56,85 +68,66 @@ enum Explanation {
         let ttlWord: StaticString = r.packet.isIPv6 ? "hop limit" : "TTL"
         if let ttl = r.packet.ttl, let lo = s.ttlMin, let hi = s.ttlMax, s.packets > 0 {
             if ttl < lo || ttl > hi {
-                facts.next(&out)
-                out.append("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(lo)")
+                facts.add("has \(ttlWord) \(ttl) where all \(s.packets) earlier \(side) packets had \(lo)", to: &out)
                 if lo != hi { out.append("-\(hi)") }
             } else if copiedAgainst {
-                claimed.next(&forClaimed)
-                forClaimed.append("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                claimed.add("\(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets", to: &forClaimed)
             } else {
-                facts.next(&out)
-                out.append("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets")
+                facts.add("has \(ttlWord) \(ttl) like the \(s.packets) earlier \(side) packets", to: &out)
             }
         } else if let ttl = r.packet.ttl {
-            facts.next(&out)
-            out.append("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with")
+            facts.add("has \(ttlWord) \(ttl) (initial \(initialTTL(for: ttl)), \(hopDistance(for: ttl)) hop(s)) and no earlier \(side) packet to compare with", to: &out)
         }
         if let id = r.packet.ipID {
             if id == 0 && r.packet.dontFragment, let last = s.ipIDLast, last != 0 {
-                facts.next(&out)
-                out.append("IP ID 0 with DF where the \(side)'s IDs counted up to \(last)")
+                facts.add("IP ID 0 with DF where the \(side)'s IDs counted up to \(last)", to: &out)
             } else if let last = s.ipIDLast, id != 0 {
                 let step = id &- last
                 if step >= 1 && step <= 32 {
                     if copiedAgainst {
-                        claimed.next(&forClaimed)
-                        forClaimed.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                        claimed.add("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))", to: &forClaimed)
                     } else {
-                        facts.next(&out)
-                        out.append("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))")
+                        facts.add("IP ID \(id) continuing the \(side)'s counter (\(last) + \(step))", to: &out)
                     }
                 } else {
-                    facts.next(&out)
-                    out.append("IP ID \(id) unrelated to the \(side)'s last \(last)")
+                    facts.add("IP ID \(id) unrelated to the \(side)'s last \(last)", to: &out)
                 }
             }
         } else if let label = r.packet.flowLabel, let stable = s.stableFlowLabel, stable != 0 {
-            facts.next(&out)
-            out.append(label == stable ? Prose("the \(side)'s own flow label 0x\(String(label, radix: 16))")
-                : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))")
+            facts.add(label == stable ? Prose("the \(side)'s own flow label 0x\(String(label, radix: 16))")
+                : "flow label 0x\(String(label, radix: 16)) where every \(side) packet carried 0x\(String(stable, radix: 16))", to: &out)
         }
         // The quick answer points away from the claimed sender: stated when a timing rule weighed it or the
         // verdict agrees, never left unweighed against a verdict for the claimed sender.
         if let d = r.triggerDelay, let rtt = r.rttToSender, rtt >= 1_000_000, d < rtt / 2,
             v.fired(.resetFasterThanRTT) || v.fired(.answersUnreceivedSegment) || v.attribution == .middlebox
         {
-            facts.next(&out)
-            out.append("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))")
+            facts.add("came \(millis(d)) after the \(other)'s packet while a round trip to the \(side) takes \(millis(rtt))", to: &out)
         }
         for e in v.evidence where e.weight > 0 {
             switch e.rule {
             case .answersUnreceivedSegment:
-                facts.next(&out)
-                out.append("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)")
+                facts.add("answered \(other) bytes that passed here too recently to have reached the \(side) (answers_unreceived_segment)", to: &out)
             case .socketAliveAfterReset:
-                facts.next(&out)
-                out.append("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)")
+                facts.add("the \(side) then acknowledged \(other) bytes it could only have received after that RST left it, so its socket was alive (socket_alive_after_reset)", to: &out)
             case .ipIDCollision:
-                facts.next(&out)
-                out.append("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)")
+                facts.add("a later genuine \(side) packet carried an IP ID that collides with the RST's (ip_id_collision)", to: &out)
             case .ipIDFromTrigger:
-                facts.next(&out)
-                out.append("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)")
+                facts.add("its IP ID was taken from the \(other)'s packet it answers (ip_id_from_trigger)", to: &out)
             case .windowCopiedFromPeer:
-                facts.next(&out)
-                out.append("it copies the \(other)'s window (window_copied_from_peer)")
+                facts.add("it copies the \(other)'s window (window_copied_from_peer)", to: &out)
             case .reservedBitsSet:
-                facts.next(&out)
-                out.append("reserved TCP bits are set (reserved_bits_set)" as StaticString)
+                facts.add("reserved TCP bits are set (reserved_bits_set)", to: &out)
             case .timestampsUnlikeSender:
-                facts.next(&out)
-                out.append("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)")
+                facts.add("its TCP timestamps do not fit the \(side)'s kernel (timestamps_unlike_sender)", to: &out)
             case .sameIPIDResets:
-                facts.next(&out)
-                out.append("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)" as StaticString)
+                facts.add("other RSTs of the burst carry the same IP ID with other sequence numbers (same_ip_id_resets)", to: &out)
             default:
                 break
             }
         }
         if r.after.senderDataOrFIN > 0, let delay = r.after.firstSenderDataDelay {
-            facts.next(&out)
-            out.append("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)")
+            facts.add("the \(side) kept sending \(r.after.senderDataOrFIN) packet(s) afterwards (first \(millis(delay)) later)", to: &out)
         }
         facts.finish(&out)
         let confidence = Int((v.confidence * 100).rounded())

@@ -163,7 +163,6 @@ struct RecordBuilder {
             handshakeToEnd = end - synAck
         }
         // The negotiation summary is the pair's (client KEXINIT, server KEXINIT) in records' roles.
-        let clientIsOriginatorForKex = (summary?.sshClientSide ?? .originator) == .originator
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
         // A side retransmitting (2+ times) into a peer silent for half a second or more (the server, when
         // both are). The endpoints are read in place.
@@ -200,8 +199,8 @@ struct RecordBuilder {
             clientDataAfterReset: terminating.map { state.resets[$0].after.senderDataOrFIN > 0 } ?? false,
             priorAuthFailures: priorAuthFailures, clientAddress: client.0,
             negotiatedSummary: memo?.negotiationText(
-                clientID: clientIsOriginatorForKex ? summary?.originatorKexInitID : summary?.responderKexInitID,
-                serverID: clientIsOriginatorForKex ? summary?.responderKexInitID : summary?.originatorKexInitID,
+                clientID: clientIsOriginator ? summary?.originatorKexInitID : summary?.responderKexInitID,
+                serverID: clientIsOriginator ? summary?.responderKexInitID : summary?.originatorKexInitID,
                 build: { negotiationText(negotiation) }) ?? negotiationText(negotiation),
             clientSpokeNonSSH: (clientIsOriginator ? summary?.originatorNonSSH : summary?.responderNonSSH) ?? false,
             stalledSide: stalled?.side, stalledRetransmissions: stalled?.retransmissions ?? 0,

@@ -104,19 +104,16 @@ public enum Decision {
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if net < minimumMargin {
-            var why: Prose = "undetermined: contradictory evidence, \(winner.rawValue) \(Fmt.score(w)) ("
+            var why: Prose = "undetermined: contradictory evidence, "
             why.utf8.reserveCapacity(Decision.reasonCapacity)
-            appendNames(evidence, pointingTo: winner, to: &why)
-            why.append(")")
+            appendScore(winner.rawValue, w, evidence, pointingTo: winner, to: &why)
             if r > 0 {
-                why.append(" vs \(runnerUp.rawValue) \(Fmt.score(r)) (")
-                appendNames(evidence, pointingTo: runnerUp, to: &why)
-                why.append(")")
+                why.append(" vs ")
+                appendScore(runnerUp.rawValue, r, evidence, pointingTo: runnerUp, to: &why)
             }
             if conflict > 0 {
-                why.append(" vs conflict \(Fmt.score(conflict)) (")
-                appendNames(evidence, pointingTo: .undetermined, to: &why)
-                why.append(")")
+                why.append(" vs ")
+                appendScore("conflict", conflict, evidence, pointingTo: .undetermined, to: &why)
             }
             why.append(", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
@@ -163,6 +160,13 @@ public enum Decision {
         case .middlebox: 2
         case .undetermined: nil
         }
+    }
+
+    /// "server 0.95 (rule_a + rule_b)": a name, its score and the rules behind it.
+    static func appendScore(_ name: String, _ score: Double, _ evidence: [Evidence], pointingTo party: Party, to out: inout Prose) {
+        out.append("\(name) \(Fmt.score(score)) (")
+        appendNames(evidence, pointingTo: party, to: &out)
+        out.append(")")
     }
 
     /// "rule_a + rule_b": the rules with weight pointing to `party`.
