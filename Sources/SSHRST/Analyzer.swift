@@ -29,7 +29,7 @@ public final class Analyzer {
     var reorder = ReorderBuffer()
     var outcomes = OutcomeCounters()
     var digests: [FlowDigest] = []
-    var hostKeys: [String: (fingerprint: String, uid: String)] = [:]
+    var hostKeys: [String: (fingerprint: String, uid: FlowUID)] = [:]
     /// Server address and port pairs where SSH was seen by its banner (bounded by patternMemory).
     var sshEndpoints: Set<EndpointKey> = []
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
@@ -416,7 +416,7 @@ public final class Analyzer {
                         ("type", .string("pattern")),
                         ("kind", .string("host_key_change")),
                         ("summary", .string("\(server) presented host key \(fingerprint) after \(earlier.fingerprint) earlier in the capture: a possible man-in-the-middle, a load balancer in front of different servers, or a re-keyed host")),
-                        ("flows", .array([.string(earlier.uid), .string(built.uid)])),
+                        ("flows", .array([.string(earlier.uid.description), .string(built.uid.description)])),
                         ("server", .string(server)),
                         ("previous_fingerprint", .string(earlier.fingerprint)),
                         ("fingerprint", .string(fingerprint)),

@@ -9,7 +9,7 @@ struct BuiltRecord {
     /// The record; nil when it was built with `textInPlace`: its text is then in the memo's `recordWriter`
     /// until the next record is built.
     var record: JSON?
-    var uid: String
+    var uid: FlowUID
     var outcome: Outcome
     var digest: FlowDigest
     var attributions: [Party]
@@ -54,7 +54,7 @@ struct RecordBuilder {
     }
 
     /// Zeek-style uid: "C" + base62 of an FNV-1a hash over endpoints and first-packet time.
-    static func uid(_ a: (IPAddress, UInt16), _ b: (IPAddress, UInt16), time: Int64) -> String {
+    static func uid(_ a: (IPAddress, UInt16), _ b: (IPAddress, UInt16), time: Int64) -> FlowUID {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ v: UInt64) {
             var x = v
@@ -66,13 +66,13 @@ struct RecordBuilder {
         }
         mix(a.0.high); mix(a.0.low); mix(UInt64(a.1)); mix(b.0.high); mix(b.0.low); mix(UInt64(b.1))
         mix(UInt64(bitPattern: time))
-        var out = ASCIIText()
+        var out = FlowUID()
         out.append(UInt8(ascii: "C"))
         for _ in 0..<12 {
             out.append(base62(Int(h % 62)))
             h /= 62
         }
-        return out.string
+        return out
     }
 
     /// 0-9, A-Z, a-z.
@@ -213,7 +213,7 @@ struct RecordBuilder {
         // skeleton as constant runs, the values between them; nested values that vary in shape are written by
         // the stateful calls, which at depth 0 add no separator of their own.
         func write(_ w: inout JSONWriter) {
-            w.run("{\"type\":\"flow\",\"uid\":"); w.runString(uid)
+            w.run("{\"type\":\"flow\",\"uid\":"); w.runPlain(uid)
             w.run(",\"ts\":"); w.runSeconds(state.firstTime)
             w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
             w.run(",\"client\":{\"ip\":"); w.runPlain(client.0)
@@ -250,7 +250,7 @@ struct RecordBuilder {
                 if i > 0 { w.run(",") }
                 w.value(icmpJSON(o, icmpReports[i]))
             }
-            w.run("],\"diagnosis\":{\"cause\":"); w.runString(diagnosis.cause.rawValue)
+            w.run("],\"diagnosis\":{\"cause\":"); w.run(diagnosis.cause.jsonName)
             w.run(",\"summary\":"); w.runString(utf8: diagnosis.summaryText.utf8)
             w.run(",\"next_steps\":")
             if let memo { w.runRaw(memo.nextStepsJSON(diagnosis.cause, diagnosis.nextSteps)) }
@@ -589,6 +589,36 @@ extension Party {
         case .server: "\"server\""
         case .middlebox: "\"middlebox\""
         case .undetermined: "\"undetermined\""
+        }
+    }
+}
+
+extension CauseID {
+    var jsonName: StaticString {
+        switch self {
+        case .portClosed: "\"port_closed\""
+        case .hostFirewallReject: "\"host_firewall_reject\""
+        case .refusedByICMP: "\"refused_by_icmp\""
+        case .banAfterFailedAuth: "\"ban_after_failed_auth\""
+        case .droppedBeforeBanner: "\"dropped_before_banner\""
+        case .resetDuringKex: "\"reset_during_kex\""
+        case .kexAlgorithmMismatch: "\"kex_algorithm_mismatch\""
+        case .loginGraceTimeout: "\"login_grace_timeout\""
+        case .middleboxIdleReset: "\"middlebox_idle_reset\""
+        case .injectedReset: "\"injected_reset\""
+        case .middleboxReset: "\"middlebox_reset\""
+        case .serverAbort: "\"server_abort\""
+        case .clientAbort: "\"client_abort\""
+        case .noAnswerTimeout: "\"no_answer_timeout\""
+        case .sshDisconnect: "\"ssh_disconnect\""
+        case .cleanClose: "\"clean_close\""
+        case .closedDuringKex: "\"closed_during_kex\""
+        case .closedDuringAuth: "\"closed_during_auth\""
+        case .stillOpen: "\"still_open\""
+        case .unexplainedReset: "\"unexplained_reset\""
+        case .protocolMismatch: "\"protocol_mismatch\""
+        case .peerUnresponsive: "\"peer_unresponsive\""
+        case .payloadNotCaptured: "\"payload_not_captured\""
         }
     }
 }

@@ -4,7 +4,8 @@ import SSHRSTWire
 
 /// The per-flow facts the pattern finder needs.
 public struct FlowDigest: Sendable, Equatable {
-    public var uid: String
+    /// Compared as its text is (patterns order flows by start, then uid).
+    public var uid: FlowUID
     /// The addresses; their text is made only for the flows a pattern names.
     public var client: IPAddress
     public var server: IPAddress
@@ -20,7 +21,7 @@ public struct FlowDigest: Sendable, Equatable {
     public var authFailedLikely: Bool
 
     public init(
-        uid: String, client: IPAddress, server: IPAddress, serverPort: Int = 22, start: Int64, end: Int64,
+        uid: FlowUID, client: IPAddress, server: IPAddress, serverPort: Int = 22, start: Int64, end: Int64,
         outcome: Outcome, phase: Phase, cause: CauseID? = nil, attribution: Party? = nil, idleBeforeEndNs: Int64? = nil,
         authFailedLikely: Bool = false
     ) {
@@ -220,7 +221,7 @@ private func banPatterns(_ flows: [FlowDigest]) -> [Pattern] {
             Pattern(
                 kind: "ban_after_failures",
                 summary: "\(first.clientIP) failed authentication \(failed.count) times to \(serverKey(first)), then all \(later.count) later attempt(s) were \(outcomes.joined(separator: "/")) starting \(Fmt.seconds(delay)) after the last failure: a ban (Fail2Ban, sshguard or PerSourcePenalties)",
-                flows: failed.map(\.uid) + later.map(\.uid),
+                flows: failed.map(\.uid.description) + later.map(\.uid.description),
                 extra: [
                     PatternField("client_ip", .string(first.clientIP)),
                     PatternField("server", .string(serverKey(first))),
@@ -295,7 +296,7 @@ private func concurrencyPatterns(_ flows: [FlowDigest]) -> [Pattern] {
             Pattern(
                 kind: "concurrency_threshold",
                 summary: "\(drops.count) connection(s) to \(serverKey(first)) were dropped before the banner, each while ≥ \(k) other unauthenticated connections were open\(acceptedText): sshd MaxStartups (default 10:30:100) throttling; check sshd -T | grep -i maxstartups",
-                flows: drops.map { $0.0.uid },
+                flows: drops.map { $0.0.uid.description },
                 extra: [
                     PatternField("server", .string(serverKey(first))),
                     PatternField("threshold", .int(Int64(k))),
@@ -335,7 +336,7 @@ private func idlePatterns(_ flows: [FlowDigest]) -> [Pattern] {
                 Pattern(
                     kind: "idle_timeout_cluster",
                     summary: "\(members.count) resets came after \(Fmt.seconds(lo))–\(Fmt.seconds(hi)) of idle (median \(Fmt.seconds(median)))\(known.map { ", matching the \($0.name)" } ?? ", matching no known default"): an idle timeout in the path; set ServerAliveInterval below it",
-                    flows: ordered.map(\.uid),
+                    flows: ordered.map(\.uid.description),
                     extra: [
                         PatternField("idle_median_ns", .int(median)),
                         PatternField("idle_min_ns", .int(lo)),

@@ -12,7 +12,7 @@ import Testing
 
     static func flow(_ uid: String, client: String = "10.0.0.5", start: Int64, end: Int64, outcome: Outcome, phase: Phase,
                      cause: CauseID? = nil, attribution: Party? = nil, idle: Int64? = nil, authFailed: Bool = false) -> FlowDigest {
-        FlowDigest(uid: uid, client: Self.v4(client), server: Self.v4("10.0.1.1"), serverPort: 22, start: start * s, end: end * s, outcome: outcome,
+        FlowDigest(uid: FlowUID(uid), client: Self.v4(client), server: Self.v4("10.0.1.1"), serverPort: 22, start: start * s, end: end * s, outcome: outcome,
                    phase: phase, cause: cause, attribution: attribution, idleBeforeEndNs: idle, authFailedLikely: authFailed)
     }
 

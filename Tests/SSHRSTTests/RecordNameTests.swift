@@ -12,6 +12,7 @@ import Testing
         for c in Phase.allCases { #expect(c.jsonName.description == quoted(c.rawValue)) }
         for c in Side.allCases { #expect(c.jsonName.description == quoted(c.rawValue)) }
         for c in Party.allCases { #expect(c.jsonName.description == quoted(c.rawValue)) }
+        for c in CauseID.allCases { #expect(c.jsonName.description == quoted(c.rawValue)) }
         for c in SeqStatus.allCases { #expect(c.jsonName.description == quoted(c.rawValue)) }
     }
 }

@@ -1,0 +1,71 @@
+/// A flow's Zeek-style uid ("C" and 12 base62 digits), held inline: up to 15 ASCII bytes packed big-endian
+/// into two words, the length in the last byte. Made for every record and kept in every digest, it is
+/// written into JSON as it is (no escaping: the digits need none) and made a `String` only where a pattern
+/// names the flow; a `String` per record cost more to build and to quote than the hash it spells.
+///
+/// Ordered as its text is (byte by byte, a prefix first): the big-endian packing makes the text's order the
+/// order of the two words, and the zero bytes after a short text sort it before any longer one.
+public struct FlowUID: Hashable, Sendable, Comparable, PlainASCIIText, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    /// Bytes 0-7, first byte in the top bits.
+    @usableFromInline var high: UInt64 = 0
+    /// Bytes 8-14 in the top seven bytes, then the length.
+    @usableFromInline var low: UInt64 = 0
+
+    public static let maximumTextLength = 15
+
+    public init() {}
+
+    /// The first 15 bytes of `text` (uids are 13); bytes that JSON would escape are replaced by '?'.
+    public init(_ text: String) {
+        for byte in text.utf8 {
+            guard count < FlowUID.maximumTextLength else { break }
+            append(byte < 0x20 || byte >= 0x7f || byte == 0x22 || byte == 0x5c ? 0x3f : byte)
+        }
+    }
+
+    public init(stringLiteral text: String) { self.init(text) }
+
+    public var count: Int { Int(truncatingIfNeeded: low & 0xff) }
+
+    /// Appends one ASCII byte (ignored once 15 are held).
+    @inlinable
+    public mutating func append(_ byte: UInt8) {
+        let n = Int(truncatingIfNeeded: low & 0xff)
+        guard n < 15 else { return }
+        if n < 8 {
+            high |= UInt64(byte) &<< UInt64(56 &- 8 &* n)
+        } else {
+            low |= UInt64(byte) &<< UInt64(56 &- 8 &* (n &- 8))
+        }
+        low &+= 1
+    }
+
+    /// Byte `i` of the text (`i < count`).
+    @inlinable
+    public func byte(_ i: Int) -> UInt8 {
+        i < 8 ? UInt8(truncatingIfNeeded: high &>> UInt64(56 &- 8 &* i))
+            : UInt8(truncatingIfNeeded: low &>> UInt64(56 &- 8 &* (i &- 8)))
+    }
+
+    public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
+        var i = 0
+        let n = count
+        while i < n {
+            out.append(byte(i))
+            i &+= 1
+        }
+    }
+
+    public var description: String {
+        var text = ASCIIText()
+        write(to: &text)
+        return text.string
+    }
+
+    @inlinable
+    public static func < (a: FlowUID, b: FlowUID) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+}
