@@ -13,6 +13,9 @@ enum SSHStatus: UInt8, Sendable {
     case banner
     /// Not on an SSH port and the first payload was something else.
     case notSSH
+
+    /// Whether a finished flow gets a record.
+    var isReported: Bool { self != .notSSH && self != .unknown }
 }
 
 /// Engine-level anomaly bits; names in `FlowAnomaly.names`.
@@ -136,7 +139,7 @@ struct FlowState: Sendable {
     /// stored one is a value-witness copy of 1 KB with every reference retained, ~260 Ir a flow).
     static var placeholder: FlowState { FlowState(originatorIsLow: true, time: 0, sequence: 0, status: .notSSH) }
 
-    var isReported: Bool { status != .notSSH && status != .unknown }
+    var isReported: Bool { status.isReported }
 
     /// The furthest phase the captured bytes of a cut flow show (RFC 4253 order, the SSH decoder's rules):
     /// an identification line's start, a KEXINIT header, NEWKEYS both ways or one way followed by more bytes.

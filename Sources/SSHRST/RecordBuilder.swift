@@ -28,16 +28,14 @@ struct RecordBuilder {
     /// Which end of `key` opened the flow.
     let originatorIsLow: Bool
     let key: FlowKey
-    let configuration: AnalyzerConfiguration
     /// Failed authentications from this client to this server that ended before this flow began.
     var priorAuthFailures = 0
     /// Shared across the analyzer's records (nil: render everything from scratch; same output).
     let memo: RecordMemo?
 
-    init(originatorIsLow: Bool, key: FlowKey, configuration: AnalyzerConfiguration, memo: RecordMemo? = nil) {
+    init(originatorIsLow: Bool, key: FlowKey, memo: RecordMemo? = nil) {
         self.originatorIsLow = originatorIsLow
         self.key = key
-        self.configuration = configuration
         self.memo = memo
     }
 

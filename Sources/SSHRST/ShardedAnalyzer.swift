@@ -650,21 +650,23 @@ extension Analyzer {
     /// merger numbers, orders and writes it and keeps the cross-flow memories.
     func finalizeInShard(_ s: Int, _ shard: ShardState) {
         let key = shard.key(slot: s)
-        var state = table.remove(s, placeholder: .placeholder)
         let flowKey = table.key(at: s)
-        state.transport?.finish()
+        table.records[s].transport?.finish()
         var speculative: EndpointKey? = nil
-        if state.status == .unknown {
+        var status = table.records[s].status
+        if status == .unknown {
             // Whether the server carried SSH in another flow by now is the merger's to say.
-            speculative = responderEndpoint(flowKey, state)
-            state.status = .banner
+            speculative = responderEndpoint(flowKey, originatorIsLow: table.records[s].originatorIsLow)
+            status = .banner
+            table.records[s].status = status
         }
         var built: ShardRecord? = nil
-        let sequence = state.sequence
-        if state.isReported {
-            let record = buildRecord(consume state, key: flowKey, speculatively: speculative != nil)
+        let sequence = table.records[s].sequence
+        if status.isReported {
+            let record = table.withRecord(s) { state in buildRecord(state, key: flowKey, speculatively: speculative != nil) }
             built = ShardRecord(record, speculative: speculative)
         }
+        table.remove(s, placeholder: .placeholder)
         shard.send(.finished(key, local: sequence, built))
     }
 

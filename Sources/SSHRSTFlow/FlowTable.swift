@@ -63,6 +63,14 @@ public struct FlowTable<Record> {
         _modify { yield &records[slot] }
     }
 
+    /// The record in `slot`, lent to `body` where it lies. Passed on as an argument, `records[slot]` is read
+    /// through the array's getter: a copy of the whole record with a retain of everything it holds, which
+    /// neither a borrowing parameter nor a span avoided; the array's in-place access is its `_modify`.
+    @inlinable
+    public mutating func withRecord<Result, Failure: Error>(_ slot: Int, _ body: (inout Record) throws(Failure) -> Result) throws(Failure) -> Result {
+        try body(&records[slot])
+    }
+
     @inlinable public func key(at slot: Int) -> FlowKey { meta[slot].key }
     @inlinable public func generation(at slot: Int) -> UInt32 { meta[slot].generation }
     @inlinable public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < meta.count && meta[slot].live }
@@ -115,20 +123,18 @@ public struct FlowTable<Record> {
         return Int(s)
     }
 
-    /// Removes the record in `slot` and returns it; `placeholder` takes its place. The two are moved
-    /// (`exchange`), not copied: a record is large (a flow's whole state), and a copy retains everything it
-    /// holds.
+    /// Removes the record in `slot`, destroyed where it lies; `placeholder` takes its place. Records are read
+    /// in place before (a flow's record is built from its state in the table): a record is large (a flow's
+    /// whole state), and moving it out of its slot and on cost more than building the record from it.
     @inlinable
-    @discardableResult
-    public mutating func remove(_ slot: Int, placeholder: consuming Record) -> Record {
+    public mutating func remove(_ slot: Int, placeholder: consuming Record) {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
         index.remove(meta[slot].key, slot: s, meta: meta)
         meta[slot].live = false
-        let record = exchange(&records[slot], with: placeholder)
+        records[slot] = placeholder
         free.append(s)
         count -= 1
-        return record
     }
 
     /// Live slots, least recently used first.
