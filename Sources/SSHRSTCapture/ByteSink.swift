@@ -46,6 +46,16 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
         written &+= 1
     }
 
+    /// The first `count` (at most 8) bytes of `word`, the first in its low bits: one unaligned store of the
+    /// whole word (eight bytes reserved), the end advanced by `count`.
+    @inlinable @inline(__always)
+    public mutating func append(packed word: UInt64, count n: Int) {
+        let n = Swift.min(Swift.max(n, 0), 8)
+        reserve(8)
+        unsafe UnsafeMutableRawPointer(base + count).storeBytes(of: word.littleEndian, as: UInt64.self)
+        written &+= n
+    }
+
     public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let from = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
@@ -132,12 +142,12 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
     /// `value` in decimal, left-padded with zeros to `minimumDigits` (at most 20 digits), written backwards
     /// two digits at a time in one reservation.
     public mutating func appendDecimal(_ value: UInt64, minimumDigits: Int = 1) {
-        var digits = 1
-        var limit: UInt64 = 10
-        while digits < 20 && value >= limit {
-            digits &+= 1
-            if digits < 20 { limit &*= 10 }
-        }
+        // The digit count from the bit length: floor(log10(2^bits)) by 1233/4096, one more when the value
+        // reaches that power of ten (a loop of comparisons cost ~50 instructions for a ten-digit number).
+        let bits = 64 &- (value | 1).leadingZeroBitCount
+        let t = (bits &* 1233) &>> 12
+        var digits = value >= ByteSink.powerOfTen(t) ? t &+ 1 : t
+        if digits == 0 { digits = 1 }
         digits = Swift.min(Swift.max(digits, minimumDigits), 20)
         reserve(digits)
         var q = unsafe base + (count &+ digits)
@@ -158,6 +168,35 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
             unsafe q.pointee = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
         }
         written &+= digits
+    }
+
+    /// 10^t for t in 0...19.
+    @inlinable @inline(__always)
+    static func powerOfTen(_ t: Int) -> UInt64 {
+        var p: UInt64 = 1
+        switch t {
+        case 0: p = 1
+        case 1: p = 10
+        case 2: p = 100
+        case 3: p = 1_000
+        case 4: p = 10_000
+        case 5: p = 100_000
+        case 6: p = 1_000_000
+        case 7: p = 10_000_000
+        case 8: p = 100_000_000
+        case 9: p = 1_000_000_000
+        case 10: p = 10_000_000_000
+        case 11: p = 100_000_000_000
+        case 12: p = 1_000_000_000_000
+        case 13: p = 10_000_000_000_000
+        case 14: p = 100_000_000_000_000
+        case 15: p = 1_000_000_000_000_000
+        case 16: p = 10_000_000_000_000_000
+        case 17: p = 100_000_000_000_000_000
+        case 18: p = 1_000_000_000_000_000_000
+        default: p = 10_000_000_000_000_000_000
+        }
+        return p
     }
 
     /// `"` + `utf8` + `"` in one reservation when no byte needs JSON escaping; false (nothing written) otherwise.

@@ -58,28 +58,33 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
     /// The longest text `write(to:)` makes: an IPv6 address with a dotted tail.
     public static let maximumTextLength = 45
 
-    /// Writes the address as `description` spells it, byte by byte, to any ASCII output: a stack buffer
-    /// for `description`, or a record's bytes directly (no String made per address).
+    /// Writes the address as `description` spells it to any ASCII output: a stack buffer for
+    /// `description`, or a record's bytes directly (no String made per address). The text is assembled in
+    /// words (`PackedText`) and written as at most six packed runs: a byte at a time, with divisions per
+    /// octet and a nibble loop per group, it cost ~230 instructions an IPv4 address and ~1,600 an IPv6 one.
     @inlinable
     public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
+        var text = PackedText()
         if !isIPv6 {
-            IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return
+            IPAddress.putDottedQuad(UInt32(truncatingIfNeeded: low), into: &text)
+            return text.write(to: &out)
         }
         // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
         if high == 0 && (low >> 32) == 0xffff {
-            for b in "::ffff:".utf8 { out.append(b) }
-            IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
-            return
+            text.put(0x3a_6666_6666_3a3a, count: 7)  // "::ffff:"
+            IPAddress.putDottedQuad(UInt32(truncatingIfNeeded: low), into: &text)
+            return text.write(to: &out)
         }
         // RFC 5952 §4.2: shorten the longest run of two or more zero groups (first if tied).
+        var zeros = 0  // bit i: group i is zero
+        for i in 0..<8 where group(i) == 0 { zeros |= 1 &<< i }
         var bestStart = -1
         var bestLength = 0
         var index = 0
         while index < 8 {
-            if group(index) == 0 {
+            if zeros & (1 &<< index) != 0 {
                 var end = index
-                while end < 8 && group(end) == 0 { end &+= 1 }
+                while end < 8 && zeros & (1 &<< end) != 0 { end &+= 1 }
                 if end &- index > bestLength {
                     bestStart = index
                     bestLength = end &- index
@@ -95,28 +100,18 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
         var colonDue = false
         while i < 8 {
             if i == bestStart {
-                out.append(0x3a)
-                out.append(0x3a)
+                text.put(0x3a3a, count: 2)
                 colonDue = false
                 i &+= bestLength
                 continue
             }
-            if colonDue { out.append(0x3a) }
-            let g = group(i)
-            var started = false
-            var shift: UInt16 = 12
-            while true {
-                let digit = UInt8(truncatingIfNeeded: g >> shift) & 0xf
-                if digit != 0 || started || shift == 0 {
-                    out.append(digit < 10 ? 0x30 &+ digit : 0x57 &+ digit)  // 0-9, a-f
-                    started = true
-                }
-                if shift == 0 { break }
-                shift &-= 4
-            }
+            if colonDue { text.put(0x3a, count: 1) }
+            let (digits, count) = IPAddress.hexText(group(i))
+            text.put(UInt64(digits), count: count)
             colonDue = true
             i &+= 1
         }
+        text.write(to: &out)
     }
 
     /// IPv6 group `i` (0...7), most significant first.
@@ -126,17 +121,75 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
         return UInt16(truncatingIfNeeded: word >> UInt64(48 &- 16 &* (i & 3)))
     }
 
-    @inlinable
-    static func writeDottedQuad<Output: ASCIIOutput & ~Copyable>(_ v: UInt32, to out: inout Output) {
+    /// A group's lower-case hex digits without leading zeros (one at least), first in the low byte, and how
+    /// many: the four nibbles spread one per byte, made ASCII together ('0' added to each, 39 more to those
+    /// above 9).
+    @inlinable @inline(__always)
+    static func hexText(_ g: UInt16) -> (UInt32, Int) {
+        let v = UInt32(g)
+        let nibbles = (v >> 12) | (v >> 8 & 0xf) << 8 | (v >> 4 & 0xf) << 16 | (v & 0xf) << 24
+        let above9 = ((nibbles &+ 0x7676_7676) & 0x8080_8080) >> 7
+        let ascii = nibbles &+ 0x3030_3030 &+ above9 &* 0x27
+        let count = Swift.max(1, (16 &- g.leadingZeroBitCount &+ 3) >> 2)
+        return (ascii >> UInt32(8 &* (4 &- count)), count)
+    }
+
+    @usableFromInline
+    static func putDottedQuad(_ v: UInt32, into text: inout PackedText) {
+        let table = IPAddress.octetTexts
         var shift: UInt32 = 24
         while true {
-            let octet = UInt8(truncatingIfNeeded: v >> shift)
-            if octet >= 100 { out.append(0x30 &+ octet / 100) }
-            if octet >= 10 { out.append(0x30 &+ (octet / 10) % 10) }
-            out.append(0x30 &+ octet % 10)
-            if shift == 0 { break }
-            out.append(0x2e)
+            // An octet's digits in the low bytes and their count in the top byte.
+            let entry = table[Int(truncatingIfNeeded: UInt8(truncatingIfNeeded: v >> shift))]
+            let digits = Int(truncatingIfNeeded: entry >> 24)
+            let octet = entry & 0xff_ffff
+            if shift == 0 {
+                text.put(UInt64(octet), count: digits)
+                break
+            }
+            text.put(UInt64(octet | 0x2e &<< UInt32(8 &* digits)), count: digits &+ 1)  // with its dot
             shift &-= 8
+        }
+    }
+
+    /// Each octet's digits, first in the low byte, with their count in the top byte: looked up, they cost
+    /// a quarter of the divisions that made them.
+    @usableFromInline
+    static let octetTexts: [UInt32] = (0..<256).map { (o: UInt32) -> UInt32 in
+        if o >= 100 { return 3 << 24 | (0x30 + o / 100) | (0x30 + o / 10 % 10) << 8 | (0x30 + o % 10) << 16 }
+        if o >= 10 { return 2 << 24 | (0x30 + o / 10) | (0x30 + o % 10) << 8 }
+        return 1 << 24 | (0x30 + o)
+    }
+}
+
+/// Up to 48 bytes of ASCII text assembled in words (first byte in the low bits of the first word), put a few
+/// bytes at a time and written as packed runs: the address writer's buffer. Bytes past 48 are dropped.
+public struct PackedText {
+    @usableFromInline var words = InlineArray<6, UInt64>(repeating: 0)
+    @usableFromInline var count = 0
+
+    @inlinable
+    public init() {}
+
+    /// The first `n` (1...8) bytes of `word`, whose other bytes are zero.
+    @inlinable @inline(__always)
+    public mutating func put(_ word: UInt64, count n: Int) {
+        let index = count &>> 3
+        guard index < 6 else { return }
+        let offset = count & 7
+        words[index] |= word &<< UInt64(8 &* offset)
+        if offset &+ n > 8 && index < 5 { words[index &+ 1] |= word &>> UInt64(64 &- 8 &* offset) }
+        count = Swift.min(count &+ n, 48)
+    }
+
+    @inlinable
+    public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
+        var index = 0
+        var left = count
+        while left > 0 {
+            out.append(packed: words[index], count: Swift.min(left, 8))
+            left &-= 8
+            index &+= 1
         }
     }
 }
@@ -144,6 +197,19 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
 /// Where ASCII text is written a byte at a time: `ASCIIText` on the stack, or a record's byte sink.
 public protocol ASCIIOutput: ~Copyable {
     mutating func append(_ byte: UInt8)
+    /// The first `count` (at most 8) bytes of `word`, the first in its low bits.
+    mutating func append(packed word: UInt64, count: Int)
+}
+
+extension ASCIIOutput where Self: ~Copyable {
+    @inlinable
+    public mutating func append(packed word: UInt64, count: Int) {
+        var i = 0
+        while i < Swift.min(count, 8) {
+            append(UInt8(truncatingIfNeeded: word &>> UInt64(8 &* i)))
+            i &+= 1
+        }
+    }
 }
 
 /// A value whose text is short ASCII with nothing JSON escapes (no quote, backslash or control

@@ -215,6 +215,10 @@ import Testing
             addresses.append(IPAddress(v6High: word(), v6Low: word()))
             addresses.append(IPAddress(v4: UInt32.random(in: 0...UInt32.max, using: &generator)))
         }
+        // Every octet value, as all four octets and beside octets of each length (texts of 7 to 15 bytes).
+        for o in UInt32(0)...255 {
+            addresses += [IPAddress(v4: o &* 0x0101_0101), IPAddress(v4: o << 24 | 5), IPAddress(v4: 0x0a00_0000 | o << 8 | 99)]
+        }
         for a in addresses {
             #expect(text { sink in sink.append(UInt8(ascii: ":")); a.write(to: &sink) } == ":" + a.description)
             var w = JSONWriter(capacity: 64)

@@ -266,6 +266,11 @@ func dissect(_ link: LinkType, _ bytes: [UInt8]) -> Result<Dissection, WireError
             for _ in 0..<4 { w = w << 16 | (Bool.random(using: &generator) ? 0 : UInt64.random(in: 0...0xffff, using: &generator)) }
             return w
         }
+        for o in UInt32(0)...255 {
+            for v4 in [o &* 0x0101_0101, o << 24 | 5, 0xc0a8_0000 | o << 8 | 1] {
+                #expect(IPAddress(v4: v4).description == ntop(AF_INET, bigEndianBytes(UInt64(v4), count: 4)))
+            }
+        }
         for _ in 0..<5_000 {
             let v4 = UInt32.random(in: 0...UInt32.max, using: &generator) >> UInt32.random(in: 0...24, using: &generator)
             #expect(IPAddress(v4: v4).description == ntop(AF_INET, bigEndianBytes(UInt64(v4), count: 4)))
