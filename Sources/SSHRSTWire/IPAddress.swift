@@ -64,17 +64,13 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
     /// octet and a nibble loop per group, it cost ~230 instructions an IPv4 address and ~1,600 an IPv6 one.
     @inlinable
     public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
-        var text = PackedText()
-        if !isIPv6 {
-            IPAddress.putDottedQuad(UInt32(truncatingIfNeeded: low), into: &text)
-            return text.write(to: &out)
-        }
+        if !isIPv6 { return IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out) }
         // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail.
         if high == 0 && (low >> 32) == 0xffff {
-            text.put(0x3a_6666_6666_3a3a, count: 7)  // "::ffff:"
-            IPAddress.putDottedQuad(UInt32(truncatingIfNeeded: low), into: &text)
-            return text.write(to: &out)
+            out.append(packed: 0x3a_6666_6666_3a3a, count: 7)  // "::ffff:"
+            return IPAddress.writeDottedQuad(UInt32(truncatingIfNeeded: low), to: &out)
         }
+        var text = PackedText()
         // RFC 5952 §4.2: shorten the longest run of two or more zero groups (first if tied).
         var zeros = 0  // bit i: group i is zero
         for i in 0..<8 where group(i) == 0 { zeros |= 1 &<< i }
@@ -134,22 +130,34 @@ public struct IPAddress: Hashable, Sendable, Comparable, PlainASCIIText {
         return (ascii >> UInt32(8 &* (4 &- count)), count)
     }
 
-    @usableFromInline
-    static func putDottedQuad(_ v: UInt32, into text: inout PackedText) {
-        let table = IPAddress.octetTexts
+    /// The dotted quad (7 to 15 bytes) assembled in two words held in registers, written as two runs.
+    @inlinable
+    static func writeDottedQuad<Output: ASCIIOutput & ~Copyable>(_ v: UInt32, to out: inout Output) {
+        var first: UInt64 = 0
+        var second: UInt64 = 0
+        var count = 0
         var shift: UInt32 = 24
         while true {
-            // An octet's digits in the low bytes and their count in the top byte.
-            let entry = table[Int(truncatingIfNeeded: UInt8(truncatingIfNeeded: v >> shift))]
-            let digits = Int(truncatingIfNeeded: entry >> 24)
-            let octet = entry & 0xff_ffff
-            if shift == 0 {
-                text.put(UInt64(octet), count: digits)
-                break
+            // An octet's digits in the low bytes and their count in the top byte; a dot after all but the last.
+            let entry = IPAddress.octetTexts[Int(truncatingIfNeeded: UInt8(truncatingIfNeeded: v >> shift))]
+            var length = Int(truncatingIfNeeded: entry >> 24)
+            var word = UInt64(entry & 0xff_ffff)
+            if shift != 0 {
+                word |= 0x2e &<< UInt64(8 &* length)
+                length &+= 1
             }
-            text.put(UInt64(octet | 0x2e &<< UInt32(8 &* digits)), count: digits &+ 1)  // with its dot
+            if count < 8 {
+                first |= word &<< UInt64(8 &* count)
+                if count &+ length > 8 { second |= word &>> UInt64(64 &- 8 &* count) }
+            } else {
+                second |= word &<< UInt64(8 &* (count &- 8))
+            }
+            count &+= length
+            if shift == 0 { break }
             shift &-= 8
         }
+        out.append(packed: first, count: Swift.min(count, 8))
+        if count > 8 { out.append(packed: second, count: count &- 8) }
     }
 
     /// Each octet's digits, first in the low byte, with their count in the top byte: looked up, they cost
