@@ -84,6 +84,9 @@ struct RecordBuilder {
     /// write before it builds another record: no copy, no allocation.
     func build(_ state: borrowing FlowState, textInPlace: Bool = false) -> BuiltRecord {
         let summary = state.transport?.summary(interner: memo?.interner)
+        // Flows without SSH bytes (most of a scan or a flood) write `null` without a call: passed on, the
+        // 417-byte optional summary is copied to be tested.
+        let hasSummary = state.transport != nil
         let client = originator
         let server = responder
         let uid = RecordBuilder.uid(client, server, time: state.firstTime)
@@ -228,7 +231,8 @@ struct RecordBuilder {
             w.run("\",\"history\":"); w.runPlain(state.tcp.history)
             w.run(",\"outcome\":"); w.run(outcome.jsonName)
             w.run(",\"phase\":"); w.run(phase.jsonName)
-            w.run(",\"ssh\":"); writeSSH(&w, summary, hostKey: hostKey?.json)
+            w.run(",\"ssh\":")
+            if hasSummary { writeSSH(&w, summary, hostKey: hostKey?.json) } else { w.run("null") }
             if uncaptured.0 > 0 || uncaptured.1 > 0 {
                 // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
                 // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
@@ -261,7 +265,8 @@ struct RecordBuilder {
             w.run("],\"ttl\":{\"client\":"); writeTTL(&w, state.tcp.originator)
             w.run(",\"server\":"); writeTTL(&w, state.tcp.responder)
             w.run("},\"rtt_ms\":"); writeRTT(&w, state)
-            w.run(",\"after_newkeys\":"); writeAfterNewKeys(&w, summary, state)
+            w.run(",\"after_newkeys\":")
+            if hasSummary { writeAfterNewKeys(&w, summary, state) } else { w.run("null") }
             if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
                 w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
             }
