@@ -104,9 +104,9 @@ struct RecordBuilder {
         let vantageInput = VantageInput(
             clientPackets: state.tcp.originator.baselinePackets, clientTTL: (state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
             serverPackets: state.tcp.responder.baselinePackets, serverTTL: (state.tcp.responder.ttlMin, state.tcp.responder.ttlMax))
-        let (vantage, _, vantageMembers) = memo?.vantage(vantageInput) ?? {
-            let (v, reason) = inferVantage(vantageInput)
-            return (v, reason, RecordMemo.vantageMembers(v, reason))
+        let (vantage, vantageMembers) = memo?.vantage(vantageInput) ?? {
+            let (v, reason) = inferVantageProse(vantageInput)
+            return (v, RecordMemo.vantageMembers(v, reason))
         }()
 
         let outcome = self.outcome(state)

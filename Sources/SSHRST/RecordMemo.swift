@@ -2,6 +2,7 @@ import SSHRSTAttribution
 import SSHRSTCapture
 import SSHRSTReport
 import SSHRSTTransport
+import SSHRSTWire
 
 /// What records repeat from flow to flow, made once: decoded KEXINITs and their negotiation (through the
 /// transport's interner); per pair of interned KEXINITs, the `ssh` object's runs that depend only on them
@@ -15,7 +16,7 @@ final class RecordMemo {
     private var kexRuns = DirectMappedCache<KexRuns>(maximumSlots: 1024)
     /// Host keys by a hash of their blob (the blob compared on a hit): the `host_key` object and the SHA256 text.
     private var hostKeys = DirectMappedCache<(blob: [UInt8], algorithm: String, json: [UInt8], sha256: String)>(maximumSlots: 1024)
-    private var vantages = DirectMappedCache<(vantage: Vantage, reason: String, members: [UInt8])>(maximumSlots: 4096)
+    private var vantages = DirectMappedCache<(vantage: Vantage, members: [UInt8])>(maximumSlots: 4096)
     /// A side's `ttl` object by its first, lowest and highest TTL.
     private var ttlObjects = DirectMappedCache<[UInt8]>(maximumSlots: 4096)
     /// The writer every record is written with, emptied before each: its memory is kept (a record's
@@ -44,11 +45,11 @@ final class RecordMemo {
 
     /// `inferVantage`, remembered by its input (the two sides' TTL shapes), with the record's
     /// `"vantage":…,"vantage_reason":…` members rendered once.
-    func vantage(_ input: VantageInput) -> (vantage: Vantage, reason: String, members: [UInt8]) {
+    func vantage(_ input: VantageInput) -> (vantage: Vantage, members: [UInt8]) {
         let key = input.key
         if let v = vantages[key] { return v }
-        let (vantage, reason) = inferVantage(input)
-        let v = (vantage, reason, RecordMemo.vantageMembers(vantage, reason))
+        let (vantage, reason) = inferVantageProse(input)
+        let v = (vantage, RecordMemo.vantageMembers(vantage, reason))
         vantages[key] = v
         return v
     }
@@ -74,13 +75,11 @@ final class RecordMemo {
         return w.bytes
     }
 
-    static func vantageMembers(_ vantage: Vantage, _ reason: String) -> [UInt8] {
+    static func vantageMembers(_ vantage: Vantage, _ reason: Prose) -> [UInt8] {
         var w = JSONWriter(capacity: 256)
-        w.beginObject()
-        w.key("vantage"); w.string(vantage.rawValue)
-        w.key("vantage_reason"); w.string(reason)
-        w.endObject()
-        return members(w.bytes)
+        w.run("\"vantage\":"); w.runString(vantage.rawValue)
+        w.run(",\"vantage_reason\":"); w.runString(utf8: reason.utf8)
+        return w.bytes
     }
 
     init(capacity: Int = 1024) {
