@@ -49,13 +49,12 @@ public struct FlowUID: Hashable, Sendable, Comparable, PlainASCIIText, CustomStr
             : UInt8(truncatingIfNeeded: low &>> UInt64(56 &- 8 &* (i &- 8)))
     }
 
+    /// Two packed runs: the words byte-swapped put the first byte of each in its low bits (the length byte,
+    /// last in `low`, is never among the `count - 8` written).
     public func write<Output: ASCIIOutput & ~Copyable>(to out: inout Output) {
-        var i = 0
         let n = count
-        while i < n {
-            out.append(byte(i))
-            i &+= 1
-        }
+        out.append(packed: high.byteSwapped, count: Swift.min(n, 8))
+        if n > 8 { out.append(packed: low.byteSwapped, count: n &- 8) }
     }
 
     public var description: String {
