@@ -315,7 +315,8 @@ public final class Analyzer {
 
     /// Builds the flow's record (cold path) from its state where it lies in the table, then removes it and
     /// queues the record for output in first-packet order. The state (1 KB) is not moved out: taken out of
-    /// its slot and handed on, it was copied four times.
+    /// its slot and handed on, it was copied four times. (The slot is cleared in each branch: one `remove`
+    /// after an optional record copied the built record, 3% more instructions on a SYN flood.)
     func finalize(_ s: Int) {
         if let shard { return finalizeInShard(s, shard) }
         let key = table.key(at: s)

@@ -63,9 +63,10 @@ public struct FlowTable<Record> {
         _modify { yield &records[slot] }
     }
 
-    /// The record in `slot`, lent to `body` where it lies. Passed on as an argument, `records[slot]` is read
-    /// through the array's getter: a copy of the whole record with a retain of everything it holds, which
-    /// neither a borrowing parameter nor a span avoided; the array's in-place access is its `_modify`.
+    /// The record in `slot`, lent to `body` where it lies (`inout`; its callers only read it). Passed on as
+    /// an argument, `records[slot]` is read through the array's getter: a copy of the whole record with a
+    /// retain of everything it holds, which neither a borrowing parameter nor a span avoided; the array's
+    /// in-place access is its `_modify`.
     @inlinable
     public mutating func withRecord<Result, Failure: Error>(_ slot: Int, _ body: (inout Record) throws(Failure) -> Result) throws(Failure) -> Result {
         try body(&records[slot])
@@ -123,9 +124,9 @@ public struct FlowTable<Record> {
         return Int(s)
     }
 
-    /// Removes the record in `slot`, destroyed where it lies; `placeholder` takes its place. Records are read
-    /// in place before (a flow's record is built from its state in the table): a record is large (a flow's
-    /// whole state), and moving it out of its slot and on cost more than building the record from it.
+    /// Removes the record in `slot`, destroyed where it lies; `placeholder` takes its place. A record is read
+    /// where it lies before (`withRecord`: a flow's record is built from its state in the table): it is large
+    /// (a flow's whole state), and moved out of its slot and handed on, it was copied several times.
     @inlinable
     public mutating func remove(_ slot: Int, placeholder: consuming Record) {
         let s = Int32(truncatingIfNeeded: slot)
