@@ -64,19 +64,7 @@ struct RecordBuilder {
         }
         mix(a.0.high); mix(a.0.low); mix(UInt64(a.1)); mix(b.0.high); mix(b.0.low); mix(UInt64(b.1))
         mix(UInt64(bitPattern: time))
-        var out = FlowUID()
-        out.append(UInt8(ascii: "C"))
-        for _ in 0..<12 {
-            out.append(base62(Int(h % 62)))
-            h /= 62
-        }
-        return out
-    }
-
-    /// 0-9, A-Z, a-z.
-    @inline(__always)
-    static func base62(_ d: Int) -> UInt8 {
-        d < 10 ? 0x30 &+ UInt8(d) : d < 36 ? 0x41 &+ UInt8(d &- 10) : 0x61 &+ UInt8(d &- 36)
+        return FlowUID(prefix: UInt8(ascii: "C"), base62Of: h, digits: 12)
     }
 
     /// The record of the finished flow `state`, read where it lies (borrowed: the flow state is 1 KB).

@@ -27,6 +27,30 @@ public struct FlowUID: Hashable, Sendable, Comparable, PlainASCIIText, CustomStr
 
     public init(stringLiteral text: String) { self.init(text) }
 
+    /// `prefix`, then the `digits` (at most 14) least significant base62 digits of `value`, least
+    /// significant first (0-9, A-Z, a-z): a Zeek-style uid, assembled in its two words (appended byte by
+    /// byte, with a branch per digit for its letter, it cost twice as much).
+    public init(prefix: UInt8, base62Of value: UInt64, digits: Int) {
+        let n = Swift.min(Swift.max(digits, 0), 14)
+        var v = value
+        @inline(__always) func next() -> UInt64 {
+            let d = v % 62
+            v /= 62
+            return d &+ 0x30 &+ (d > 9 ? 7 : 0) &+ (d > 35 ? 6 : 0)
+        }
+        high = UInt64(prefix) &<< 56
+        var i = 1
+        while i <= Swift.min(n, 7) {
+            high |= next() &<< UInt64(56 &- 8 &* i)
+            i &+= 1
+        }
+        while i <= n {
+            low |= next() &<< UInt64(56 &- 8 &* (i &- 8))
+            i &+= 1
+        }
+        low |= UInt64(n &+ 1)
+    }
+
     public var count: Int { Int(truncatingIfNeeded: low & 0xff) }
 
     /// Appends one ASCII byte (ignored once 15 are held).
