@@ -131,7 +131,10 @@ struct RecordBuilder {
         if terminating == nil && !verdicts.isEmpty { terminating = 0 }
 
         var anomalies: [String] = []
-        for (bit, name) in FlowAnomaly.names where state.anomalies.contains(bit) { anomalies.append(name) }
+        // The names' table walked only when a bit is set (most flows have none: 15 entries read a record).
+        if !state.anomalies.isEmpty {
+            for (bit, name) in FlowAnomaly.names where state.anomalies.contains(bit) { anomalies.append(name) }
+        }
         if verdicts.count > 1 {
             let ttls = Set(state.resets.filter { $0.direction == state.resets[0].direction }.compactMap { $0.packet.ttl })
             if ttls.count > 1 && !anomalies.contains("conflicting_reset_ttl") { anomalies.append("conflicting_reset_ttl") }
