@@ -257,7 +257,15 @@ struct RecordBuilder {
             w.run(",\"server\":"); writeTTL(&w, state.tcp.responder)
             w.run("},\"rtt_ms\":"); writeRTT(&w, state)
             w.run(",\"after_newkeys\":")
-            if hasSummary { writeAfterNewKeys(&w, summary, state) } else { w.run("null") }
+            if hasSummary, let newKeys = summary?.newKeys, newKeys.originator || newKeys.responder,
+                let bytes = summary?.bytesAfterNewKeys, let segments = summary?.segmentsAfterNewKeys
+            {
+                writeAfterNewKeys(
+                    &w, clientIsOriginator: clientIsOriginator, bytes: bytes, segments: segments,
+                    largest: state.postNewKeysMaxSegment)
+            } else {
+                w.run("null")
+            }
             if let record = terminating.map({ state.resets[$0] }), let gap = record.gapBeforeTrigger, gap > 0 {
                 w.run(",\"idle_before_reset\":"); w.runSeconds(gap)
             }
@@ -400,20 +408,17 @@ struct RecordBuilder {
         w.raw(memo?.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax) ?? RecordMemo.renderTTL(first: first, min: e.ttlMin, max: e.ttlMax))
     }
 
-    func writeAfterNewKeys(_ w: inout JSONWriter, _ summary: SSHSummary?, _ state: borrowing FlowState) {
-        guard let summary, summary.newKeys.originator || summary.newKeys.responder else { return w.null() }
-        let clientIsOriginator = (summary.sshClientSide ?? .originator) == .originator
+    /// The `after_newkeys` object from its figures, each pair in originator, responder order (read from the
+    /// summary field by field: passed the summary, the call copied all 417 bytes of it, with retains), as runs.
+    func writeAfterNewKeys(_ w: inout JSONWriter, clientIsOriginator: Bool, bytes: (Int, Int), segments: (Int, Int), largest: (Int, Int)) {
         func side(_ w: inout JSONWriter, originator: Bool) {
-            w.beginObject()
-            w.key("bytes"); w.int(originator ? summary.bytesAfterNewKeys.originator : summary.bytesAfterNewKeys.responder)
-            w.key("segments"); w.int(originator ? summary.segmentsAfterNewKeys.originator : summary.segmentsAfterNewKeys.responder)
-            w.key("largest_segment"); w.int(originator ? state.postNewKeysMaxSegment.0 : state.postNewKeysMaxSegment.1)
-            w.endObject()
+            w.runInt(originator ? bytes.0 : bytes.1)
+            w.run(",\"segments\":"); w.runInt(originator ? segments.0 : segments.1)
+            w.run(",\"largest_segment\":"); w.runInt(originator ? largest.0 : largest.1)
         }
-        w.beginObject()
-        w.key("client"); side(&w, originator: clientIsOriginator)
-        w.key("server"); side(&w, originator: !clientIsOriginator)
-        w.endObject()
+        w.run("{\"client\":{\"bytes\":"); side(&w, originator: clientIsOriginator)
+        w.run("},\"server\":{\"bytes\":"); side(&w, originator: !clientIsOriginator)
+        w.run("}}")
     }
 
     func writeRTT(_ w: inout JSONWriter, _ state: borrowing FlowState) {
