@@ -151,7 +151,7 @@ final class RecordWriter {
 
     func write(_ record: JSON) {
         guard failure == nil else { return }
-        clearerr(file)
+        clearerr_unlocked(file)
         switch format {
         case .jsonl:
             if case .shared(let stored) = record {
@@ -160,8 +160,7 @@ final class RecordWriter {
             } else {
                 sink.removeAll()
                 record.write(into: &sink)
-                sink.append(0x0a)
-                sink.withBytes { raw in _ = fwrite(raw.baseAddress, 1, raw.count, file) }
+                sink.withBytes { put(text: $0) }
             }
         case .text: fputs(renderer.render(record), file)
         case .zeek: for r in ZeekRenderer.render(record) { fputs(r.serialized() + "\n", file) }
@@ -177,8 +176,9 @@ final class RecordWriter {
         recordWritten()
     }
 
-    /// Through stdio's unlocked calls: records are written by one thread only (the one that merges them),
-    /// and the stream's lock, taken three times a record, cost more than copying the record.
+    /// A record's text and its newline, through stdio's unlocked calls (as the error checks around them):
+    /// records are written by one thread only (the one that merges them), and the stream's lock, taken three
+    /// times a record, cost more than copying the record.
     private func put(text: UnsafeRawBufferPointer) {
         _ = fwrite_unlocked(text.baseAddress, 1, text.count, file)
         _ = fputc_unlocked(0x0a, file)
@@ -188,7 +188,7 @@ final class RecordWriter {
     private func recordWritten() {
         if flushEachRecord {
             // ferror too: a write stdio made on its own (a record longer than its buffer) may have failed.
-            if fflush(file) != 0 || ferror(file) != 0 { failed() } else if ownsFile { goodLength = ftello(file) }
+            if fflush_unlocked(file) != 0 || ferror_unlocked(file) != 0 { failed() } else if ownsFile { goodLength = ftello(file) }
         } else if ferror_unlocked(file) != 0 {
             failed()
         }

@@ -15,8 +15,6 @@ public struct FlowUID: Hashable, Sendable, Comparable, PlainASCIIText, CustomStr
 
     public static let maximumTextLength = 15
 
-    public init() {}
-
     /// The first 15 bytes of `text` (uids are 13); bytes that JSON would escape are replaced by '?'.
     public init(_ text: String) {
         for byte in text.utf8 {
@@ -64,13 +62,6 @@ public struct FlowUID: Hashable, Sendable, Comparable, PlainASCIIText, CustomStr
             low |= UInt64(byte) &<< UInt64(56 &- 8 &* (n &- 8))
         }
         low &+= 1
-    }
-
-    /// Byte `i` of the text (`i < count`).
-    @inlinable
-    public func byte(_ i: Int) -> UInt8 {
-        i < 8 ? UInt8(truncatingIfNeeded: high &>> UInt64(56 &- 8 &* i))
-            : UInt8(truncatingIfNeeded: low &>> UInt64(56 &- 8 &* (i &- 8)))
     }
 
     /// Two packed runs: the words byte-swapped put the first byte of each in its low bits (the length byte,

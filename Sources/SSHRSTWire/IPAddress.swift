@@ -205,7 +205,8 @@ public struct PackedText {
     }
 }
 
-/// Where ASCII text is written a byte at a time: `ASCIIText` on the stack, or a record's byte sink.
+/// Where ASCII text is written, a byte or a packed word at a time: `ASCIIText` on the stack, or a record's
+/// byte sink (which stores a packed word at once).
 public protocol ASCIIOutput: ~Copyable {
     mutating func append(_ byte: UInt8)
     /// The first `count` (at most 8) bytes of `word`, the first in its low bits.
