@@ -15,6 +15,8 @@
 //   boolean      first_kex_packet_follows
 //   uint32       0 (reserved for future extension)
 
+import SSHRSTBytes
+
 /// A decoded SSH_MSG_KEXINIT.
 ///
 /// Name arrays keep the wire order and keep empty entries (`"a,,b"` gives `["a", "", "b"]`, and raises
@@ -74,12 +76,28 @@ public struct KexInit: Sendable, Equatable {
     public var offersExtInfoServer: Bool { kexAlgorithms.contains("ext-info-s") }
 }
 
-/// A KEXINIT as captured: one copy of its name-list bytes, decoded lazily by `summary()`.
+/// A KEXINIT's 16-byte cookie, held in two words (no array per message).
+struct KexCookie: Sendable, Equatable {
+    var high: UInt64
+    var low: UInt64
+
+    /// The 16 bytes in wire order.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
+        return out
+    }
+}
+
+/// A KEXINIT as captured: its name-list bytes (one copy, or shared with an earlier identical KEXINIT), decoded
+/// lazily by `summary()`.
 struct StoredKexInit: Sendable {
     static let nameListCount = 10
     static let cookieLength = 16
 
-    var cookie: [UInt8]
+    var cookie: KexCookie
     /// The name-lists' bytes, concatenated.
     var listBytes: [UInt8]
     /// End offset of each of the 10 lists in `listBytes` (list k spans ends[k-1] ..< ends[k]).
@@ -96,14 +114,14 @@ struct StoredKexInit: Sendable {
     }
 
     /// Parses the KEXINIT whose payload (starting at the message number byte) is `s[payload]`.
-    /// Allocates (one copy of the name-lists): called once per KEXINIT.
+    /// Allocates (one copy of the name-lists) unless `cache` holds the same lists: called once per KEXINIT.
     static func parse(_ s: Span<UInt8>, payload: Range<Int>, cache: KexInitCheckCache? = nil) -> ParseResult {
         guard s.contains(range: payload) else { return .malformed }
         let end = payload.upperBound
         // Message number byte, then the cookie.
         let cookieStart = payload.lowerBound &+ 1
         guard cookieStart <= end, cookieLength <= end &- cookieStart,
-              let cookie = s.copyBytes(cookieStart..<(cookieStart &+ cookieLength))
+              let cookie = FixedHeader.read(s, at: cookieStart, length: cookieLength, { r in KexCookie(high: r.be64(0), low: r.be64(8)) })
         else { return .malformed }
         var cursor = cookieStart &+ cookieLength
         // First pass: find the 10 ranges without allocating.
@@ -119,6 +137,16 @@ struct StoredKexInit: Sendable {
               probe &+ 5 <= end
         else { return .malformed }
 
+        // The lists as on the wire, from the first one's length through the boolean: when the cache holds
+        // these bytes, the KEXINIT shares that entry's lists and checks (no copy, no walk).
+        let wire = cursor..<(probe &+ 1)
+        if let cache, s.contains(range: wire), let e = cache.entry(matching: s.extracting(wire)) {
+            var stored = StoredKexInit(cookie: cookie, listBytes: e.listBytes, ends: e.ends, firstKexPacketFollows: follows != 0)
+            stored.printableASCII = true
+            stored.listsKey = e.key
+            return .ok(stored, tooLong: e.tooLong, malformed: e.malformed)
+        }
+
         // Second pass: copy the lists (a vector copy), then check each on the copy: too many names, empty
         // names, over-long names, bytes that are not printable US-ASCII or are spaces.
         var listBytes: [UInt8] = []
@@ -132,13 +160,6 @@ struct StoredKexInit: Sendable {
             cursor = r.upperBound
         }
         var stored = StoredKexInit(cookie: cookie, listBytes: listBytes, ends: ends, firstKexPacketFollows: follows != 0)
-        // Lists seen before (only printable US-ASCII ones are kept) need no second walk.
-        let known = cache?.checks(stored)
-        if let checks = known?.checks {
-            stored.printableASCII = true
-            stored.listsKey = checks.key
-            return .ok(stored, tooLong: checks.tooLong, malformed: checks.malformed)
-        }
         var tooLong = false
         var malformed = false
         var printable = true
@@ -152,10 +173,14 @@ struct StoredKexInit: Sendable {
             }
         }
         stored.printableASCII = printable
-        if printable, let key = known?.key, let cache,
-            cache.remember(KexInitCheckCache.Checks(tooLong: tooLong, malformed: malformed, key: key))
+        // Only printable US-ASCII lists are kept (their key's text is exactly their bytes).
+        if printable, let cache, cache.capacity > 0, listBytes.count <= KexInitInterner.maximumListBytes,
+            let wireBytes = s.copyBytes(wire)
         {
-            stored.listsKey = key
+            let key = KexListsKey(stored)
+            let entry = KexInitCheckCache.Entry(
+                wire: wireBytes, tooLong: tooLong, malformed: malformed, listBytes: listBytes, ends: ends, key: key)
+            if cache.remember(entry) { stored.listsKey = key }
         }
         return .ok(stored, tooLong: tooLong, malformed: malformed)
     }
@@ -211,7 +236,7 @@ struct StoredKexInit: Sendable {
             lists.append(Self.splitNames(bytes))
         }
         var k = KexInit(
-            cookie: cookie,
+            cookie: cookie.bytes,
             kexAlgorithms: lists[0], serverHostKeyAlgorithms: lists[1],
             encryptionClientToServer: lists[2], encryptionServerToClient: lists[3],
             macClientToServer: lists[4], macServerToClient: lists[5],

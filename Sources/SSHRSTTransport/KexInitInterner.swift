@@ -1,3 +1,4 @@
+import SSHRSTBytes
 import Synchronization
 
 // Many flows send byte-identical KEXINITs (the same client or server software): decode each
@@ -107,21 +108,30 @@ struct KexListsKey: Hashable {
     }
 }
 
-/// The name-list checks of KEXINITs seen before (many flows send byte-identical ones), so a repeated KEXINIT
-/// costs a copy and one compare instead of a walk over every byte. Shared by an analyzer's flows; bounded like
-/// the interner (`capacity` entries of at most `KexInitInterner.maximumListBytes`), only printable US-ASCII
-/// lists kept. Locked, so the sessions that hold it stay `Sendable`; used by one thread, the lock is never
-/// contended.
+/// KEXINITs seen before (many flows send byte-identical name-lists), so a repeated one costs one hash over a
+/// sample of its bytes, one `memcmp` and no copy: it shares the first one's list bytes and key, and its checks'
+/// results. Keyed by the lists as on the wire (from the first list's length through the
+/// `first_kex_packet_follows` byte: equal wire bytes, equal lists); a digest shared by different bytes is
+/// told apart by the compare and the newcomer is checked in full. Shared by an analyzer's flows; bounded like
+/// the interner (`capacity` entries of at most `KexInitInterner.maximumListBytes` of lists), only printable
+/// US-ASCII lists kept. Locked, so the sessions that hold it stay `Sendable`; used by one thread, the lock is
+/// never contended.
 public final class KexInitCheckCache: Sendable {
-    struct Checks: Sendable {
+    struct Entry: Sendable {
+        /// The lists as on the wire (see above): what a newcomer is compared with.
+        var wire: [UInt8]
         var tooLong: Bool
         var malformed: Bool
-        /// The key as stored: a KEXINIT that matches keeps this one (its text shared, not copied).
+        /// Shared with every KEXINIT that matches (not copied).
+        var listBytes: [UInt8]
+        var ends: [Int]
         var key: KexListsKey
     }
 
     public let capacity: Int
-    private let table: Mutex<[KexListsKey: Checks]>
+    /// Ten 4-byte lengths, the lists, the boolean.
+    static let maximumWireBytes = KexInitInterner.maximumListBytes + 4 * StoredKexInit.nameListCount + 1
+    private let table: Mutex<[UInt64: Entry]>
 
     public init(capacity: Int = 1024) {
         self.capacity = max(0, capacity)
@@ -131,18 +141,50 @@ public final class KexInitCheckCache: Sendable {
     /// Entries kept.
     public var count: Int { table.withLock { $0.count } }
 
-    func checks(_ k: StoredKexInit) -> (key: KexListsKey?, checks: Checks?) {
-        guard capacity > 0, k.listBytes.count <= KexInitInterner.maximumListBytes else { return (nil, nil) }
-        let key = KexListsKey(k)
-        return (key, table.withLock { $0[key] })
+    /// The entry whose wire bytes are exactly `wire`, if one is kept.
+    func entry(matching wire: Span<UInt8>) -> Entry? {
+        guard capacity > 0, wire.count <= Self.maximumWireBytes else { return nil }
+        let digest = Self.digest(wire)
+        return table.withLock { t in
+            guard let e = t[digest], ByteCopy.equal(e.wire.span, wire) else { return nil }
+            return e
+        }
     }
 
-    /// Keeps `checks` (under its key) while there is room; true when kept.
-    func remember(_ checks: Checks) -> Bool {
-        table.withLock { t in
-            guard t.count < capacity else { return false }
-            t[checks.key] = checks
+    /// Keeps `entry` while there is room and its digest is free; true when kept.
+    func remember(_ entry: Entry) -> Bool {
+        guard entry.wire.count <= Self.maximumWireBytes else { return false }
+        let digest = Self.digest(entry.wire.span)
+        return table.withLock { t in
+            guard t.count < capacity, t[digest] == nil else { return false }
+            t[digest] = entry
             return true
         }
+    }
+
+    /// A mix of the count, an 8-byte word every 32 bytes and the last 16 bytes (equal digests are still
+    /// compared in full): about 150 instructions for a 1 KiB KEXINIT, a quarter of its bytes sampled.
+    static func digest(_ wire: Span<UInt8>) -> UInt64 {
+        let n = wire.count
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9e37_79b9_7f4a_7c15
+        @inline(__always) func mix(_ v: UInt64) {
+            h = (h ^ v) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 29
+        }
+        guard n >= 16 else {
+            for i in 0..<n { mix(UInt64(wire[i])) }
+            return h
+        }
+        let sampled: Void? = FixedHeader.read(wire, at: 0, length: n) { r in
+            var i = 0
+            while i <= n &- 8 {
+                mix(r.be64(i))
+                i &+= 32
+            }
+            mix(r.be64(n &- 16))
+            mix(r.be64(n &- 8))
+        }
+        _ = sampled
+        return h
     }
 }

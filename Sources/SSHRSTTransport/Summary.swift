@@ -52,17 +52,17 @@ public struct SSHSummary: Sendable {
     /// SSH-1: the sender of SSH_SMSG_PUBLIC_KEY is the server, of SSH_CMSG_SESSION_KEY the client. Nil if undecidable.
     public var sshClientSide: SSHSide?
     /// Each side's KEXINIT, decoded once per distinct set of name-lists and shared, with this message's cookie.
-    var originatorKex: (shared: SharedKexInit, cookie: [UInt8])?
-    var responderKex: (shared: SharedKexInit, cookie: [UInt8])?
+    var originatorKex: (shared: SharedKexInit, cookie: KexCookie)?
+    var responderKex: (shared: SharedKexInit, cookie: KexCookie)?
     public var originatorKexInit: KexInit? { originatorKex.map { Self.withCookie($0) } }
     public var responderKexInit: KexInit? { responderKex.map { Self.withCookie($0) } }
     /// The KEXINIT without copying it (its cookie may be another flow's: records do not show cookies).
     public var originatorKexInitShared: SharedKexInit? { originatorKex?.shared }
     public var responderKexInitShared: SharedKexInit? { responderKex?.shared }
 
-    private static func withCookie(_ k: (shared: SharedKexInit, cookie: [UInt8])) -> KexInit {
+    private static func withCookie(_ k: (shared: SharedKexInit, cookie: KexCookie)) -> KexInit {
         var value = k.shared.value
-        value.cookie = k.cookie
+        value.cookie = k.cookie.bytes
         return value
     }
     /// From the server's KEX reply (31 for DH/ECDH/curve25519/hybrids, 33 for group exchange); SSH-1 from the public key.
@@ -196,8 +196,8 @@ extension SSHTransportSession {
             responderPreBannerLineCount: r.preambleLineCount,
             version: v.version,
             sshClientSide: client.side,
-            originatorKex: decodedO.map { ($0.0, o.kexInit?.cookie ?? []) },
-            responderKex: decodedR.map { ($0.0, r.kexInit?.cookie ?? []) },
+            originatorKex: decodedO.map { ($0.0, o.kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
+            responderKex: decodedR.map { ($0.0, r.kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
             hostKey: hostKey,
             disconnect: disconnect,
             newKeys: (o.newKeys, r.newKeys),

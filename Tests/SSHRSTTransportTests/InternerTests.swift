@@ -116,6 +116,30 @@ import Testing
         #expect(a.originatorKexInitID != nil && a.originatorKexInitID == b.originatorKexInitID)
     }
 
+    @Test func digestTwinsAreToldApart() {
+        // Two client lists of one length that differ only in bytes the digest does not sample (wire offsets 12
+        // and 13): one digest, different bytes. The second must be checked in full (its empty name flagged),
+        // not given the first one's lists and checks.
+        let plain = Fixture.clientLists
+        var twin = Fixture.clientLists
+        twin[0][0] = "sntrup76,,25519-sha512@openssh.com"
+        #expect(plain[0][0].utf8.count == twin[0][0].utf8.count)
+        func wire(_ lists: [[String]]) -> [UInt8] {
+            let k = Wire.kexInit(lists)
+            return Array(k[17..<(k.count - 4)])  // after type and cookie, before the reserved word
+        }
+        #expect(wire(plain) != wire(twin))
+        #expect(KexInitCheckCache.digest(wire(plain).span) == KexInitCheckCache.digest(wire(twin).span))
+        let cache = KexInitCheckCache(capacity: 8)
+        expectSame(session(clientLists: plain, cache: cache).summary(), session(clientLists: plain).summary())
+        for _ in 0..<2 {
+            let s = session(clientLists: twin, cache: cache).summary()
+            #expect(s.anomalies.contains("name_list_malformed"))
+            expectSame(s, session(clientLists: twin).summary())
+        }
+        #expect(cache.count == 2)  // the plain client lists and the server's; the twin's digest was taken
+    }
+
     @Test func fullCheckCacheStillChecks() {
         let cache = KexInitCheckCache(capacity: 1)
         _ = session(cache: cache)  // the client's lists fill the only slot
