@@ -118,7 +118,7 @@ public struct FlowTable<Record> {
             meta.append(SlotMeta(key: key, lastTime: time, generation: 0, previous: -1, next: -1, live: true))
             records.append(record)
         }
-        index.insert(key, slot: s, meta: meta)
+        index.insert(key, slot: s)
         pushFront(s)
         count += 1
         return Int(s)
@@ -131,7 +131,7 @@ public struct FlowTable<Record> {
     public mutating func remove(_ slot: Int, placeholder: consuming Record) {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
-        index.remove(meta[slot].key, slot: s, meta: meta)
+        index.remove(meta[slot].key, slot: s)
         meta[slot].live = false
         records[slot] = placeholder
         free.append(s)

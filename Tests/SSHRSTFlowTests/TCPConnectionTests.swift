@@ -169,6 +169,36 @@ struct Conversation {
         #expect(table[reused] == 4)
     }
 
+    /// Two keys whose 32-bit hashes are equal share a home bucket and a tag: each is still found by its
+    /// own key, and removing one leaves the other findable (the tag only spares reads of other keys).
+    @Test func equalHashesAreToldApartByTheirKeys() {
+        var table = FlowTable<Int>(capacity: 16)
+        table.index = FlowIndex(seed: 0x5eed)
+        var seen: [UInt32: UInt32] = [:]
+        var pair: (UInt32, UInt32)? = nil
+        for n in UInt32(2)..<400_000 {
+            let h = table.index.hash(key(n))
+            if let m = seen[h] { pair = (m, n); break }
+            seen[h] = n
+        }
+        guard let (a, b) = pair else {
+            Issue.record("no two keys with one 32-bit hash among 400,000")
+            return
+        }
+        #expect(table.index.hash(key(a)) == table.index.hash(key(b)))
+        let sa = table.insert(key(a), 1, at: 1)
+        let sb = table.insert(key(b), 2, at: 2)
+        #expect(table.find(key(a)) == sa)
+        #expect(table.find(key(b)) == sb)
+        table.remove(sa, placeholder: 0)
+        #expect(table.find(key(a)) == nil)
+        #expect(table.find(key(b)) == sb)
+        #expect(table[sb] == 2)
+        table.remove(sb, placeholder: 0)
+        #expect(table.find(key(b)) == nil)
+        #expect(table.count == 0)
+    }
+
     /// The open-addressing index against a Dictionary model: random inserts, lookups and removals over
     /// IPv4 and IPv6 keys, past several growths, with removals that shift probe chains back.
     @Test func indexAgreesWithADictionaryModel() {
