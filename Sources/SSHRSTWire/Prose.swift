@@ -92,7 +92,24 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         }
     }
 
+    /// Most numbers in prose are small (TTLs, hop and packet counts): below 1,000 their digits are appended
+    /// one by one (~30 instructions); larger ones through stack text (~170).
     static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+        if v < 10 {
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v))
+            return
+        }
+        if v < 100 {
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v / 10))
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
+            return
+        }
+        if v < 1000 {
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v / 100))
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v / 10 % 10))
+            out.append(0x30 &+ UInt8(truncatingIfNeeded: v % 10))
+            return
+        }
         var text = ASCIIText()
         text.appendDecimal(v)
         append(text, to: &out)

@@ -22,10 +22,11 @@ import Testing
     }
 
     @Test func integersOfEveryWidthMatchStringInterpolation() {
-        let ints: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 12_345, -98_765, Int.max, Int.min, Int.min + 1]
+        let ints: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 101, 110, 999, -999, 1000, 1001, 12_345, -98_765, Int.max, Int.min, Int.min + 1]
         for i in ints { #expect(Prose("v=\(i);").string == "v=\(i);") }
         for v: UInt64 in [0, 9, 10, UInt64.max, UInt64.max / 3, 1 << 63] { #expect(Prose("\(v)").string == "\(v)") }
         for v: UInt8 in [0, 7, 64, 128, 255] { #expect(Prose("TTL \(v) hops").string == "TTL \(v) hops") }
+        for v: UInt64 in 0...1_100 { #expect(Prose("n \(v).").string == "n \(v).") }
         for v: UInt16 in [0, 1, 4711, 65_535] { #expect(Prose("[\(v)]").string == "[\(v)]") }
         for v: UInt32 in [0, 1, 0x0101_080a, UInt32.max] { #expect(Prose("seq \(v)").string == "seq \(v)") }
         for v: Int64 in [Int64.min, -1, 0, Int64.max] { #expect(Prose("\(v) ns").string == "\(v) ns") }
