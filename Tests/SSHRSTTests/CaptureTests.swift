@@ -247,6 +247,8 @@ import Testing
         }
     }
 
+    /// Decimal digits in the byte sink and in stack text against the standard library: every power of ten and
+    /// its neighbours, random values, zero padding.
     @Test func decimalsMatchTheStandardLibrary() {
         var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, UInt64.max, UInt64.max - 1, 1 << 63]
         var p: UInt64 = 1
@@ -262,6 +264,14 @@ import Testing
                 let plain = String(v)
                 let padded = String(repeating: "0", count: max(0, min(minimum, 20) - plain.count)) + plain
                 #expect(text { $0.appendDecimal(v, minimumDigits: minimum) } == padded)
+                // The same digits as stack text (prose), after other text and cut at its 48 bytes when they
+                // do not fit (the leading digits kept).
+                for lead in [0, 5, 28, 30, 40, 47, 48] {
+                    var t = ASCIIText()
+                    for _ in 0..<lead { t.append(UInt8(ascii: "x")) }
+                    t.appendDecimal(v, minimumDigits: minimum)
+                    #expect(t.string == String((String(repeating: "x", count: lead) + padded).prefix(48)))
+                }
             }
         }
     }

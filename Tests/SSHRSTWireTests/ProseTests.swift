@@ -21,31 +21,6 @@ import Testing
         #expect(Prose("\(texts[3])").string == "1234567 s")
     }
 
-    /// Decimal stack text against the standard library: every power of ten and its neighbours, random values,
-    /// zero padding, after other text, and cut at 48 bytes when it does not fit (the leading digits kept).
-    @Test func stackDecimalsMatchTheStandardLibrary() {
-        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, UInt64.max, UInt64.max - 1, 1 << 63]
-        var p: UInt64 = 1
-        for _ in 0..<19 {
-            p *= 10
-            values += [p - 1, p, p + 1]
-        }
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<2_000 { values.append(generator.next() >> UInt64.random(in: 0..<64, using: &generator)) }
-        for v in values {
-            for minimum in [0, 1, 2, 3, 6, 9, 20, 25] {
-                let plain = String(v)
-                let padded = String(repeating: "0", count: max(0, min(minimum, 20) - plain.count)) + plain
-                for lead in [0, 5, 28, 30, 40, 47, 48] {
-                    var t = ASCIIText()
-                    for _ in 0..<lead { t.append(UInt8(ascii: "x")) }
-                    t.appendDecimal(v, minimumDigits: minimum)
-                    #expect(t.string == String((String(repeating: "x", count: lead) + padded).prefix(48)))
-                }
-            }
-        }
-    }
-
     @Test func integersOfEveryWidthMatchStringInterpolation() {
         let ints: [Int] = [0, 1, -1, 9, 10, -10, 99, 100, 101, 110, 999, -999, 1000, 1001, 12_345, -98_765, Int.max, Int.min, Int.min + 1]
         for i in ints { #expect(Prose("v=\(i);").string == "v=\(i);") }
