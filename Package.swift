@@ -37,8 +37,9 @@ let package = Package(
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
         // The audited fixed-header reader: one length check per header, then unchecked loads (every
         // `unsafe` expression is marked). Nothing else reads packet bytes without a check per read.
-        // Also the copy of a string literal's constant bytes into prose (`StaticText`), and the copy of a
-        // span's bytes into an array (`ByteCopy`).
+        // Also the copy of a string literal's constant bytes into prose (`StaticText`), the copy of a span's
+        // bytes into an array and the compare of two spans (`ByteCopy`), and the sampled digest that cache
+        // slots of byte strings are keyed by (`SampledDigest`, read with the header reader).
         .target(name: "SSHRSTBytes", swiftSettings: strict),
         // Link/IP/TCP/ICMP views over Span<UInt8>; stdlib only, nothing allocated.
         .target(name: "SSHRSTWire", dependencies: ["SSHRSTBytes"], swiftSettings: strict),
@@ -56,7 +57,7 @@ let package = Package(
         .target(
             name: "SSHRST",
             dependencies: [
-                "SSHRSTWire", "SSHRSTFlow", "SSHRSTTransport", "SSHRSTAttribution",
+                "SSHRSTBytes", "SSHRSTWire", "SSHRSTFlow", "SSHRSTTransport", "SSHRSTAttribution",
                 "SSHRSTCapture", "SSHRSTReport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -72,7 +73,7 @@ let package = Package(
         ),
         .testTarget(name: "SSHRSTWireTests", dependencies: ["SSHRSTWire"]),
         .testTarget(name: "SSHRSTFlowTests", dependencies: ["SSHRSTFlow", "SSHRSTWire"]),
-        .testTarget(name: "SSHRSTTransportTests", dependencies: ["SSHRSTTransport"]),
+        .testTarget(name: "SSHRSTTransportTests", dependencies: ["SSHRSTTransport", "SSHRSTBytes"]),
         .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution", "SSHRSTWire"]),
         .testTarget(
             name: "SSHRSTTests",

@@ -1,4 +1,5 @@
 import SSHRSTAttribution
+import SSHRSTBytes
 import SSHRSTCapture
 import SSHRSTReport
 import SSHRSTTransport
@@ -110,8 +111,8 @@ final class RecordMemo {
 
     /// The host key's `host_key` object and `SHA256:` fingerprint (a server's key is in every flow to it).
     func hostKey(_ key: HostKey) -> (json: [UInt8], sha256: String) {
-        let h = RecordMemo.blobHash(key.blob)
-        if let k = hostKeys[h], ByteSink.equalBytes(k.blob, key.blob), k.algorithm == key.algorithm { return (k.json, k.sha256) }
+        let h = SampledDigest.of(key.blob.span)
+        if let k = hostKeys[h], ByteCopy.equal(k.blob.span, key.blob.span), k.algorithm == key.algorithm { return (k.json, k.sha256) }
         let made = RecordMemo.renderHostKey(key)
         hostKeys[h] = (key.blob, key.algorithm, made.json, made.sha256)
         return made
@@ -126,23 +127,6 @@ final class RecordMemo {
         w.key("fingerprint_md5"); w.string(Fingerprint.md5Colons(key.blob))
         w.endObject()
         return (w.bytes, sha256)
-    }
-
-    /// FNV-1a over the length, every 8th byte and the last 16 (key blobs end in key material): a cache
-    /// slot, not an identity; equal hashes still compare the blobs.
-    static func blobHash(_ blob: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(blob.count)
-        var i = 0
-        while i < blob.count {
-            h = (h ^ UInt64(blob[i])) &* 0x0000_0100_0000_01b3
-            i &+= 8
-        }
-        i = Swift.max(0, blob.count &- 16)
-        while i < blob.count {
-            h = (h ^ UInt64(blob[i])) &* 0x0000_0100_0000_01b3
-            i &+= 1
-        }
-        return h
     }
 
     /// A key for a client/server pair of KEXINITs: each side absent (0) or its interner id + 1. Nil when a

@@ -264,27 +264,3 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
         return control | quote | backslash != 0
     }
 }
-
-extension ByteSink {
-    /// Whether two byte arrays hold the same bytes, compared eight at a time (an `Array` `==` of `UInt8`
-    /// compares element by element: ~5 instructions a byte on a host-key blob of hundreds).
-    public static func equalBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { ra in
-            b.withUnsafeBytes { rb in
-                let n = ra.count
-                var i = 0
-                while i &+ 8 <= n {
-                    if unsafe ra.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                        != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                    i &+= 8
-                }
-                while i < n {
-                    if ra[i] != rb[i] { return false }
-                    i &+= 1
-                }
-                return true
-            }
-        }
-    }
-}

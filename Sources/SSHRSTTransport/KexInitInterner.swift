@@ -69,8 +69,8 @@ public final class SharedKexInit: Sendable {
 }
 
 /// KEXINIT name-lists as a dictionary key: their text, compared with one `memcmp` (String equality) instead of a
-/// loop over bytes, and the list boundaries; hashed by FNV-1a over the boundaries and a sample of the bytes
-/// (every 16th and the last 32; equal keys still compare every byte).
+/// loop over bytes, and the list boundaries; hashed by a sample of the bytes (`SampledDigest`) and the
+/// boundaries (equal keys still compare every byte).
 ///
 /// The text is the bytes decoded as UTF-8, so two different byte strings can share a text only when both hold
 /// bytes that are not valid UTF-8. Users therefore only keep keys of printable US-ASCII lists: a text made
@@ -83,19 +83,8 @@ struct KexListsKey: Hashable {
 
     init(_ k: StoredKexInit) {
         text = String(decoding: k.listBytes, as: UTF8.self)
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = SampledDigest.of(k.listBytes.span)
         for e in k.ends { h = (h ^ UInt64(truncatingIfNeeded: e)) &* 0x0000_0100_0000_01b3 }
-        let bytes = k.listBytes
-        var i = 0
-        while i < bytes.count {
-            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
-            i &+= 16
-        }
-        i = Swift.max(0, bytes.count &- 32)
-        while i < bytes.count {
-            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01b3
-            i &+= 1
-        }
         digest = k.firstKexPacketFollows ? ~h : h
         ends = k.ends
         follows = k.firstKexPacketFollows
@@ -110,7 +99,7 @@ struct KexListsKey: Hashable {
 
 /// KEXINITs seen before (many flows send byte-identical name-lists), so a repeated one costs one hash over a
 /// sample of its bytes, one `memcmp` and no copy: it shares the first one's list bytes and key, and its checks'
-/// results. Keyed by the lists as on the wire (from the first list's length through the
+/// results. Keyed by `SampledDigest` of the lists as on the wire (from the first list's length through the
 /// `first_kex_packet_follows` byte: equal wire bytes, equal lists); a digest shared by different bytes is
 /// told apart by the compare and the newcomer is checked in full. Shared by an analyzer's flows; bounded like
 /// the interner (`capacity` entries of at most `KexInitInterner.maximumListBytes` of lists), only printable
@@ -144,7 +133,7 @@ public final class KexInitCheckCache: Sendable {
     /// The entry whose wire bytes are exactly `wire`, if one is kept.
     func entry(matching wire: Span<UInt8>) -> Entry? {
         guard capacity > 0, wire.count <= Self.maximumWireBytes else { return nil }
-        let digest = Self.digest(wire)
+        let digest = SampledDigest.of(wire)
         return table.withLock { t in
             guard let e = t[digest], ByteCopy.equal(e.wire.span, wire) else { return nil }
             return e
@@ -154,37 +143,11 @@ public final class KexInitCheckCache: Sendable {
     /// Keeps `entry` while there is room and its digest is free; true when kept.
     func remember(_ entry: Entry) -> Bool {
         guard entry.wire.count <= Self.maximumWireBytes else { return false }
-        let digest = Self.digest(entry.wire.span)
+        let digest = SampledDigest.of(entry.wire.span)
         return table.withLock { t in
             guard t.count < capacity, t[digest] == nil else { return false }
             t[digest] = entry
             return true
         }
-    }
-
-    /// A mix of the count, an 8-byte word every 32 bytes and the last 16 bytes (equal digests are still
-    /// compared in full): about 150 instructions for a 1 KiB KEXINIT, a quarter of its bytes sampled.
-    static func digest(_ wire: Span<UInt8>) -> UInt64 {
-        let n = wire.count
-        var h = UInt64(truncatingIfNeeded: n) &* 0x9e37_79b9_7f4a_7c15
-        @inline(__always) func mix(_ v: UInt64) {
-            h = (h ^ v) &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 29
-        }
-        guard n >= 16 else {
-            for i in 0..<n { mix(UInt64(wire[i])) }
-            return h
-        }
-        let sampled: Void? = FixedHeader.read(wire, at: 0, length: n) { r in
-            var i = 0
-            while i <= n &- 8 {
-                mix(r.be64(i))
-                i &+= 32
-            }
-            mix(r.be64(n &- 16))
-            mix(r.be64(n &- 8))
-        }
-        _ = sampled
-        return h
     }
 }
