@@ -173,30 +173,28 @@ public struct ByteSink: ~Copyable, ASCIIOutput {
     /// 10^t for t in 0...19.
     @inlinable @inline(__always)
     static func powerOfTen(_ t: Int) -> UInt64 {
-        var p: UInt64 = 1
         switch t {
-        case 0: p = 1
-        case 1: p = 10
-        case 2: p = 100
-        case 3: p = 1_000
-        case 4: p = 10_000
-        case 5: p = 100_000
-        case 6: p = 1_000_000
-        case 7: p = 10_000_000
-        case 8: p = 100_000_000
-        case 9: p = 1_000_000_000
-        case 10: p = 10_000_000_000
-        case 11: p = 100_000_000_000
-        case 12: p = 1_000_000_000_000
-        case 13: p = 10_000_000_000_000
-        case 14: p = 100_000_000_000_000
-        case 15: p = 1_000_000_000_000_000
-        case 16: p = 10_000_000_000_000_000
-        case 17: p = 100_000_000_000_000_000
-        case 18: p = 1_000_000_000_000_000_000
-        default: p = 10_000_000_000_000_000_000
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        case 8: return 100_000_000
+        case 9: return 1_000_000_000
+        case 10: return 10_000_000_000
+        case 11: return 100_000_000_000
+        case 12: return 1_000_000_000_000
+        case 13: return 10_000_000_000_000
+        case 14: return 100_000_000_000_000
+        case 15: return 1_000_000_000_000_000
+        case 16: return 10_000_000_000_000_000
+        case 17: return 100_000_000_000_000_000
+        case 18: return 1_000_000_000_000_000_000
+        default: return 10_000_000_000_000_000_000
         }
-        return p
     }
 
     /// `"` + `utf8` + `"` in one reservation when no byte needs JSON escaping; false (nothing written) otherwise.
