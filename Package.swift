@@ -50,7 +50,7 @@ let package = Package(
         // Evidence rules and verdicts; pure functions of plain values; stdlib only.
         .target(name: "SSHRSTAttribution", dependencies: ["SSHRSTWire"], swiftSettings: strict),
         // The only target that imports CPcap, and with SSHRSTBytes the only ones that write `unsafe`.
-        .target(name: "SSHRSTCapture", dependencies: ["SSHRSTWire", "CPcap", "CZlib", "CZstd", "CLzma"]),
+        .target(name: "SSHRSTCapture", dependencies: ["SSHRSTBytes", "SSHRSTWire", "CPcap", "CZlib", "CZstd", "CLzma"]),
         // Record model and renderers (JSON Lines, text, Zeek); records are written through SSHRSTCapture's ByteSink.
         .target(name: "SSHRSTReport", dependencies: ["SSHRSTCapture", "SSHRSTWire"]),
         // The engine: one straight line from frame to record.

@@ -1,4 +1,5 @@
 import SSHRSTAttribution
+import SSHRSTBytes
 import SSHRSTCapture
 import SSHRSTFlow
 import SSHRSTReport
@@ -332,14 +333,21 @@ public final class Analyzer {
         let sequence = table.records[s].sequence
         var record: JSON? = nil
         if status.isReported {
-            let inPlace = textSink != nil && onFlowRecord == nil && (!configuration.ordered || reorder.isNext(sequence))
+            let inPlace = textSink != nil && onFlowRecord == nil
             let built = table.withRecord(s) { state in buildRecord(state, key: key, textInPlace: inPlace) }
             table.remove(s, placeholder: .placeholder)
             record = built.record
             noteFinished(built)
             if inPlace, let textSink {
-                if configuration.ordered { _ = reorder.takeIfNext(sequence) }
-                memo.recordWriter.withSpan(textSink)
+                // The text is in the record writer: written from there when its turn has come, else copied
+                // into the reorder buffer's arena (no record value is made either way).
+                if !configuration.ordered || reorder.takeIfNext(sequence) {
+                    memo.recordWriter.withSpan(textSink)
+                } else {
+                    memo.recordWriter.withSpan { text in
+                        reorder.add(sequence, text: text, limit: configuration.reorderLimit, forced: &stats.reorderForced)
+                    }
+                }
                 if configuration.ordered { emitReady(force: false) }
                 return
             }
@@ -362,16 +370,40 @@ public final class Analyzer {
         if let record = built.record { onFlowRecord?(record) }
     }
 
-    /// Writes the record of flow `sequence` if its turn has come, else holds it (as `keep` makes it), then
-    /// whatever its arrival lets through. A nil record: a finished flow not reported.
-    func writeInOrder(_ record: JSON?, sequence: UInt64, keep: (JSON) -> JSON = { $0 }) {
+    /// Writes the record of flow `sequence` if its turn has come, else holds its text, then whatever its
+    /// arrival lets through. A nil record: a finished flow not reported.
+    func writeInOrder(_ record: JSON?, sequence: UInt64) {
         if reorder.takeIfNext(sequence) {
             // Its turn already: written as built, nothing to hold.
-            if let record { sink(record) }
+            if let record { write(record) }
+        } else if let record {
+            let text = record.serializedBytes()
+            reorder.add(sequence, text: text.span, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         } else {
-            reorder.add(sequence, record.map(keep), limit: configuration.reorderLimit, forced: &stats.reorderForced)
+            reorder.add(sequence, text: nil, limit: configuration.reorderLimit, forced: &stats.reorderForced)
         }
         emitReady(force: false)
+    }
+
+    /// Writes a flow record: its text to `textSink` when there is one and the record is already text.
+    func write(_ record: JSON) {
+        if let textSink, case .shared(let stored) = record {
+            let bytes = stored.bytes
+            textSink(bytes.span)
+        } else {
+            sink(record)
+        }
+    }
+
+    /// Writes a flow record's text: to `textSink`, else to `sink` as a record holding a copy of it.
+    func write(text: Span<UInt8>) {
+        if let textSink {
+            textSink(text)
+        } else {
+            var bytes: [UInt8] = []
+            ByteCopy.append(text, to: &bytes)
+            sink(.shared(SharedJSON(serialized: bytes)))
+        }
     }
 
     /// A client and the server address and port it connected to: where failed logins are counted.
@@ -407,9 +439,9 @@ public final class Analyzer {
     }
 
     func emitReady(force: Bool) {
-        while let record = reorder.next(force: force, limit: configuration.reorderLimit, forced: &stats.reorderForced) {
-            if let record { sink(record) }
-        }
+        while reorder.next(force: force, limit: configuration.reorderLimit, forced: &stats.reorderForced, { text in
+            if let text { write(text: text) }
+        }) {}
     }
 
     func noteHostKey(_ built: BuiltRecord) {
@@ -484,153 +516,4 @@ public final class Analyzer {
     /// Flows currently tracked (for progress lines).
     public var liveFlows: Int { table.count }
     public var resetsSoFar: Int { outcomes.resets }
-}
-
-/// Holds finished records until every earlier-starting flow has finished, so
-/// records come out in first-packet order. Waiting records are kept serialized
-/// (a record's text is a fraction of its tree), up to `limit` records and
-/// `maximumMemoryBytes` in memory; beyond that the most recently finished ones
-/// go to a temporary file and are read back when their turn comes (bounded
-/// memory, exact order). Records that waited reach the sink as `JSON.shared`
-/// text: written as is, parsed only if a field is read. Only when no spill file
-/// can be made does it give up order, counted.
-///
-/// The file is append-only, and a record read back leaves dead bytes behind: a flood whose records all wait
-/// behind one long session wrote a spill file 8 times the capture's size. Once the file holds at least
-/// `compactionBytes` and less than a quarter of it is still waiting, the waiting records are copied, in file
-/// order, into a fresh file that replaces it (each byte is copied about once more on average; the disk used
-/// stays within 4 times what is waiting).
-struct ReorderBuffer {
-    enum Pending {
-        case memory([UInt8]?)
-        case spilled(offset: Int, length: Int)
-        case spilledNone
-    }
-    var pending = PendingRecords()
-    var inMemory = 0
-    var inMemoryBytes = 0
-    var nextToEmit: UInt64 = 0
-    var spill: SpillFile? = nil
-    /// Records waiting (in memory or spilled) before order gives way.
-    static let maximumWaiting = 100_000
-    /// Serialized bytes of waiting records held in memory before spilling.
-    static let maximumMemoryBytes = 4 << 20
-    /// Keys held in memory, in arrival order (stale entries skipped lazily).
-    var memoryOrder: [UInt64] = []
-    /// Bytes of the records waiting in the spill file.
-    var spilledBytes = 0
-    /// The spill file's size from which its dead bytes are dropped (see above).
-    var compactionBytes = 64 << 20
-    /// Times the spill file was replaced by a compact copy.
-    var compactions = 0
-
-    /// Whether `sequence` is the next record due, nothing taken.
-    func isNext(_ sequence: UInt64) -> Bool { sequence == nextToEmit && pending[sequence] == nil }
-
-    /// Whether `sequence` is the next record due (then it counts as emitted).
-    mutating func takeIfNext(_ sequence: UInt64) -> Bool {
-        guard isNext(sequence) else { return false }
-        nextToEmit &+= 1
-        pending.advance(to: nextToEmit)
-        return true
-    }
-
-    mutating func add(_ sequence: UInt64, _ record: JSON?, limit: Int, forced: inout Int) {
-        let bytes = record?.serializedBytes()
-        pending[sequence] = .memory(bytes)
-        inMemory &+= 1
-        inMemoryBytes &+= bytes?.count ?? 0
-        memoryOrder.append(sequence)
-        if memoryOrder.count > 4 * max(limit, 64) {
-            memoryOrder.removeAll { key in
-                if case .memory? = pending[key] { return false }
-                return true
-            }
-        }
-        guard inMemory > limit || inMemoryBytes > ReorderBuffer.maximumMemoryBytes else { return }
-        // Spill the most recently finished waiting records first: they wait longest. Each batch is written in
-        // descending first-packet order, so reading back in first-packet order walks it backwards, one aligned
-        // read window after another (`SpillFile.fill`). Written as they finished (newest first), they came
-        // back out of order: the windows were refilled 3.2 times per window of bytes spilled on the short
-        // profile (1.1 now), ascending order was worse than either on a flood.
-        if spill == nil { spill = SpillFile() }
-        guard let file = spill, file.isAvailable else { return }
-        var toSpill = max(1, inMemory - limit / 2)
-        var bytesLeft = inMemoryBytes
-        var chosen: [(key: UInt64, record: [UInt8]?)] = []
-        while toSpill > 0 || bytesLeft > ReorderBuffer.maximumMemoryBytes / 2, let key = memoryOrder.popLast() {
-            guard case .memory(let record)? = pending[key] else { continue }
-            toSpill -= 1
-            bytesLeft &-= record?.count ?? 0
-            chosen.append((key, record))
-        }
-        chosen.sort { $0.key > $1.key }
-        for (key, record) in chosen {
-            if let record {
-                guard let place = file.append(record) else { return }
-                pending[key] = .spilled(offset: place.offset, length: place.length)
-                inMemoryBytes &-= record.count
-                spilledBytes &+= record.count
-            } else {
-                pending[key] = .spilledNone
-            }
-            inMemory &-= 1
-        }
-        compactSpillIfMostlyDead()
-    }
-
-    /// Copies the records still waiting in the spill file, in file order, to a fresh file that replaces it,
-    /// when the file is large and mostly read. Nothing changes unless every record is copied (on a failure
-    /// the old file and its offsets stay as they are).
-    mutating func compactSpillIfMostlyDead() {
-        guard let file = spill, file.size >= compactionBytes, spilledBytes &* 4 < file.size else { return }
-        var waiting: [(offset: Int, length: Int, key: UInt64)] = []
-        pending.forEach { key, entry in
-            if case .spilled(let offset, let length) = entry { waiting.append((offset, length, key)) }
-        }
-        waiting.sort { $0.offset < $1.offset }
-        let fresh = SpillFile()
-        var moved: [(key: UInt64, offset: Int, length: Int)] = []
-        moved.reserveCapacity(waiting.count)
-        for w in waiting {
-            guard let bytes = file.read(offset: w.offset, length: w.length), let place = fresh.append(bytes) else { return }
-            moved.append((w.key, place.offset, place.length))
-        }
-        for m in moved { pending[m.key] = .spilled(offset: m.offset, length: m.length) }
-        spill = fresh
-        compactions &+= 1
-    }
-
-    /// The next record in order (an inner nil = a finished flow not reported),
-    /// or nil when the next one has not finished yet. With `force` (end of
-    /// input) it skips to the oldest finished one.
-    mutating func next(force: Bool, limit: Int, forced: inout Int) -> JSON?? {
-        if let entry = pending.removeValue(forKey: nextToEmit) {
-            nextToEmit &+= 1
-            pending.advance(to: nextToEmit)
-            switch entry {
-            case .memory(let bytes):
-                inMemory &-= 1
-                inMemoryBytes &-= bytes?.count ?? 0
-                return .some(bytes.map { .shared(SharedJSON(serialized: $0)) })
-            case .spilledNone:
-                return .some(nil)
-            case .spilled(let offset, let length):
-                spilledBytes &-= length
-                guard let bytes = spill?.read(offset: offset, length: length) else { return .some(nil) }
-                return .some(.shared(SharedJSON(serialized: bytes)))
-            }
-        }
-        // Without a usable spill file, or with more waiting records than the
-        // index may hold, order gives way to bounded memory (counted).
-        let unusable = spill.map { !$0.isAvailable } ?? false
-        let overIndex = pending.count > ReorderBuffer.maximumWaiting
-        guard !pending.isEmpty, force || (unusable && inMemory > limit) || overIndex else { return nil }
-        if let smallest = pending.min() {
-            if !force { forced &+= 1 }
-            nextToEmit = smallest
-            return next(force: force, limit: limit, forced: &forced)
-        }
-        return nil
-    }
 }

@@ -44,6 +44,12 @@ public final class ShardedAnalyzer: FrameBorrower {
     var threads: [WorkerThread] = []
     /// Where the merged records go: an analyzer with no flows of its own holds the cross-flow state.
     let merger: Analyzer
+    /// Where flow records' JSON text goes when there is one (`Analyzer.textSink`, the merger's): records are
+    /// then written as the workers serialized them, or lent from the reorder buffer, without a record value.
+    public var textSink: ((Span<UInt8>) -> Void)? {
+        get { merger.textSink }
+        set { merger.textSink = newValue }
+    }
     // Dispatch state (the calling thread).
     var packets: UInt64 = 0
     var nextSweep: Int64 = .min
@@ -673,18 +679,9 @@ extension Analyzer {
     /// The merger's half of `finalize`: what spans flows, then output in first-packet order.
     func mergeFinished(sequence: UInt64, _ built: BuiltRecord?) {
         if let built { noteFinished(built) }
-        // A record that waits is kept in a copy made here: the worker's goes back to its thread to be freed
-        // (`BatchQueue.giveBack`).
-        writeInOrder(built?.record, sequence: sequence, keep: ownCopy)
-    }
-
-    /// The record's text in memory allocated on this thread (`Array(bytes)` would share the worker's buffer).
-    func ownCopy(_ record: JSON) -> JSON {
-        guard case .shared(let stored) = record else { return record }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(stored.bytes.count)
-        bytes.append(contentsOf: stored.bytes)
-        return .shared(SharedJSON(serialized: bytes))
+        // A record that waits is kept as a copy of its text in the reorder buffer's arena: the worker's goes
+        // back to its thread to be freed (`BatchQueue.giveBack`).
+        writeInOrder(built?.record, sequence: sequence)
     }
 }
 

@@ -71,6 +71,7 @@ struct Analyze: ParsableCommand {
         if !isStream, threading.count > 1,
             let sharded = ShardedAnalyzer(configuration: configuration, threads: threading.count, sink: { writer.write($0) })
         {
+            if writer.takesText { sharded.textSink = { writer.write(text: $0) } }
             try read(files, filter: filter, into: sharded)
             return
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SSHRSTBytes
 
 /// An anonymous temporary file for bytes that must wait (finished flow
 /// records held back to keep first-packet order): memory stays bounded
@@ -57,15 +58,17 @@ public final class SpillFile {
     public var size: Int { flushed + writeBuffer.count }
 
     /// Appends `bytes`; returns where they are, or nil when the file is unusable.
-    public func append(_ bytes: [UInt8]) -> (offset: Int, length: Int)? {
+    public func append(_ bytes: Span<UInt8>) -> (offset: Int, length: Int)? {
         guard isAvailable else { return nil }
         if writeBuffer.count + bytes.count > SpillFile.blockSize && !writeBuffer.isEmpty {
             guard flush() else { return nil }
         }
         let offset = flushed + writeBuffer.count
-        writeBuffer.append(contentsOf: bytes)
+        ByteCopy.append(bytes, to: &writeBuffer)
         return (offset, bytes.count)
     }
+
+    public func append(_ bytes: [UInt8]) -> (offset: Int, length: Int)? { append(bytes.span) }
 
     /// Writes the write buffer out; false (and the file unusable from then on) when that fails.
     func flush() -> Bool {
@@ -87,26 +90,43 @@ public final class SpillFile {
         return true
     }
 
-    public func read(offset: Int, length: Int) -> [UInt8]? {
-        guard descriptor >= 0, offset >= 0, length >= 0, offset + length <= flushed + writeBuffer.count else { return nil }
+    /// Lends the `length` bytes at `offset` to `body`, from the write buffer or a read window (no copy), and
+    /// returns true; false, without calling `body`, when they are not in the file or cannot be read.
+    public func read(offset: Int, length: Int, _ body: (Span<UInt8>) -> Void) -> Bool {
+        guard descriptor >= 0, offset >= 0, length >= 0, offset + length <= flushed + writeBuffer.count else { return false }
         if offset >= flushed {
             let start = offset - flushed
-            return Array(writeBuffer[start..<(start + length)])
+            let buffer = writeBuffer  // a class's stored array is lent through a local (one retain)
+            body(buffer.span.extracting(start..<(start + length)))
+            return true
         }
-        guard offset + length <= flushed else { return nil }  // never: records are appended whole
+        guard offset + length <= flushed else { return false }  // never: records are appended whole
         let chosen: Int
         if let hit = windows.firstIndex(where: { offset >= $0.start && offset + length <= $0.start + $0.length }) {
             chosen = hit
         } else {
             var oldest = 0
             for i in windows.indices where windows[i].use < windows[oldest].use { oldest = i }
-            guard fill(oldest, from: offset, atLeast: length) else { return nil }
+            guard fill(oldest, from: offset, atLeast: length) else { return false }
             chosen = oldest
         }
         uses &+= 1
         windows[chosen].use = uses
         let start = offset - windows[chosen].start
-        return Array(windows[chosen].bytes[start..<(start + length)])
+        let window = windows[chosen].bytes
+        body(window.span.extracting(start..<(start + length)))
+        return true
+    }
+
+    /// The `length` bytes at `offset`, copied (nil when they are not in the file or cannot be read).
+    public func read(offset: Int, length: Int) -> [UInt8]? {
+        var copy: [UInt8]? = nil
+        _ = read(offset: offset, length: length) { bytes in
+            var array: [UInt8] = []
+            ByteCopy.append(bytes, to: &array)
+            copy = array
+        }
+        return copy
     }
 
     /// Reads into window `index` the aligned block of `readBlockSize` bytes holding `[offset, offset + length)`

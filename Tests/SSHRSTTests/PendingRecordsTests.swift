@@ -7,7 +7,8 @@ import Testing
     func code(_ entry: ReorderBuffer.Pending?) -> String {
         switch entry {
         case nil: return "-"
-        case .memory(let bytes)?: return "m\(bytes?.count ?? -1)"
+        case .memory(let place, let length)?: return "m\(place),\(length)"
+        case .memoryNone?: return "m-"
         case .spilled(let offset, let length)?: return "s\(offset),\(length)"
         case .spilledNone?: return "n"
         }
@@ -28,7 +29,7 @@ import Testing
                 if roll == 0 { key = next &+ UInt64(PendingRecords.maximumCapacity) &+ generator.next() % 5_000 }
                 if roll == 1, next > 10 { key = next - 1 - generator.next() % 10 }
                 let entry: ReorderBuffer.Pending = switch generator.next() % 3 {
-                case 0: .memory([UInt8](repeating: 1, count: Int(generator.next() % 5)))
+                case 0: generator.next() % 4 == 0 ? .memoryNone : .memory(place: Int(step), length: Int(generator.next() % 5))
                 case 1: .spilled(offset: Int(step), length: Int(generator.next() % 9))
                 default: .spilledNone
                 }

@@ -12,6 +12,17 @@ import Testing
         .object([("type", .string("flow")), ("n", .int(Int(sequence))), ("pad", .string(String(repeating: "x", count: 900 + Int(sequence % 200))))])
     }
 
+    static func copy(_ text: Span<UInt8>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for i in text.indices { bytes.append(text[i]) }
+        return bytes
+    }
+
+    /// The `n` a record's text names.
+    static func number(_ text: Span<UInt8>) -> UInt64? {
+        SharedJSON(serialized: copy(text)).value["n"]?.intValue.map { UInt64($0) }
+    }
+
     /// Blockers (sequence numbers finished late) hold everything after them back, so most records spill; each
     /// blocker's arrival releases a run, leaving dead bytes; the small threshold makes the file compact often.
     @Test func everyRecordComesOutOnceInOrderThroughCompactions() throws {
@@ -21,21 +32,21 @@ import Testing
         var out: [UInt64] = []
         var texts: [UInt64: [UInt8]] = [:]
         func finish(_ sequence: UInt64) {
-            let record = Self.record(sequence)
-            texts[sequence] = record.serializedBytes()
+            let text = Self.record(sequence).serializedBytes()
+            texts[sequence] = text
             if buffer.takeIfNext(sequence) {
                 out.append(sequence)
             } else {
-                buffer.add(sequence, record, limit: 8, forced: &forced)
+                buffer.add(sequence, text: text.span, limit: 8, forced: &forced)
             }
-            while let next = buffer.next(force: false, limit: 8, forced: &forced) {
-                guard let json = next, let n = json["n"]?.intValue else {
+            while buffer.next(force: false, limit: 8, forced: &forced, { text in
+                guard let text, let n = Self.number(text) else {
                     Issue.record("a record without its number")
-                    continue
+                    return
                 }
-                #expect(json.serializedBytes() == texts[UInt64(n)])
-                out.append(UInt64(n))
-            }
+                #expect(Self.copy(text) == texts[n])
+                out.append(n)
+            }) {}
         }
         let total: UInt64 = 6_000
         // Every 500th flow finishes 400 flows late.
@@ -45,9 +56,9 @@ import Testing
             finish(s)
             if let blocker = late.removeValue(forKey: s) { finish(blocker) }
         }
-        while let next = buffer.next(force: true, limit: 8, forced: &forced) {
-            if let n = next?["n"]?.intValue { out.append(UInt64(n)) }
-        }
+        while buffer.next(force: true, limit: 8, forced: &forced, { text in
+            if let text, let n = Self.number(text) { out.append(n) }
+        }) {}
         #expect(out == Array(0..<total))
         #expect(forced == 0)
         #expect(buffer.compactions > 0)
