@@ -39,6 +39,8 @@ public final class ShardedAnalyzer: FrameBorrower {
     let workerCount: Int
     /// The rings of workers 1 ..< n (worker 0 runs on the calling thread: `inline`).
     let rings: [FrameRing]
+    /// The same rings, pushed to without a retain and release per frame.
+    let ringTable: FrameRingTable
     let inline: ShardWorker
     let outputs: [BatchQueue<ShardEvent>]
     var threads: [WorkerThread] = []
@@ -90,6 +92,7 @@ public final class ShardedAnalyzer: FrameBorrower {
         let n = max(2, threads)
         workerCount = n
         rings = (1..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) }
+        ringTable = FrameRingTable(rings)
         outputs = (0..<n).map { _ in BatchQueue<ShardEvent>() }
         var mergerConfiguration = configuration
         mergerConfiguration.maxFlows = 1  // holds no flows: its table stays small
@@ -106,6 +109,9 @@ public final class ShardedAnalyzer: FrameBorrower {
         // slots) plus a margin for an uneven spread (four standard deviations), so memory stays that of one
         // table, whatever the threads.
         inlineSlots = ShardedAnalyzer.inlineSlots(workers: n)
+        slotWorker = (0..<ShardedAnalyzer.shardSlots).map { [inlineSlots] slot in
+            slot < inlineSlots ? 0 : 1 + (slot - inlineSlots) % (n - 1)
+        }
         var configurations: [AnalyzerConfiguration] = []
         for w in 0..<n {
             var shared = configuration
@@ -138,6 +144,8 @@ public final class ShardedAnalyzer: FrameBorrower {
     /// 10.4, 8.8-10.0, 8.9-9.4, 8.7.
     static let shardSlots = 60
     let inlineSlots: Int
+    /// The worker of each slot (a table: the division by the worker count was a tenth of `shardOf`).
+    let slotWorker: [Int]
 
     static func inlineSlots(workers n: Int) -> Int {
         max(1, min(shardSlots - (n - 1), (2 * shardSlots + 4 * n - 3) / (8 * n - 6)))
@@ -209,7 +217,7 @@ public final class ShardedAnalyzer: FrameBorrower {
         if worker == 0 {
             inline.handle(entry, bytes)
         } else {
-            rings[worker - 1].push(entry, bytes, lentFrom: windowUse)
+            ringTable.push(to: worker - 1, entry, bytes, lentFrom: windowUse)
         }
         if isSYN {
             let ip = entry.segment.ip
@@ -240,8 +248,7 @@ public final class ShardedAnalyzer: FrameBorrower {
     func shardOf(_ a: IPAddress, _ b: IPAddress) -> Int {
         let x = ShardedAnalyzer.mix(a.high ^ (a.low &* 0x9e37_79b9_7f4a_7c15) ^ (a.isIPv6 ? 1 : 0))
         let y = ShardedAnalyzer.mix(b.high ^ (b.low &* 0x9e37_79b9_7f4a_7c15) ^ (b.isIPv6 ? 1 : 0))
-        let slot = Int(truncatingIfNeeded: ShardedAnalyzer.mix(x ^ y) % UInt64(ShardedAnalyzer.shardSlots))
-        return slot < inlineSlots ? 0 : 1 &+ (slot &- inlineSlots) % (workerCount &- 1)
+        return slotWorker[Int(truncatingIfNeeded: ShardedAnalyzer.mix(x ^ y) % UInt64(ShardedAnalyzer.shardSlots))]
     }
 
     /// The worker holding the flow an ICMP error can answer (the engine's `handle(_: ICMPError)`): the
