@@ -9,6 +9,7 @@ import Glibc
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "analyze",
         abstract: "Analyse pcap/pcapng files (or - for standard input) offline.",
         discussion: """
             Files and standard input compressed with gzip, zstd or xz are read as they are (told by \

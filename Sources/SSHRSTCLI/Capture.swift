@@ -9,6 +9,7 @@ import Glibc
 
 struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "capture",
         abstract: "Analyse live traffic on an interface; report each flow as it ends.",
         discussion: """
             Opens the interface with libpcap (the kernel's TPACKET_V3 ring, -B KiB, packets handed \

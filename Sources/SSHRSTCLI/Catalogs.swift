@@ -3,6 +3,7 @@ import SSHRSTAttribution
 
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rules",
         abstract: "List the evidence rules used to attribute resets, with their documentation.")
 
     @Flag(name: .long, help: "One line per rule: id and signal only.")
@@ -26,6 +27,7 @@ struct Rules: ParsableCommand {
 
 struct Causes: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "causes",
         abstract: "List the diagnosis causes sshrst can recognise, and what packets can and cannot tell.")
 
     @Flag(name: .long, help: "One line per cause: id and title only.")

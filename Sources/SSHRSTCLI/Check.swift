@@ -11,6 +11,7 @@ import Glibc
 /// fields that matter; exits 1 with a readable diff when they differ.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Compare a capture's analysis with saved JSON Lines (from analyze --format jsonl).",
         discussion: """
             Compared per flow (matched by client and server endpoints, in order): outcome, phase, \

@@ -15,6 +15,7 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
 /// A time-sequence (ladder) diagram of one flow in the terminal, or as an SVG picture.
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "explain",
         abstract: "Draw one flow as a ladder diagram: every packet, the SSH messages, the RST and its evidence.",
         discussion: """
             UID is the flow's uid from analyze's output. Client on the left, server on the right, the \

@@ -11,6 +11,7 @@ import Glibc
 
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "trace",
         abstract: "Find the box on the path that resets SSH connections. SENDS PACKETS (the only subcommand that does).",
         discussion: """
             Needs root or CAP_NET_RAW: replies are watched with libpcap on the outgoing interface. Every \
