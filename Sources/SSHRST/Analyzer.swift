@@ -496,7 +496,10 @@ public final class Analyzer {
     /// had already ended) and forgets it, without ending the analysis: live
     /// capture calls this when the interface goes away, since what follows the
     /// gap cannot be joined to what came before it. Returns how many flows.
+    /// Not inlined (it runs once): `Scripts/bench` tells the end of the input from the packets by this
+    /// symbol, and since the reorder buffer lends its records it was inlined into `finish`.
     @discardableResult
+    @inline(never)
     public func reportOpenFlows() -> Int {
         let live = table.liveSlotsOldestFirst().sorted { table.records[$0].sequence < table.records[$1].sequence }
         for s in live { finalize(s) }

@@ -73,8 +73,9 @@ public final class ShardedAnalyzer: FrameBorrower {
     var watermark: [UInt64]
     var finished: [Bool]
     var workerStats: [DecodeStats?]
-    var localToGlobal: [[UInt64: UInt64]]
-    var createdPerWorker: [UInt64]
+    /// Each worker's flow numbers to first-packet sequence numbers (the worker numbers its flows as it
+    /// creates them; `.created` events, applied in packet order, give them their place).
+    var localToGlobal: [SequenceMap]
     var nextGlobalSequence: UInt64 = 0
     var finishing = false
     /// Set by a reader that lends its frames (`FrameBorrower`): they go to the rings uncopied.
@@ -103,8 +104,7 @@ public final class ShardedAnalyzer: FrameBorrower {
         watermark = Array(repeating: 0, count: n)
         finished = Array(repeating: false, count: n)
         workerStats = Array(repeating: nil, count: n)
-        localToGlobal = Array(repeating: [:], count: n)
-        createdPerWorker = Array(repeating: 0, count: n)
+        localToGlobal = Array(repeating: SequenceMap(), count: n)
         // The flow table is shared out: each worker holds its share of --max-flows (its share of the hash
         // slots) plus a margin for an uneven spread (four standard deviations), so memory stays that of one
         // table, whatever the threads.
@@ -334,7 +334,7 @@ public final class ShardedAnalyzer: FrameBorrower {
         case .finished(let key, let local, _):
             guard key.phase == .finish else { return key }
             // Open flows at the end: in first-packet order (Analyzer.reportOpenFlows).
-            return ShardKey(packet: .max, phase: .finish, order: localToGlobal[w][local] ?? .max)
+            return ShardKey(packet: .max, phase: .finish, order: localToGlobal[w].value(of: local) ?? .max)
         case .watermark, .done: return ShardKey(packet: 0, phase: .closing, order: 0)
         }
     }
@@ -386,10 +386,17 @@ public final class ShardedAnalyzer: FrameBorrower {
                 }
             }
             if best >= 0 && (boundWorker < 0 || bestKey < bound) {
-                let event = pending[best][pendingHead[best]]
+                // The worker's events are lent to `apply` from a local array (moved out of `pending` and back):
+                // an element of a stored property was copied for the call, retaining every reference in the
+                // event and its record and releasing them after. (The events stay in the array: the worker
+                // frees them, `giveBack`.)
+                var events: [ShardEvent] = []
+                swap(&events, &pending[best])
+                let index = pendingHead[best]
                 pendingHead[best] += 1
                 headKey[best] = nil
-                apply(event, worker: best)
+                apply(events[index], worker: best)
+                swap(&events, &pending[best])
                 continue
             }
             if boundWorker < 0 { return }  // all finished, all applied
@@ -406,16 +413,18 @@ public final class ShardedAnalyzer: FrameBorrower {
     func apply(_ event: ShardEvent, worker w: Int) {
         switch event {
         case .created:
-            localToGlobal[w][createdPerWorker[w]] = nextGlobalSequence
-            createdPerWorker[w] &+= 1
+            localToGlobal[w].append(nextGlobalSequence)
             nextGlobalSequence &+= 1
         case .learned(_, let endpoint):
             if merger.sshEndpoints.count < configuration.patternMemory { merger.sshEndpoints.insert(endpoint) }
         case .finished(_, let local, let finished):
-            let sequence = localToGlobal[w].removeValue(forKey: local) ?? nextGlobalSequence
-            var record = finished?.built
-            if let speculative = finished?.speculative, !merger.sshEndpoints.contains(speculative) { record = nil }
-            merger.mergeFinished(sequence: sequence, record)
+            let sequence = localToGlobal[w].remove(local) ?? nextGlobalSequence
+            // The record is passed on where it lies (bound to a variable, it was copied).
+            if let finished, finished.speculative.map({ merger.sshEndpoints.contains($0) }) ?? true {
+                merger.mergeFinished(sequence: sequence, finished.built)
+            } else {
+                merger.mergeFinished(sequence: sequence, nil)
+            }
         case .watermark, .done:
             break
         }
