@@ -264,12 +264,17 @@ public final class FrameRing: @unchecked Sendable {
     }
 }
 
-/// A queue of batches between threads (a worker's finished-flow events to the merging thread):
-/// the producer hands over a whole array at a time, the consumer takes everything queued.
+/// A queue of batches between threads (a worker's finished-flow events to the merging thread): the producer
+/// hands over a whole array at a time, the consumer takes one array at a time and gives it back when done with
+/// it. Arrays move between the threads whole: no element is copied (a copy retains every reference in the
+/// element, and the merger of a SYN flood copied each event twice, once into its queue and once back).
 public final class BatchQueue<Element: Sendable>: @unchecked Sendable {
-    private var items: [Element] = []
-    /// Items the consumer is done with (`giveBack`), released by the producer's next `put`.
-    private var returned: [Element] = []
+    /// The batches put and not taken yet, oldest first (from `head`), and how many items they hold.
+    private var items: [[Element]] = []
+    private var head = 0
+    private var queued = 0
+    /// Batches the consumer is done with (`giveBack`), released by the producer's next `put`.
+    private var returned: [[Element]] = []
     private var mutex = pthread_mutex_t()
     private var ready = pthread_cond_t()
     private var room = pthread_cond_t()
@@ -288,46 +293,65 @@ public final class BatchQueue<Element: Sendable>: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    /// Appends `batch` (emptied, keeping its capacity); with `waitBelow`, first waits while that many
-    /// items or more are queued (the consumer's `take` makes room).
+    /// Queues `batch` (left empty: a batch given back, emptied here, when there is one); with `waitBelow`,
+    /// first waits while that many items or more are queued (the consumer's `take` makes room).
     public func put(_ batch: inout [Element], waitBelow limit: Int? = nil) {
         guard !batch.isEmpty else { return }
         // What the consumer gave back, released at the end of this call, on this thread.
-        var done: [Element] = []
+        var done: [[Element]] = []
         pthread_mutex_lock(&mutex)
         swap(&done, &returned)
         if let limit {
-            while items.count >= limit {
+            while queued >= limit {
                 producerWaiting = true
                 pthread_cond_wait(&room, &mutex)
                 producerWaiting = false
             }
         }
-        if items.isEmpty { swap(&items, &batch) } else { items.append(contentsOf: batch); batch.removeAll(keepingCapacity: true) }
+        queued &+= batch.count
+        var moved: [Element] = []
+        swap(&moved, &batch)
+        items.append(moved)
         if waiting { pthread_cond_signal(&ready) }
         pthread_mutex_unlock(&mutex)
+        // The items given back are freed here; one emptied array (its capacity kept) is the next batch.
+        for k in done.indices { done[k].removeAll(keepingCapacity: true) }
+        if let reused = done.popLast() { batch = reused }
     }
 
-    /// Hands items the consumer is done with back to the producer, whose next `put` releases them (`batch`
+    /// Hands a batch the consumer is done with back to the producer, whose next `put` releases it (`batch`
     /// is left empty). Memory is then freed on the thread that allocated it: glibc takes an arena's lock to
     /// free a chunk from another thread's arena, and two threads on a SYN flood spent 12% of their time in
     /// that lock, the merger freeing every record a worker built.
     public func giveBack(_ batch: inout [Element]) {
         guard !batch.isEmpty else { return }
+        var moved: [Element] = []
+        swap(&moved, &batch)
         pthread_mutex_lock(&mutex)
-        if returned.isEmpty { swap(&returned, &batch) } else { returned.append(contentsOf: batch); batch.removeAll(keepingCapacity: true) }
+        returned.append(moved)
         pthread_mutex_unlock(&mutex)
     }
 
-    /// Moves everything queued to the end of `into`; with `wait`, waits until something is queued.
+    /// Moves the oldest batch queued into `into` when `into` is empty (nothing when it still holds items:
+    /// the consumer takes the next batch once it is through this one); with `wait`, waits until something is
+    /// queued.
     public func take(into: inout [Element], wait: Bool) {
+        guard into.isEmpty else { return }
         pthread_mutex_lock(&mutex)
-        while wait && items.isEmpty {
+        while wait && head == items.count {
             waiting = true
             pthread_cond_wait(&ready, &mutex)
             waiting = false
         }
-        if into.isEmpty { swap(&items, &into) } else { into.append(contentsOf: items); items.removeAll(keepingCapacity: true) }
+        if head < items.count {
+            swap(&into, &items[head])
+            head &+= 1
+            queued &-= into.count
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+        }
         if producerWaiting { pthread_cond_signal(&room) }
         pthread_mutex_unlock(&mutex)
     }
