@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "SSHRSTAttributionTests", dependencies: ["SSHRSTAttribution", "SSHRSTWire"]),
         .testTarget(
             name: "SSHRSTTests",
-            dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture", "SSHRSTWire"]
+            dependencies: ["SSHRST", "SSHRSTReport", "SSHRSTCapture", "SSHRSTWire", "SSHRSTBytes"]
         ),
     ]
 )

@@ -400,9 +400,7 @@ public final class Analyzer {
         if let textSink {
             textSink(text)
         } else {
-            var bytes: [UInt8] = []
-            ByteCopy.append(text, to: &bytes)
-            sink(.shared(SharedJSON(serialized: bytes)))
+            sink(.shared(SharedJSON(serialized: ByteCopy.array(text))))
         }
     }
 

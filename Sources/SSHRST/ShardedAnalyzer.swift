@@ -37,10 +37,10 @@ import SSHRSTWire
 public final class ShardedAnalyzer: FrameBorrower {
     public let configuration: AnalyzerConfiguration
     let workerCount: Int
-    /// The rings of workers 1 ..< n (worker 0 runs on the calling thread: `inline`).
-    let rings: [FrameRing]
-    /// The same rings, pushed to without a retain and release per frame.
+    /// The rings of workers 1 ..< n (worker 0 runs on the calling thread: `inline`), pushed to without a
+    /// retain and release per frame.
     let ringTable: FrameRingTable
+    var rings: [FrameRing] { ringTable.rings }
     let inline: ShardWorker
     let outputs: [BatchQueue<ShardEvent>]
     var threads: [WorkerThread] = []
@@ -92,8 +92,7 @@ public final class ShardedAnalyzer: FrameBorrower {
         self.configuration = configuration
         let n = max(2, threads)
         workerCount = n
-        rings = (1..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) }
-        ringTable = FrameRingTable(rings)
+        ringTable = FrameRingTable((1..<n).map { _ in FrameRing(arenaBytes: ringBytes, entries: ringEntries) })
         outputs = (0..<n).map { _ in BatchQueue<ShardEvent>() }
         var mergerConfiguration = configuration
         mergerConfiguration.maxFlows = 1  // holds no flows: its table stays small

@@ -48,6 +48,14 @@ public enum ByteCopy {
         unsafe bytes.withUnsafeBufferPointer { buffer in unsafe array.append(contentsOf: buffer) }
     }
 
+    /// A new array holding `bytes` (one `memcpy`).
+    @inlinable
+    public static func array(_ bytes: Span<UInt8>) -> [UInt8] {
+        var array: [UInt8] = []
+        append(bytes, to: &array)
+        return array
+    }
+
     /// Whether `a` and `b` hold the same bytes: the counts compared, then one `memcmp` of that many bytes
     /// (each span's own bounds; no index is computed here).
     @inlinable

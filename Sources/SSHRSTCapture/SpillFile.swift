@@ -121,11 +121,7 @@ public final class SpillFile {
     /// The `length` bytes at `offset`, copied (nil when they are not in the file or cannot be read).
     public func read(offset: Int, length: Int) -> [UInt8]? {
         var copy: [UInt8]? = nil
-        _ = read(offset: offset, length: length) { bytes in
-            var array: [UInt8] = []
-            ByteCopy.append(bytes, to: &array)
-            copy = array
-        }
+        _ = read(offset: offset, length: length) { copy = ByteCopy.array($0) }
         return copy
     }
 

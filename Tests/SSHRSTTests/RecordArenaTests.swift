@@ -1,4 +1,5 @@
 @testable import SSHRST
+import SSHRSTBytes
 import Testing
 
 /// The reorder buffer's arena of waiting records' text: every text comes back as stored whatever the order of
@@ -7,12 +8,6 @@ import Testing
 @Suite struct RecordArenaTests {
     static func text(_ n: Int, length: Int) -> [UInt8] {
         (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) }
-    }
-
-    static func copy(_ text: Span<UInt8>) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for i in text.indices { bytes.append(text[i]) }
-        return bytes
     }
 
     @Test func textsComeBackAsStoredAndChunksAreReused() {
@@ -29,14 +24,14 @@ import Testing
             while live.count > 300 {
                 let i = Int(generator.next() % UInt64(live.count))
                 let r = live.remove(at: i)
-                let back = arena.withText(r.place, length: r.length) { Self.copy($0) }
+                let back = arena.withText(r.place, length: r.length) { ByteCopy.array($0) }
                 #expect(back == Self.text(r.n, length: r.length))
                 arena.release(r.place)
             }
             most = max(most, arena.chunks.count)
         }
         for r in live {
-            #expect(arena.withText(r.place, length: r.length) { Self.copy($0) } == Self.text(r.n, length: r.length))
+            #expect(arena.withText(r.place, length: r.length) { ByteCopy.array($0) } == Self.text(r.n, length: r.length))
             arena.release(r.place)
         }
         #expect(arena.chunksInUse == 1)  // the current one

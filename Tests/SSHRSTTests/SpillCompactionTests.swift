@@ -1,5 +1,6 @@
 import Foundation
 @testable import SSHRST
+import SSHRSTBytes
 import SSHRSTCapture
 import SSHRSTReport
 import Testing
@@ -12,15 +13,9 @@ import Testing
         .object([("type", .string("flow")), ("n", .int(Int(sequence))), ("pad", .string(String(repeating: "x", count: 900 + Int(sequence % 200))))])
     }
 
-    static func copy(_ text: Span<UInt8>) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for i in text.indices { bytes.append(text[i]) }
-        return bytes
-    }
-
     /// The `n` a record's text names.
     static func number(_ text: Span<UInt8>) -> UInt64? {
-        SharedJSON(serialized: copy(text)).value["n"]?.intValue.map { UInt64($0) }
+        SharedJSON(serialized: ByteCopy.array(text)).value["n"]?.intValue.map { UInt64($0) }
     }
 
     /// Blockers (sequence numbers finished late) hold everything after them back, so most records spill; each
@@ -44,7 +39,7 @@ import Testing
                     Issue.record("a record without its number")
                     return
                 }
-                #expect(Self.copy(text) == texts[n])
+                #expect(ByteCopy.array(text) == texts[n])
                 out.append(n)
             }) {}
         }
