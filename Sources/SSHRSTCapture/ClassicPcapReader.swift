@@ -1,3 +1,4 @@
+import CPcap
 import SSHRSTWire
 #if canImport(Glibc)
 import Glibc
@@ -5,10 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads classic pcap (libpcap's own format) through a bounded window: the
-/// file is read in chunks into one reused buffer and records are handed out
-/// in place, so the only copy is the kernel's `read(2)`. pcapng and anything
-/// else goes through libpcap (`PcapOfflineReader`).
+/// Reads classic pcap (libpcap's own format) through a bounded window and hands records out in place. A
+/// regular uncompressed file is mapped a window at a time (`MappedWindow`): no copy at all. Anything else
+/// (standard input, a pipe, a compressed file) is read in chunks into one reused buffer: the only copy is
+/// the kernel's `read(2)`. pcapng goes through libpcap (`PcapOfflineReader`).
 ///
 /// A consumer that keeps the bytes past the call (the sharded engine's rings, until a worker has read
 /// them) borrows them instead (`lend`): the reader then rotates through a few windows and, before it
@@ -22,6 +23,11 @@ public final class ClassicPcapReader {
     /// Records larger than this are corrupt (libpcap's MAXIMUM_SNAPLEN is 262144).
     public static let maximumRecordLength = 262_144
     static let windowSize = 1 << 20
+    /// Mapped windows: how much of the file one maps (a record that starts in it is mapped whole with it),
+    /// alone and when lending (then `mappedLendingWindows` may be mapped at once).
+    static let mappedWindowSize = 4 << 20
+    static let mappedLendingWindowSize = 2 << 20
+    public static let mappedLendingWindows = 4
 
     public let source: String
     public let linkType: LinkType
@@ -43,6 +49,13 @@ public final class ClassicPcapReader {
     var start = 0
     var end = 0
     var endOfFile = false
+    /// Mapped mode: the windows (a ring of `mappedLendingWindows` when lending, else one), the file offset
+    /// of `buffer`'s first byte, the file size known so far, and how much one window maps.
+    public let mapping: Bool
+    var mappedWindows: [MappedWindow?] = []
+    var mapOffset = 0
+    var mappedFileSize = 0
+    var mappedLength = ClassicPcapReader.mappedWindowSize + ClassicPcapReader.maximumRecordLength + 16
     public private(set) var bytesRead: Int = 0
     public var fileSize: Int? { stream.fileSize }
 
@@ -53,7 +66,8 @@ public final class ClassicPcapReader {
 
     /// Returns nil when the stream does not start with a classic pcap magic (the caller then tries
     /// libpcap; the bytes looked at are read again). Throws for an empty stream and short headers.
-    public static func open(stream: CaptureStream) throws(CaptureError) -> ClassicPcapReader? {
+    /// `mapping`: map a regular uncompressed file instead of reading it (false: always `read(2)`).
+    public static func open(stream: CaptureStream, mapping: Bool = true) throws(CaptureError) -> ClassicPcapReader? {
         let path = stream.source
         let header = stream.peek(24)
         let got = header.count
@@ -90,20 +104,41 @@ public final class ClassicPcapReader {
         var skip = [UInt8](repeating: 0, count: 24)
         _ = skip.withUnsafeMutableBytes { raw in unsafe stream.fill(raw.baseAddress, 24) }
         return ClassicPcapReader(
-            stream: stream, linkType: linkType, snaplen: Int(u32(16)), nanosecond: nano, swapped: swapped)
+            stream: stream, linkType: linkType, snaplen: Int(u32(16)), nanosecond: nano, swapped: swapped,
+            mapping: mapping && mappable(stream))
     }
 
-    init(stream: CaptureStream, linkType: LinkType, snaplen: Int, nanosecond: Bool, swapped: Bool) {
+    /// A regular uncompressed file that mmap(2) accepts (not every file system does: the reader then reads
+    /// it, as it reads a pipe), with its header inside the size it reports.
+    static func mappable(_ stream: CaptureStream) -> Bool {
+        guard stream.isPlainFile, let size = stream.fileSize, size >= 24 else { return false }
+        guard let probe = MappedWindow.map(descriptor: stream.descriptor, offset: 0, length: min(size, MappedWindow.pageSize))
+        else { return false }
+        probe.unmap()
+        return true
+    }
+
+    init(stream: CaptureStream, linkType: LinkType, snaplen: Int, nanosecond: Bool, swapped: Bool, mapping: Bool) {
         self.source = stream.source
         self.stream = stream
         self.linkType = linkType
         self.snaplen = snaplen
         self.nanosecond = nanosecond
         self.swapped = swapped
-        let window = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize)
-        unsafe window.initialize(repeating: 0)
-        self.buffer = unsafe window
-        self.windows = [window]
+        self.mapping = mapping
+        if mapping {
+            // Nothing mapped yet: the first `fill` maps the file from its first record.
+            self.buffer = unsafe UnsafeMutableBufferPointer(start: nil, count: 0)
+            self.windows = []
+            self.mappedWindows = [nil]
+            self.mapOffset = 24
+            self.mappedFileSize = stream.fileSize ?? 0
+        } else {
+            let window = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize)
+            unsafe window.initialize(repeating: 0)
+            self.buffer = unsafe window
+            self.windows = [window]
+        }
         self.bytesRead = 24
     }
 
@@ -114,12 +149,17 @@ public final class ClassicPcapReader {
             borrower.windowUse = nil
         }
         for window in windows { unsafe window.deallocate() }
+        for window in mappedWindows { window?.unmap() }
     }
 
     /// Hands frames out as bytes `borrower` may keep until it says it released them, from
     /// `lendingWindows` windows in turn (sets `borrower.windowUse` to the window each frame is in).
     public func lend(to borrower: any FrameBorrower) {
-        while windows.count < ClassicPcapReader.lendingWindows {
+        if mapping {
+            while mappedWindows.count < ClassicPcapReader.mappedLendingWindows { mappedWindows.append(nil) }
+            mappedLength = ClassicPcapReader.mappedLendingWindowSize + ClassicPcapReader.maximumRecordLength + 16
+        }
+        while !mapping && windows.count < ClassicPcapReader.lendingWindows {
             windows.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
         }
         self.borrower = borrower
@@ -128,17 +168,57 @@ public final class ClassicPcapReader {
 
     /// Lending: makes the next window current, once the borrower released the frames it held before.
     func rotateWindow(_ borrower: any FrameBorrower) {
-        let count = UInt64(windows.count)
+        let count = UInt64(mapping ? mappedWindows.count : windows.count)
         windowUse &+= 1
         if windowUse >= count { borrower.waitForRelease(throughWindowUse: windowUse &- count) }
-        buffer = windows[Int(windowUse % count)]
+        if !mapping { buffer = windows[Int(windowUse % count)] }
         borrower.windowUse = windowUse
+    }
+
+    /// Mapped mode's `fill`: maps a new window from the record at `start` on when the current one holds less
+    /// than `need` bytes of it and the file has more (it may have grown since it was opened).
+    func fillMapped(_ need: Int, start: inout Int, end: inout Int, window: inout UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        defer { unsafe window = buffer }
+        if end - start >= need { return true }
+        if endOfFile { return false }
+        let offset = mapOffset &+ start
+        if offset &+ need > mappedFileSize {
+            var st = stat()
+            if unsafe fstat(stream.descriptor, &st) == 0 { mappedFileSize = Int(st.st_size) }
+        }
+        if mapOffset &+ end < mappedFileSize {
+            // The window ends before the file does: map the file from this record's page on.
+            let base = offset & ~(MappedWindow.pageSize &- 1)
+            if let borrower { rotateWindow(borrower) } else { windowUse &+= 1 }
+            let slot = Int(windowUse % UInt64(mappedWindows.count))
+            mappedWindows[slot]?.unmap()
+            mappedWindows[slot] = nil
+            guard let mapped = MappedWindow.map(
+                descriptor: stream.descriptor, offset: base, length: min(mappedLength, mappedFileSize &- base))
+            else {
+                stream.fail(.read, "cannot map the file at byte \(base): \(String(cString: strerror(errno)))")
+                buffer = unsafe UnsafeMutableBufferPointer(start: nil, count: 0)
+                start = 0
+                end = 0
+                endOfFile = true
+                return false
+            }
+            mappedWindows[slot] = mapped
+            buffer = mapped.buffer
+            start = offset &- base
+            end = mapped.length
+            mapOffset = base
+        }
+        if end - start >= need { return true }
+        endOfFile = true
+        return false
     }
 
     /// Ensures `need` bytes are buffered from `start` (moving the tail of the window to a window's front first);
     /// false at end of file. The caller checks `end - start` first: refills happen once per window.
     @inline(never)
     func fill(_ need: Int, start: inout Int, end: inout Int, window: inout UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        if mapping { return fillMapped(need, start: &start, end: &end, window: &window) }
         defer { unsafe window = buffer }
         if end - start >= need { return true }
         if endOfFile { return false }
@@ -187,6 +267,9 @@ public final class ClassicPcapReader {
         let nanosecond = self.nanosecond
         let linkType = self.linkType
         var window = unsafe self.buffer
+        // Mapped: the guard's flag, raised when the file shrank under a window (checked for every record).
+        if mapping { MappingGuard.clearTruncated() }
+        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe MappingGuard.table + 2 * MappingGuard.slots : nil
         defer {
             self.start = start
             self.end = end
@@ -214,6 +297,22 @@ public final class ClassicPcapReader {
                 if let error = stream.error { throw error }
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
+            }
+            if let truncated, unsafe truncated.pointee != 0 {
+                throw CaptureError(.truncatedRecord, source: source,
+                    "the file shrank while it was read (at byte \(bytesRead)): it was truncated or replaced")
+            }
+            // The record after next: its header and first bytes asked for now, so they are in the cache
+            // when its turn comes (this record's successor was asked for one record ago).
+            // (`raw` may be the window before the refill above: the window is read afresh.)
+            let next = start &+ 16 &+ captured
+            if next &+ 16 <= end {
+                let current = unsafe UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(window)[0..<end])
+                let after = next &+ 16 &+ Int(unsafe ClassicPcapReader.word(current, next &+ 8, swapped: swapped))
+                if after &+ 64 <= end, let base = window.baseAddress {
+                    unsafe sshrst_prefetch(base + after)
+                    unsafe sshrst_prefetch(base + (after &+ 64))
+                }
             }
             let time = seconds &* 1_000_000_000 &+ (nanosecond ? fraction : fraction &* 1000)
             let frame = Frame(time: time, capturedLength: captured, wireLength: max(original, captured), linkType: linkType)

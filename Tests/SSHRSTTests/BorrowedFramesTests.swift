@@ -49,37 +49,122 @@ import Testing
         try data.write(to: url)
     }
 
-    @Test func windowsAreReusedOnlyAfterTheirFramesAreReleased() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sshrst-borrow-\(getpid()).pcap")
+    /// Both readers: the file mapped a window at a time, and `read(2)` into windows (standard input, pipes,
+    /// compressed files).
+    @Test(arguments: [true, false])
+    func windowsAreReusedOnlyAfterTheirFramesAreReleased(mapping: Bool) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sshrst-borrow-\(getpid())-\(mapping).pcap")
         defer { try? FileManager.default.removeItem(at: url) }
         // About 23 MiB: every window is filled and reused several times.
         try BorrowedFramesTests.writeCapture(url, count: 24_000)
         let holder = Holder()
         var frames = 0
         var uses = Set<UInt64>()
-        try OfflineSource.read(path: url.path, filter: nil, borrower: holder) { frame, bytes in
-            guard let use = holder.windowUse else {
-                Issue.record("a lending reader sets windowUse")
-                return .stop
+        var windows = 0
+        try {
+            guard let reader = try ClassicPcapReader.open(stream: CaptureStream.open(path: url.path), mapping: mapping) else {
+                Issue.record("a classic pcap")
+                return
             }
-            uses.insert(use)
-            bytes.withUnsafeBufferPointer { buffer in
-                if let base = buffer.baseAddress {
-                    holder.held.append(.init(use: use, address: base, count: buffer.count, seed: buffer[0]))
+            #expect(reader.mapping == mapping)
+            reader.lend(to: holder)
+            windows = mapping ? ClassicPcapReader.mappedLendingWindows : ClassicPcapReader.lendingWindows
+            try reader.forEach { frame, bytes in
+                guard let use = holder.windowUse else {
+                    Issue.record("a lending reader sets windowUse")
+                    return .stop
                 }
+                uses.insert(use)
+                bytes.withUnsafeBufferPointer { buffer in
+                    if let base = buffer.baseAddress {
+                        holder.held.append(.init(use: use, address: base, count: buffer.count, seed: buffer[0]))
+                    }
+                }
+                frames += 1
+                return .proceed
             }
-            frames += 1
-            return .proceed
-        }
+        }()  // the reader is gone here
         #expect(frames == 24_000)
-        #expect(uses.count > 2 * ClassicPcapReader.lendingWindows, "every window reused (\(uses.count) window uses)")
+        #expect(uses.count > 2 * windows, "every window reused (\(uses.count) window uses)")
         // The reader asked before each reuse, in order, and at its end for everything.
         #expect(holder.asked.last == .max)
-        #expect(holder.asked.dropLast() == Array(0..<UInt64(holder.asked.count - 1)))
+        let first = holder.asked.first ?? 0
+        #expect(holder.asked.dropLast() == Array(first..<(first + UInt64(holder.asked.count - 1))))
         #expect(holder.held.isEmpty)
         #expect(holder.checked == 24_000)
         #expect(holder.damaged == 0)
         #expect(holder.windowUse == nil, "frames are no longer lent once the reader is gone")
+    }
+}
+
+/// The mapped reader (`MappedWindow`) on a file that changes while it is read: one that grows (a capture
+/// still being written) is read to its new end; one that shrinks ends in an error, not SIGBUS.
+@Suite struct MappedReaderTests {
+    /// Frames read (and how many were not as written) until the end or an error; `change` runs after frame
+    /// `after` was delivered.
+    static func frames(_ url: URL, mapping: Bool, after: Int = -1, _ change: () throws -> Void = {}) throws -> (count: Int, damaged: Int, error: CaptureError?) {
+        guard let reader = try ClassicPcapReader.open(stream: CaptureStream.open(path: url.path), mapping: mapping) else {
+            Issue.record("a classic pcap")
+            return (0, 0, nil)
+        }
+        #expect(reader.mapping == mapping)
+        var count = 0
+        var damaged = 0
+        var changeError: Error? = nil
+        do {
+            try reader.forEach { _, bytes in
+                // Frame k's bytes are k + i (mod 256): a frame read from a zero page would not be.
+                if bytes.count > 1, bytes[1] != bytes[0] &+ 1 { damaged += 1 }
+                if count == after {
+                    do { try change() } catch { changeError = error }
+                }
+                count += 1
+                return .proceed
+            }
+        } catch {
+            return (count, damaged, error)
+        }
+        if let changeError { throw changeError }
+        return (count, damaged, nil)
+    }
+
+    @Test(arguments: [true, false])
+    func aFileThatGrowsWhileReadIsReadToItsNewEnd(mapping: Bool) throws {
+        let dir = FileManager.default.temporaryDirectory
+        let url = dir.appendingPathComponent("sshrst-grow-\(getpid())-\(mapping).pcap")
+        let more = dir.appendingPathComponent("sshrst-grow-more-\(getpid())-\(mapping).pcap")
+        defer { try? FileManager.default.removeItem(at: url); try? FileManager.default.removeItem(at: more) }
+        try BorrowedFramesTests.writeCapture(url, count: 3_000)
+        try BorrowedFramesTests.writeCapture(more, count: 5_000)
+        // Records 3,000 to 4,999 of the longer file, appended while the first 3,000 are read.
+        let longer = try Data(contentsOf: more)
+        let shorter = try Data(contentsOf: url)
+        let (count, damaged, error) = try MappedReaderTests.frames(url, mapping: mapping, after: 100) {
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: longer[shorter.count...])
+            try handle.close()
+        }
+        #expect(error == nil)
+        #expect(count == 5_000)
+        #expect(damaged == 0)
+    }
+
+    @Test func aMappedFileThatShrinksWhileReadEndsInAnError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sshrst-shrink-\(getpid()).pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        // About 9.5 MiB: more than one mapped window (4 MiB).
+        try BorrowedFramesTests.writeCapture(url, count: 10_000)
+        let (count, damaged, error) = try MappedReaderTests.frames(url, mapping: true, after: 100) {
+            // Cut to 1 MiB while the first window (mapped and populated) is being read.
+            #expect(truncate(url.path, 1 << 20) == 0)
+        }
+        #expect(error?.kind == .truncatedRecord, "\(String(describing: error))")
+        #expect(error?.message.contains("shrank") == true, "\(String(describing: error))")
+        // The frames before the cut were delivered as written; the one across the cut reads zeros past it
+        // (its bytes were lent before the file shrank), and the read ends at the next record.
+        #expect(count > 100 && count < 1_200, "\(count) frames")
+        #expect(damaged <= 1)
     }
 }
 

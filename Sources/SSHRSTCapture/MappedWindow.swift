@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One window of a capture file mapped read-only (`mmap(2)`): the classic-pcap reader's records are read
+/// where the page cache holds them, without the kernel's copy into a buffer (`read(2)` cost as much as the
+/// whole analysis of a bulk transfer's packets).
+///
+/// A mapped file that shrinks while it is read (truncated by another process) would kill the process with
+/// SIGBUS on the next access past its new end. `MappingGuard` turns that into an error: its handler maps a
+/// zero page over the faulting page of a registered window and raises a flag the reader checks after every
+/// record, so the read ends with `truncatedRecord` instead of a crash.
+struct MappedWindow {
+    let base: UnsafeMutableRawPointer
+    let length: Int
+    /// File offset of `base` (a multiple of the page size).
+    let offset: Int
+
+    /// Maps `length` bytes of `descriptor` from `offset` (page-aligned), or nil when mmap fails.
+    static func map(descriptor: Int32, offset: Int, length: Int) -> MappedWindow? {
+        guard length > 0 else { return nil }
+        let pointer = unsafe mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, off_t(offset))
+        guard let pointer, pointer != MAP_FAILED else { return nil }
+        let window = unsafe MappedWindow(base: pointer, length: length, offset: offset)
+        MappingGuard.register(window)
+        return window
+    }
+
+    func unmap() {
+        MappingGuard.unregister(self)
+        _ = unsafe munmap(base, length)
+    }
+
+    /// The window as the reader's buffer type (the reader never writes into a mapped window).
+    var buffer: UnsafeMutableBufferPointer<UInt8> {
+        unsafe UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
+    static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// The SIGBUS guard of mapped windows (see `MappedWindow`). The table and flag are plain memory allocated
+/// once, before the handler is installed, so the handler reads no lazily initialised global.
+enum MappingGuard {
+    static let slots = 16
+
+    /// `slots` pairs of (start, end) addresses of live windows, 0 when free; then the truncation flag.
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<UInt> = {
+        let table = UnsafeMutablePointer<UInt>.allocate(capacity: 2 * slots + 1)
+        unsafe table.initialize(repeating: 0, count: 2 * slots + 1)
+        return unsafe table
+    }()
+    nonisolated(unsafe) static var installed = false
+    nonisolated(unsafe) static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        unsafe pthread_mutex_init(lock, nil)
+        return unsafe lock
+    }()
+
+    /// Whether an access past the end of a mapped file was caught since the flag was last cleared.
+    static var truncated: Bool { unsafe table[2 * slots] != 0 }
+    static func clearTruncated() { unsafe table[2 * slots] = 0 }
+
+    static func register(_ window: MappedWindow) {
+        unsafe pthread_mutex_lock(lock)
+        defer { unsafe pthread_mutex_unlock(lock) }
+        install()
+        let start = unsafe UInt(bitPattern: window.base)
+        for i in 0..<slots where unsafe table[2 * i] == 0 {
+            unsafe table[2 * i + 1] = start &+ UInt(window.length)
+            unsafe table[2 * i] = start
+            return
+        }
+        // More live windows than slots (never with one reader: at most `mappedLendingWindows`): a fault in
+        // this one is not caught.
+    }
+
+    static func unregister(_ window: MappedWindow) {
+        unsafe pthread_mutex_lock(lock)
+        defer { unsafe pthread_mutex_unlock(lock) }
+        let start = unsafe UInt(bitPattern: window.base)
+        for i in 0..<slots where unsafe table[2 * i] == start {
+            unsafe table[2 * i] = 0
+            unsafe table[2 * i + 1] = 0
+            return
+        }
+    }
+
+    /// Installs the handler once (called with `lock` held).
+    static func install() {
+        guard !installed else { return }
+        installed = true
+        _ = unsafe table  // initialised before the handler can read it
+        var action = sigaction()
+        action.__sigaction_handler.sa_sigaction = { _, info, _ in
+            guard let info else { return }
+            let address = unsafe UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)
+            let table = unsafe MappingGuard.table
+            for i in 0..<MappingGuard.slots {
+                let start = unsafe table[2 * i]
+                let end = unsafe table[2 * i + 1]
+                if start != 0 && address >= start && address < end {
+                    // The file shrank under this window: zeros from here on, and the reader is told.
+                    let page = address & ~UInt(MappedWindow.pageSize &- 1)
+                    _ = unsafe mmap(
+                        UnsafeMutableRawPointer(bitPattern: page), MappedWindow.pageSize, PROT_READ,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+                    unsafe table[2 * MappingGuard.slots] = 1
+                    return
+                }
+            }
+            // Not a mapped capture: the default action (the access faults again and the process ends).
+            signal(SIGBUS, SIG_DFL)
+        }
+        action.sa_flags = SA_SIGINFO
+        sigemptyset(&action.sa_mask)
+        _ = unsafe sigaction(SIGBUS, &action, nil)
+        _ = MappedWindow.pageSize
+    }
+}
