@@ -1,4 +1,5 @@
 import SSHRSTAttribution
+import SSHRSTBytes
 import SSHRSTFlow
 import SSHRSTReport
 import SSHRSTTransport
@@ -72,14 +73,41 @@ struct RecordBuilder {
     /// With `textInPlace` (and a memo), the record's text is left in `memo.recordWriter` for the caller to
     /// write before it builds another record: no copy, no allocation.
     func build(_ state: borrowing FlowState, textInPlace: Bool = false) -> BuiltRecord {
+        let client = originator
+        let server = responder
+        let uid = RecordBuilder.uid(client, server, time: state.firstTime)
+        // A quiet flow whose tail was rendered before: its endpoints, then that text (`QuietTail.swift`).
+        var quiet: QuietTailKey? = nil
+        #if DEBUG
+        var checkedTail: [UInt8]? = nil
+        #endif
+        if let memo, let key = quietTailKey(state) {
+            if let hit = memo.quietTails.lookup(key, client: client.0) {
+                memo.quietTailHits &+= 1
+                #if DEBUG
+                // Debug builds (the tests) render it again below and compare.
+                checkedTail = memo.quietTails.tail(hit.slot)
+                #else
+                memo.recordWriter.removeAll()
+                writeEndpoints(&memo.recordWriter, state, uid: uid)
+                memo.recordWriter.runRaw(memo.quietTails.tail(hit.slot))
+                return BuiltRecord(
+                    record: textInPlace ? nil : .shared(SharedJSON(serialized: memo.recordWriter.bytes)), uid: uid,
+                    outcome: key.outcome,
+                    digest: FlowDigest(
+                        uid: uid, client: client.0, server: server.0, serverPort: Int(server.1), start: state.firstTime,
+                        end: state.lastTime, outcome: key.outcome, phase: key.phase, cause: hit.cause, attribution: nil,
+                        idleBeforeEndNs: nil, authFailedLikely: key.outcome == .closed && key.phase == .auth),
+                    attributions: [], hostKeyFingerprint: nil, server: server)
+                #endif
+            }
+            quiet = key
+        }
         let summary = state.transport?.summary(interner: memo?.interner)
         // Flows without SSH bytes (most of a scan or a flood) write `null` for `ssh` and `after_newkeys`
         // without testing the summary: passed on or tested, the 417-byte optional is copied (dropping this
         // flag from the `after_newkeys` test cost 0.6% more instructions on a flood).
         let hasSummary = state.transport != nil
-        let client = originator
-        let server = responder
-        let uid = RecordBuilder.uid(client, server, time: state.firstTime)
 
         // Roles.
         let roleBasis: StaticString
@@ -91,9 +119,7 @@ struct RecordBuilder {
             roleBasis = "\"port\""
         }
 
-        let vantageInput = VantageInput(
-            clientPackets: state.tcp.originator.baselinePackets, clientTTL: (state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
-            serverPackets: state.tcp.responder.baselinePackets, serverTTL: (state.tcp.responder.ttlMin, state.tcp.responder.ttlMax))
+        let vantageInput = self.vantageInput(state)
         let (vantage, vantageMembers) = memo?.vantage(vantageInput) ?? {
             let (v, reason) = inferVantageProse(vantageInput)
             return (v, RecordMemo.vantageMembers(v, reason))
@@ -158,25 +184,9 @@ struct RecordBuilder {
         }
         // The negotiation summary is the pair's (client KEXINIT, server KEXINIT) in records' roles.
         let clientIsOriginator = (summary?.sshClientSide ?? .originator) == .originator
-        // A side retransmitting (2+ times) into a peer silent for half a second or more (the server, when
-        // both are). The endpoints are read in place.
-        var stalled: (side: Side, retransmissions: Int, quietNs: Int64)? = nil
-        if outcome == .open {
-            let o = state.tcp.originator.lastTime
-            let r = state.tcp.responder.lastTime
-            if state.tcp.originator.retransmissions >= 2, state.tcp.responder.packets > 0, o - r >= 500_000_000 {
-                stalled = (.client, Int(state.tcp.originator.retransmissions), o - r)
-            }
-            if state.tcp.responder.retransmissions >= 2, state.tcp.originator.packets > 0, r - o >= 500_000_000 {
-                stalled = (.server, Int(state.tcp.responder.retransmissions), r - o)
-            }
-        }
+        let stalled = self.stalled(state, outcome)
         let uncaptured = state.uncapturedPayload
-        var handshakeRTT: Int64? = nil
-        if let syn = state.synTime {
-            if let ack = state.ackTime, ack >= syn { handshakeRTT = ack - syn }
-            else if let synAck = state.synAckTime, synAck >= syn { handshakeRTT = synAck - syn }
-        }
+        let handshakeRTT = self.handshakeRTT(state)
         // Made whole in one initializer: a `var` set field by field afterwards was copied once more (330 bytes).
         let context = DiagnosisContext(
             outcome: outcome, phase: phase,
@@ -206,15 +216,11 @@ struct RecordBuilder {
         // The record, written straight to its JSON text (same bytes as the tree of earlier versions): the fixed
         // skeleton as constant runs, the values between them; nested values that vary in shape are written by
         // the stateful calls, which at depth 0 add no separator of their own.
+        var tailStart = 0
         func write(_ w: inout JSONWriter) {
-            w.run("{\"type\":\"flow\",\"uid\":"); w.runPlain(uid)
-            w.run(",\"ts\":"); w.runSeconds(state.firstTime)
-            w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
-            w.run(",\"client\":{\"ip\":"); w.runPlain(client.0)
-            w.run(",\"port\":"); w.runInt(Int(client.1))
-            w.run("},\"server\":{\"ip\":"); w.runPlain(server.0)
-            w.run(",\"port\":"); w.runInt(Int(server.1))
-            w.run("},\"role_basis\":"); w.run(roleBasis)
+            writeEndpoints(&w, state, uid: uid)
+            tailStart = w.count
+            w.run(",\"role_basis\":"); w.run(roleBasis)
             w.run(","); w.runRaw(vantageMembers)  // "vantage", "vantage_reason"
             w.run(",\"packets\":{\"client\":"); w.runInt(state.tcp.originator.packets)
             w.run(",\"server\":"); w.runInt(state.tcp.responder.packets)
@@ -277,6 +283,21 @@ struct RecordBuilder {
         if let memo {
             memo.recordWriter.removeAll()
             write(&memo.recordWriter)
+            if let quiet {
+                memo.recordWriter.withSpan { text in
+                    let tail = text.extracting(tailStart..<text.count)
+                    #if DEBUG
+                    if let checkedTail {
+                        precondition(ByteCopy.equal(checkedTail.span, tail),
+                                     "a quiet flow's stored tail differs from its rendering: QuietTailKey misses an input")
+                    }
+                    #endif
+                    // Stored without the client's address when the diagnosis does not name it.
+                    var key = quiet
+                    if diagnosis.namesClientAddress { key.clientAddress = client.0 }
+                    memo.quietTails.store(key, tail: tail, cause: diagnosis.cause)
+                }
+            }
             record = textInPlace ? nil : .shared(SharedJSON(serialized: memo.recordWriter.bytes))
         } else {
             var w = JSONWriter(capacity: 16384)
@@ -292,6 +313,87 @@ struct RecordBuilder {
             record: record, uid: uid, outcome: outcome, digest: digest,
             attributions: verdicts.map { $0.attribution }, hostKeyFingerprint: hostKeyFingerprint,
             server: server)
+    }
+
+    /// The record up to its tail: type, uid, times and the two endpoints.
+    func writeEndpoints(_ w: inout JSONWriter, _ state: borrowing FlowState, uid: FlowUID) {
+        let client = originator
+        let server = responder
+        w.run("{\"type\":\"flow\",\"uid\":"); w.runPlain(uid)
+        w.run(",\"ts\":"); w.runSeconds(state.firstTime)
+        w.run(",\"duration\":"); w.runSeconds(state.lastTime - state.firstTime)
+        w.run(",\"client\":{\"ip\":"); w.runPlain(client.0)
+        w.run(",\"port\":"); w.runInt(Int(client.1))
+        w.run("},\"server\":{\"ip\":"); w.runPlain(server.0)
+        w.run(",\"port\":"); w.runInt(Int(server.1))
+        w.run("}")
+    }
+
+    func vantageInput(_ state: borrowing FlowState) -> VantageInput {
+        VantageInput(
+            clientPackets: state.tcp.originator.baselinePackets, clientTTL: (state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
+            serverPackets: state.tcp.responder.baselinePackets, serverTTL: (state.tcp.responder.ttlMin, state.tcp.responder.ttlMax))
+    }
+
+    /// A side retransmitting (2+ times) into a peer silent for half a second or more (the server, when
+    /// both are), in a flow still open. The endpoints are read in place.
+    func stalled(_ state: borrowing FlowState, _ outcome: Outcome) -> (side: Side, retransmissions: Int, quietNs: Int64)? {
+        guard outcome == .open else { return nil }
+        var stalled: (side: Side, retransmissions: Int, quietNs: Int64)? = nil
+        let o = state.tcp.originator.lastTime
+        let r = state.tcp.responder.lastTime
+        if state.tcp.originator.retransmissions >= 2, state.tcp.responder.packets > 0, o - r >= 500_000_000 {
+            stalled = (.client, Int(state.tcp.originator.retransmissions), o - r)
+        }
+        if state.tcp.responder.retransmissions >= 2, state.tcp.originator.packets > 0, r - o >= 500_000_000 {
+            stalled = (.server, Int(state.tcp.responder.retransmissions), r - o)
+        }
+        return stalled
+    }
+
+    /// One round trip as the handshake showed it: SYN to its ACK, else SYN to SYN-ACK.
+    func handshakeRTT(_ state: borrowing FlowState) -> Int64? {
+        guard let syn = state.synTime else { return nil }
+        if let ack = state.ackTime, ack >= syn { return ack - syn }
+        if let synAck = state.synAckTime, synAck >= syn { return synAck - syn }
+        return nil
+    }
+
+    /// Every input of a quiet flow's record after its endpoints (`QuietTailKey`), or nil when the flow
+    /// is not quiet: SSH bytes, a reset, an ICMP error, or payload cut by the snap length.
+    func quietTailKey(_ state: borrowing FlowState) -> QuietTailKey? {
+        guard state.transport == nil, state.resets.isEmpty, state.icmp.isEmpty,
+            !state.refusedByICMP, state.uncapturedPayload.0 == 0, state.uncapturedPayload.1 == 0
+        else { return nil }
+        let outcome = self.outcome(state)
+        let stalled = self.stalled(state, outcome)
+        var serverLeg: Int64? = nil
+        var clientLeg: Int64? = nil
+        if let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn {
+            serverLeg = synAck - syn
+            if let ack = state.ackTime, ack >= synAck { clientLeg = ack - synAck }
+        }
+        // The endpoints are read in place (a copy of each is ~200 bytes).
+        func ttl(_ packets: Int, _ first: UInt8?, _ min: UInt8, _ max: UInt8) -> QuietTailKey.TTLShapeKey {
+            guard packets > 0, let first else { return .init(seen: false, first: 0, min: 0, max: 0) }
+            return .init(seen: true, first: first, min: min, max: max)
+        }
+        return QuietTailKey(
+            roleBasisSYN: state.tcp.originator.synCount > 0 || state.synAckTime != nil, vantage: vantageInput(state).key,
+            clientPackets: state.tcp.originator.packets, serverPackets: state.tcp.responder.packets,
+            clientBytes: state.tcp.originator.payloadBytes, serverBytes: state.tcp.responder.payloadBytes,
+            originatorState: state.tcp.originator.state, responderState: state.tcp.responder.state,
+            history: state.tcp.history, anomalies: state.anomalies.rawValue, outcome: outcome, phase: phase(state, nil),
+            clientTTL: ttl(state.tcp.originator.baselinePackets, state.tcp.originator.ttlFirst,
+                           state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
+            serverTTL: ttl(state.tcp.responder.baselinePackets, state.tcp.responder.ttlFirst,
+                           state.tcp.responder.ttlMin, state.tcp.responder.ttlMax),
+            serverLegNs: serverLeg, clientLegNs: clientLeg,
+            firstFINFrom: state.firstFIN.map { $0 == .originator ? .client : .server },
+            synCount: state.tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
+            handshakeToEndNs: state.synAckTime.map { state.lastTime - $0 }, priorAuthFailures: priorAuthFailures,
+            stalledSide: stalled?.side, stalledRetransmissions: stalled?.retransmissions ?? 0,
+            stalledQuietNs: stalled?.quietNs ?? 0, handshakeRTTNs: handshakeRTT(state), clientAddress: nil)
     }
 
     func negotiationText(_ n: Negotiation?) -> String? {

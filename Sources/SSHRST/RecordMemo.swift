@@ -26,6 +26,9 @@ final class RecordMemo {
     /// Each reset object's JSON is written here first (it is kept, and may be written twice: in `resets`
     /// and as `reset`).
     var resetWriter = JSONWriter(capacity: 2048)
+    /// Quiet flows' records after their endpoints, by their inputs (`QuietTailKey`).
+    var quietTails = QuietTailCache()
+    var quietTailHits = 0
 
     /// The `ssh` object's members from "client_kexinit" to "hassh_server_string", and its "strict_kex" and
     /// "ext_info" members, each without braces.

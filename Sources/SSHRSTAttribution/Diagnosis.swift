@@ -118,6 +118,9 @@ public struct Diagnosis: Sendable, Equatable {
     public var summary: String { summaryText.string }
     /// 2–4 concrete steps.
     public var nextSteps: [String]
+    /// Whether the text names the client's address (read `DiagnosisContext.clientAddress`): a diagnosis that
+    /// does not is the same for any client with the same context otherwise (records reuse its text).
+    public var namesClientAddress = false
 
     public init(cause: CauseID, summary: String, nextSteps: [String]) {
         self.init(cause: cause, summaryText: Prose(summary), nextSteps: nextSteps)
@@ -237,7 +240,10 @@ func diagnoseCaptured(_ c: DiagnosisContext) -> Diagnosis {
 }
 
 private func make(_ cause: CauseID, _ summary: Prose, _ c: DiagnosisContext) -> Diagnosis {
-    Diagnosis(cause: cause, summaryText: summary, nextSteps: nextSteps(cause, c))
+    let (steps, namesClient) = nextSteps(cause, c)
+    var d = Diagnosis(cause: cause, summaryText: summary, nextSteps: steps)
+    d.namesClientAddress = namesClient
+    return d
 }
 
 private func preBannerDropLine(_ c: DiagnosisContext) -> String? {
@@ -444,9 +450,19 @@ public func disconnectName(_ code: UInt32) -> String {
     }
 }
 
-private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> [String] {
+/// The steps, and whether they name the client's address (the only use of `clientAddress`).
+private func nextSteps(_ cause: CauseID, _ c: DiagnosisContext) -> ([String], Bool) {
+    var named = false
     // Text made only for the causes whose steps name the address.
-    func addr() -> String { c.clientAddress?.description ?? "<client-ip>" }
+    func addr() -> String {
+        named = true
+        return c.clientAddress?.description ?? "<client-ip>"
+    }
+    let steps = stepList(cause, c, addr)
+    return (steps, named)
+}
+
+private func stepList(_ cause: CauseID, _ c: DiagnosisContext, _ addr: () -> String) -> [String] {
     switch cause {
     case .portClosed:
         return [

@@ -331,7 +331,12 @@ public struct HistoryLetters: Sendable, Equatable, PlainASCIIText {
         }
     }
 
-    public static func == (a: HistoryLetters, b: HistoryLetters) -> Bool { a.bytes == b.bytes }
+    /// By the words: letters are only appended or shifted up (`prepend`), so the bytes past `count` are
+    /// always zero and equal words are equal letters (`bytes` made two arrays for each comparison).
+    public static func == (a: HistoryLetters, b: HistoryLetters) -> Bool {
+        a.count == b.count && a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2
+            && a.words.3 == b.words.3
+    }
 }
 
 extension Endpoint {

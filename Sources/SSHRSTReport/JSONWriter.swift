@@ -30,6 +30,9 @@ public struct JSONWriter: ~Copyable {
     /// The bytes written, as an array.
     public var bytes: [UInt8] { sink.bytes }
 
+    /// How many bytes were written.
+    public var count: Int { sink.count }
+
     /// The text written so far, lent to `body` (no copy).
     public func withSpan<R>(_ body: (Span<UInt8>) throws -> R) rethrows -> R {
         try sink.withSpan(body)
