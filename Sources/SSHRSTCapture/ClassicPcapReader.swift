@@ -307,9 +307,9 @@ public final class ClassicPcapReader {
             // (`raw` may be the window before the refill above: the window is read afresh.)
             let next = start &+ 16 &+ captured
             if next &+ 16 <= end {
-                let current = unsafe UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(window)[0..<end])
-                let after = next &+ 16 &+ Int(unsafe ClassicPcapReader.word(current, next &+ 8, swapped: swapped))
-                if after &+ 64 <= end, let base = window.baseAddress {
+                let whole = UnsafeRawBufferPointer(window)
+                let after = next &+ 16 &+ Int(unsafe ClassicPcapReader.word(whole, next &+ 8, swapped: swapped))
+                if after &+ 64 <= end, let base = whole.baseAddress {
                     unsafe sshrst_prefetch(base + after)
                     unsafe sshrst_prefetch(base + (after &+ 64))
                 }
