@@ -79,14 +79,14 @@ struct RecordBuilder {
         // A quiet flow whose tail was rendered before: its endpoints, then that text (`QuietTail.swift`).
         var quiet: QuietTailKey? = nil
         #if DEBUG
-        var checkedTail: [UInt8]? = nil
+        var checkedTail: (text: [UInt8], cause: CauseID)? = nil
         #endif
         if let memo, let key = quietTailKey(state) {
             if let hit = memo.quietTails.lookup(key, client: client.0) {
                 memo.quietTailHits &+= 1
                 #if DEBUG
                 // Debug builds (the tests) render it again below and compare.
-                checkedTail = memo.quietTails.tail(hit.slot)
+                checkedTail = (memo.quietTails.tail(hit.slot), hit.cause)
                 #else
                 memo.recordWriter.removeAll()
                 writeEndpoints(&memo.recordWriter, state, uid: uid)
@@ -288,7 +288,7 @@ struct RecordBuilder {
                     let tail = text.extracting(tailStart..<text.count)
                     #if DEBUG
                     if let checkedTail {
-                        precondition(ByteCopy.equal(checkedTail.span, tail),
+                        precondition(ByteCopy.equal(checkedTail.text.span, tail) && checkedTail.cause == diagnosis.cause,
                                      "a quiet flow's stored tail differs from its rendering: QuietTailKey misses an input")
                     }
                     #endif
