@@ -33,10 +33,10 @@ struct QuietTailKey: Equatable {
     var anomalies: UInt32
     var outcome: Outcome
     var phase: Phase
-    var clientTTL: TTLShapeKey
-    var serverTTL: TTLShapeKey
-    var serverLegNs: Int64?
-    var clientLegNs: Int64?
+    /// What `writeTTL` and `writeRTT` read (the same functions give them).
+    var clientTTL: RecordBuilder.TTLInputs?
+    var serverTTL: RecordBuilder.TTLInputs?
+    var handshakeLegs: RecordBuilder.HandshakeLegs?
     // The diagnosis's inputs.
     var firstFINFrom: Side?
     var synCount: Int
@@ -50,14 +50,6 @@ struct QuietTailKey: Equatable {
     /// Nil when the diagnosis does not name the client (see above).
     var clientAddress: IPAddress?
 
-    /// A side's `ttl` object's inputs (`RecordBuilder.writeTTL`).
-    struct TTLShapeKey: Equatable {
-        var seen: Bool
-        var first: UInt8
-        var min: UInt8
-        var max: UInt8
-    }
-
     /// A 64-bit mix of the fields that tell flows of one scan apart most often.
     var hash: UInt64 {
         var h: UInt64 = vantage
@@ -65,8 +57,8 @@ struct QuietTailKey: Equatable {
         mix(UInt64(bitPattern: Int64(clientPackets)) &<< 32 ^ UInt64(bitPattern: Int64(serverPackets)))
         mix(UInt64(bitPattern: Int64(clientBytes)) &<< 32 ^ UInt64(bitPattern: Int64(serverBytes)))
         mix(UInt64(bitPattern: durationNs) ^ UInt64(anomalies) &<< 40)
-        mix(UInt64(bitPattern: serverLegNs ?? -1) ^ UInt64(bitPattern: clientLegNs ?? -1) &<< 1)
-        mix(UInt64(originatorState.rawValue) ^ UInt64(responderState.rawValue) &<< 8 ^ UInt64(synCount) &<< 48 ^ UInt64(clientTTL.first) &<< 40 ^ UInt64(serverTTL.first) &<< 32)
+        mix(UInt64(bitPattern: handshakeLegs?.server ?? -1) ^ UInt64(bitPattern: handshakeLegs?.client ?? -1) &<< 1)
+        mix(UInt64(originatorState.rawValue) ^ UInt64(responderState.rawValue) &<< 8 ^ UInt64(synCount) &<< 48 ^ UInt64(clientTTL?.first ?? 0) &<< 40 ^ UInt64(serverTTL?.first ?? 0) &<< 32)
         if let a = clientAddress { mix(a.high ^ a.low) }
         return h
     }

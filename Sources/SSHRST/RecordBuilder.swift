@@ -367,28 +367,14 @@ struct RecordBuilder {
         else { return nil }
         let outcome = self.outcome(state)
         let stalled = self.stalled(state, outcome)
-        var serverLeg: Int64? = nil
-        var clientLeg: Int64? = nil
-        if let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn {
-            serverLeg = synAck - syn
-            if let ack = state.ackTime, ack >= synAck { clientLeg = ack - synAck }
-        }
-        // The endpoints are read in place (a copy of each is ~200 bytes).
-        func ttl(_ packets: Int, _ first: UInt8?, _ min: UInt8, _ max: UInt8) -> QuietTailKey.TTLShapeKey {
-            guard packets > 0, let first else { return .init(seen: false, first: 0, min: 0, max: 0) }
-            return .init(seen: true, first: first, min: min, max: max)
-        }
         return QuietTailKey(
             roleBasisSYN: state.tcp.originator.synCount > 0 || state.synAckTime != nil, vantage: vantageInput(state).key,
             clientPackets: state.tcp.originator.packets, serverPackets: state.tcp.responder.packets,
             clientBytes: state.tcp.originator.payloadBytes, serverBytes: state.tcp.responder.payloadBytes,
             originatorState: state.tcp.originator.state, responderState: state.tcp.responder.state,
             history: state.tcp.history, anomalies: state.anomalies.rawValue, outcome: outcome, phase: phase(state, nil),
-            clientTTL: ttl(state.tcp.originator.baselinePackets, state.tcp.originator.ttlFirst,
-                           state.tcp.originator.ttlMin, state.tcp.originator.ttlMax),
-            serverTTL: ttl(state.tcp.responder.baselinePackets, state.tcp.responder.ttlFirst,
-                           state.tcp.responder.ttlMin, state.tcp.responder.ttlMax),
-            serverLegNs: serverLeg, clientLegNs: clientLeg,
+            clientTTL: RecordBuilder.ttlInputs(state.tcp.originator), serverTTL: RecordBuilder.ttlInputs(state.tcp.responder),
+            handshakeLegs: RecordBuilder.handshakeLegs(state),
             firstFINFrom: state.firstFIN.map { $0 == .originator ? .client : .server },
             synCount: state.tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
             handshakeToEndNs: state.synAckTime.map { state.lastTime - $0 }, priorAuthFailures: priorAuthFailures,
@@ -507,9 +493,21 @@ struct RecordBuilder {
         w.run("}")
     }
 
-    func writeTTL(_ w: inout JSONWriter, _ e: Endpoint) {
-        guard e.baselinePackets > 0, let first = e.ttlFirst else { return w.null() }
-        w.raw(memo?.ttlObject(first: first, min: e.ttlMin, max: e.ttlMax) ?? RecordMemo.renderTTL(first: first, min: e.ttlMin, max: e.ttlMax))
+    /// What a side's `ttl` object shows: its first, lowest and highest TTL (nil: `null`, no baseline packet).
+    struct TTLInputs: Equatable {
+        var first: UInt8
+        var min: UInt8
+        var max: UInt8
+    }
+
+    static func ttlInputs(_ e: borrowing Endpoint) -> TTLInputs? {
+        guard e.baselinePackets > 0, let first = e.ttlFirst else { return nil }
+        return TTLInputs(first: first, min: e.ttlMin, max: e.ttlMax)
+    }
+
+    func writeTTL(_ w: inout JSONWriter, _ e: borrowing Endpoint) {
+        guard let t = RecordBuilder.ttlInputs(e) else { return w.null() }
+        w.raw(memo?.ttlObject(first: t.first, min: t.min, max: t.max) ?? RecordMemo.renderTTL(first: t.first, min: t.min, max: t.max))
     }
 
     /// The `after_newkeys` object from its figures, each pair in originator, responder order (read from the
@@ -525,12 +523,26 @@ struct RecordBuilder {
         w.run("}}")
     }
 
+    /// The handshake's two legs as `rtt_ms` shows them: SYN to SYN-ACK, and SYN-ACK to the client's ACK
+    /// when it came (nil: `null`, no SYN-ACK after a SYN).
+    struct HandshakeLegs: Equatable {
+        var server: Int64
+        var client: Int64?
+    }
+
+    static func handshakeLegs(_ state: borrowing FlowState) -> HandshakeLegs? {
+        guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return nil }
+        var legs = HandshakeLegs(server: synAck - syn, client: nil)
+        if let ack = state.ackTime, ack >= synAck { legs.client = ack - synAck }
+        return legs
+    }
+
     func writeRTT(_ w: inout JSONWriter, _ state: borrowing FlowState) {
-        guard let syn = state.synTime, let synAck = state.synAckTime, synAck >= syn else { return w.null() }
+        guard let legs = RecordBuilder.handshakeLegs(state) else { return w.null() }
         w.beginObject()
-        w.key("server_leg"); writeMilliseconds(&w, synAck - syn)
-        if let ack = state.ackTime, ack >= synAck {
-            w.key("client_leg"); writeMilliseconds(&w, ack - synAck)
+        w.key("server_leg"); writeMilliseconds(&w, legs.server)
+        if let client = legs.client {
+            w.key("client_leg"); writeMilliseconds(&w, client)
         }
         w.endObject()
     }

@@ -29,6 +29,9 @@ public final class ClassicPcapReader {
     static let mappedLendingWindowSize = 2 << 20
     public static let mappedLendingWindows = 4
 
+    /// What one mapping covers: the window and room for a record that starts at its end.
+    static func mappedLength(window: Int) -> Int { window + maximumRecordLength + 16 }
+
     public let source: String
     public let linkType: LinkType
     public let snaplen: Int
@@ -55,7 +58,7 @@ public final class ClassicPcapReader {
     var mappedWindows: [MappedWindow?] = []
     var mapOffset = 0
     var mappedFileSize = 0
-    var mappedLength = ClassicPcapReader.mappedWindowSize + ClassicPcapReader.maximumRecordLength + 16
+    var mappedLength = ClassicPcapReader.mappedLength(window: ClassicPcapReader.mappedWindowSize)
     public private(set) var bytesRead: Int = 0
     public var fileSize: Int? { stream.fileSize }
 
@@ -153,14 +156,15 @@ public final class ClassicPcapReader {
     }
 
     /// Hands frames out as bytes `borrower` may keep until it says it released them, from
-    /// `lendingWindows` windows in turn (sets `borrower.windowUse` to the window each frame is in).
+    /// `lendingWindows` windows in turn (`mappedLendingWindows` mapped ones) (sets `borrower.windowUse` to the window each frame is in).
     public func lend(to borrower: any FrameBorrower) {
         if mapping {
             while mappedWindows.count < ClassicPcapReader.mappedLendingWindows { mappedWindows.append(nil) }
-            mappedLength = ClassicPcapReader.mappedLendingWindowSize + ClassicPcapReader.maximumRecordLength + 16
-        }
-        while !mapping && windows.count < ClassicPcapReader.lendingWindows {
-            windows.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
+            mappedLength = ClassicPcapReader.mappedLength(window: ClassicPcapReader.mappedLendingWindowSize)
+        } else {
+            while windows.count < ClassicPcapReader.lendingWindows {
+                windows.append(UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ClassicPcapReader.windowSize))
+            }
         }
         self.borrower = borrower
         borrower.windowUse = windowUse
@@ -268,8 +272,8 @@ public final class ClassicPcapReader {
         let linkType = self.linkType
         var window = unsafe self.buffer
         // Mapped: the guard's flag, raised when the file shrank under a window (checked for every record).
-        if mapping { MappingGuard.clearTruncated() }
-        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe MappingGuard.table + 2 * MappingGuard.slots : nil
+        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe MappingGuard.truncatedFlag : nil
+        if let truncated { unsafe truncated.pointee = 0 }
         defer {
             self.start = start
             self.end = end

@@ -13,15 +13,13 @@ import Glibc
 struct MappedWindow {
     let base: UnsafeMutableRawPointer
     let length: Int
-    /// File offset of `base` (a multiple of the page size).
-    let offset: Int
 
     /// Maps `length` bytes of `descriptor` from `offset` (page-aligned), or nil when mmap fails.
     static func map(descriptor: Int32, offset: Int, length: Int) -> MappedWindow? {
         guard length > 0 else { return nil }
         let pointer = unsafe mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, off_t(offset))
         guard let pointer, pointer != MAP_FAILED else { return nil }
-        let window = unsafe MappedWindow(base: pointer, length: length, offset: offset)
+        let window = unsafe MappedWindow(base: pointer, length: length)
         MappingGuard.register(window)
         return window
     }
@@ -57,9 +55,9 @@ enum MappingGuard {
         return unsafe lock
     }()
 
-    /// Whether an access past the end of a mapped file was caught since the flag was last cleared.
-    static var truncated: Bool { unsafe table[2 * slots] != 0 }
-    static func clearTruncated() { unsafe table[2 * slots] = 0 }
+    /// Non-zero once an access past the end of a mapped file was caught (the reader clears it before it
+    /// starts and reads it for every record).
+    static var truncatedFlag: UnsafeMutablePointer<UInt> { unsafe table + 2 * slots }
 
     static func register(_ window: MappedWindow) {
         unsafe pthread_mutex_lock(lock)
@@ -90,7 +88,9 @@ enum MappingGuard {
     static func install() {
         guard !installed else { return }
         installed = true
-        _ = unsafe table  // initialised before the handler can read it
+        // Both initialised before the handler can read them.
+        _ = unsafe table
+        _ = MappedWindow.pageSize
         var action = sigaction()
         action.__sigaction_handler.sa_sigaction = { _, info, _ in
             guard let info else { return }
@@ -115,6 +115,5 @@ enum MappingGuard {
         action.sa_flags = SA_SIGINFO
         sigemptyset(&action.sa_mask)
         _ = unsafe sigaction(SIGBUS, &action, nil)
-        _ = MappedWindow.pageSize
     }
 }
