@@ -12,11 +12,12 @@ import SSHRSTWire
 /// holds every input of that text for such a flow; `QuietTailCache` keeps the text by key, so a repeated
 /// tail is one copy.
 ///
-/// The key is every value the general path reads for such a flow (`RecordBuilder.build`), in its own
-/// terms; the diagnosis's inputs are `DiagnosisContext`'s fields that such a flow can set. The client's
-/// address is a diagnosis input only where the diagnosis names it (a few next steps): a tail is stored
-/// without the address only when diagnosing with and without it gave the same text. Debug builds (the
-/// tests) render every hit again through the general path and stop if the texts differ.
+/// The key is every value the general path reads for such a flow (`RecordBuilder.build`), taken from the
+/// same functions where the writer has one (`ttlInputs`, `handshakeLegs`, `stalled`, `handshakeRTT`); the
+/// diagnosis's inputs are `DiagnosisContext`'s fields that such a flow can set. The client's address is a
+/// diagnosis input only where the diagnosis names it (a few next steps, `Diagnosis.namesClientAddress`):
+/// only then is a tail stored under the address. Debug builds (the tests) render every hit again through
+/// the general path and stop if the text or the cause differs.
 struct QuietTailKey: Equatable {
     // The JSON around the diagnosis.
     var roleBasisSYN: Bool
