@@ -57,8 +57,12 @@ enum Explanation {
         let other = r.packet.claimedSender.opposite.rawValue
         let s = r.sender
         let agrees = v.attribution == Party(r.packet.claimedSender)
-        var out: Prose = agrees ? "RST from \(claimedAddress) (the \(side))" : "RST claims to come from \(claimedAddress) (the \(side))"
-        out.utf8.reserveCapacity(640)
+        var out = Prose(capacity: 640)
+        out.append(agrees ? "RST from " : "RST claims to come from ")
+        out.append(claimedAddress)
+        out.append(" (the ")
+        out.append(string: side)
+        out.append(")")
         var facts = Facts(lead: agrees ? " " : " but ", separator: ", ", last: ", and ")
         // What speaks for the claimed sender when the verdict is a middlebox (copied headers): said apart and
         // said to be outweighed, not run into the sentence as if it were evidence against the sender.
@@ -153,9 +157,17 @@ enum Explanation {
             case .noSocketOrReject: how = "its kernel answered with no socket behind it (closed port, dead socket or a host firewall REJECT)"
             default: how = "it sent the RST"
             }
-            out.append(". Sent by the \(v.attribution.rawValue) itself: \(how) (confidence \(confidence)%).")
+            out.append(". Sent by the ")
+            out.append(string: v.attribution.rawValue)
+            out.append(" itself: ")
+            out.append(how)
+            out.append(" (confidence ")
+            out.append(decimal: confidence)
+            out.append("%).")
         case .undetermined:
-            out.append(". Not enough to say who sent it: \(v.reasonText).")
+            out.append(". Not enough to say who sent it: ")
+            out.append(v.reasonText)
+            out.append(".")
         }
         return out
     }

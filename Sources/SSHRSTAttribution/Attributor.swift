@@ -85,8 +85,8 @@ public enum Decision {
         let net = w - r - conflict
 
         if w <= 0 {
-            var why: Prose = "undetermined: "
-            why.utf8.reserveCapacity(Decision.reasonCapacity)
+            var why = Prose(capacity: Decision.reasonCapacity)
+            why.append("undetermined: ")
             if conflict > 0 {
                 why.append("only conflicting evidence (")
                 appendNames(evidence, pointingTo: .undetermined, to: &why)
@@ -104,8 +104,8 @@ public enum Decision {
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if net < minimumMargin {
-            var why: Prose = "undetermined: contradictory evidence, "
-            why.utf8.reserveCapacity(Decision.reasonCapacity)
+            var why = Prose(capacity: Decision.reasonCapacity)
+            why.append("undetermined: contradictory evidence, ")
             appendScore(winner.rawValue, w, evidence, pointingTo: winner, to: &why)
             if r > 0 {
                 why.append(" vs ")
@@ -115,7 +115,10 @@ public enum Decision {
                 why.append(" vs ")
                 appendScore("conflict", conflict, evidence, pointingTo: .undetermined, to: &why)
             }
-            why.append(", margin \(Fmt.score(net)) below \(Fmt.score(minimumMargin))")
+            why.append(", margin ")
+            why.append(Fmt.score(net))
+            why.append(" below ")
+            why.append(Fmt.score(minimumMargin))
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         var confidence = min(maximumConfidence, net / (net + confidenceScale))
@@ -135,14 +138,29 @@ public enum Decision {
         confidence = (confidence * 100).rounded() / 100
 
         let path = resetPath(evidence, winner: winner, context: context)
-        var reason: Prose = "\(winner.rawValue)"
-        reason.utf8.reserveCapacity(Decision.reasonCapacity)
-        if path != .unknown { reason.append(" via \(path.rawValue)") }
+        // "server via socket_abort: rule_a + rule_b, 1.20 points vs 0.35 for middlebox", appended piece by
+        // piece into one allocation (an interpolation passed to `append` is a text of its own first).
+        var reason = Prose(capacity: Decision.reasonCapacity)
+        reason.append(string: winner.rawValue)
+        if path != .unknown {
+            reason.append(" via ")
+            reason.append(string: path.rawValue)
+        }
         reason.append(": ")
         appendNames(evidence, pointingTo: winner, to: &reason)
-        reason.append(", \(Fmt.score(w)) points")
-        if r > 0 { reason.append(" vs \(Fmt.score(r)) for \(runnerUp.rawValue)") }
-        if conflict > 0 { reason.append(", conflict \(Fmt.score(conflict))") }
+        reason.append(", ")
+        reason.append(Fmt.score(w))
+        reason.append(" points")
+        if r > 0 {
+            reason.append(" vs ")
+            reason.append(Fmt.score(r))
+            reason.append(" for ")
+            reason.append(string: runnerUp.rawValue)
+        }
+        if conflict > 0 {
+            reason.append(", conflict ")
+            reason.append(Fmt.score(conflict))
+        }
         if capped { reason.append("; one kind of evidence only, so medium confidence at most") }
         return Verdict(attribution: winner, confidence: confidence, seqStatus: seqStatus, evidence: evidence, reasonText: reason, path: path)
     }
@@ -164,7 +182,10 @@ public enum Decision {
 
     /// "server 0.95 (rule_a + rule_b)": a name, its score and the rules behind it.
     static func appendScore(_ name: String, _ score: Double, _ evidence: [Evidence], pointingTo party: Party, to out: inout Prose) {
-        out.append("\(name) \(Fmt.score(score)) (")
+        out.append(string: name)
+        out.append(" ")
+        out.append(Fmt.score(score))
+        out.append(" (")
         appendNames(evidence, pointingTo: party, to: &out)
         out.append(")")
     }

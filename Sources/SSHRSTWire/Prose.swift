@@ -12,6 +12,12 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     public init() { utf8 = [] }
 
+    /// An empty text with room for `capacity` bytes: one allocation for a text built piece by piece.
+    public init(capacity: Int) {
+        utf8 = []
+        utf8.reserveCapacity(capacity)
+    }
+
     public init(_ s: String) {
         utf8 = []
         StaticText.append(string: s, to: &utf8)
@@ -36,6 +42,11 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
     /// Constant text (a name), copied from the program's bytes.
     public mutating func append(_ s: StaticString) { StaticText.append(s, to: &utf8) }
+    /// Short text made on the stack (a number from `Fmt`): its bytes, with no `Prose` built between (an
+    /// interpolation `out.append(", \(Fmt.score(w))")` builds one, an allocation).
+    public mutating func append(_ t: ASCIIText) { Prose.append(t, to: &utf8) }
+    /// An integer in decimal, as `"\(i)"` writes it (no `Prose` built between).
+    public mutating func append<I: FixedWidthInteger>(decimal i: I) { Prose.append(integer: i, to: &utf8) }
     /// Another text (an interpolation written here: `out.append("TTL \(ttl)")`). Disfavoured so that a
     /// plain literal is copied as constant text, not built into a `Prose` first.
     @_disfavoredOverload
@@ -64,7 +75,7 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
 
         public init(literalCapacity: Int, interpolationCount: Int) {
             utf8 = []
-            utf8.reserveCapacity(literalCapacity &+ interpolationCount &* 16)
+            utf8.reserveCapacity(literalCapacity &+ interpolationCount &* 24 &+ 64)
         }
 
         /// The literal pieces: a copy of the program's constant bytes.
@@ -80,16 +91,19 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
         /// Short text made on the stack (numbers from `Fmt`, addresses): its bytes, no `String` between.
         public mutating func appendInterpolation(_ t: ASCIIText) { Prose.append(t, to: &utf8) }
 
-        public mutating func appendInterpolation<I: FixedWidthInteger>(_ i: I) {
-            // Every integer type sshrst writes is at most 64 bits wide.
-            guard I.bitWidth <= 64 else { return utf8.append(contentsOf: String(describing: i).utf8) }
-            if i < 0 { utf8.append(UInt8(ascii: "-")) }
-            Prose.appendDecimal(UInt64(i.magnitude), to: &utf8)
-        }
+        public mutating func appendInterpolation<I: FixedWidthInteger>(_ i: I) { Prose.append(integer: i, to: &utf8) }
 
         public mutating func appendInterpolation<T>(_ value: T) {
             StaticText.append(string: String(describing: value), to: &utf8)
         }
+    }
+
+    /// `i` in decimal, as `"\(i)"` writes it.
+    static func append<I: FixedWidthInteger>(integer i: I, to out: inout [UInt8]) {
+        // Every integer type sshrst writes is at most 64 bits wide.
+        guard I.bitWidth <= 64 else { return out.append(contentsOf: String(describing: i).utf8) }
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        appendDecimal(UInt64(i.magnitude), to: &out)
     }
 
     /// Most numbers in prose are small (TTLs, hop and packet counts): below 1,000 their digits are appended
