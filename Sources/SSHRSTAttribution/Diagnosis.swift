@@ -252,7 +252,7 @@ private func preBannerDropLine(_ c: DiagnosisContext) -> String? {
 
 private func unreachable(_ c: DiagnosisContext) -> ICMPReport? { c.icmp.first { $0.isUnreachable } }
 
-private func verdictText(_ v: Verdict?) -> String {
+private func verdictText(_ v: Verdict?) -> Prose {
     guard let v else { return "no verdict" }
     if v.attribution == .undetermined { return "sender undetermined" }
     return "sent by the \(v.attribution.rawValue) (confidence \(Fmt.score(v.confidence)))"
@@ -261,7 +261,7 @@ private func verdictText(_ v: Verdict?) -> String {
 private func diagnoseRefused(_ c: DiagnosisContext) -> Diagnosis {
     let ban = c.priorAuthFailures >= 3
     if c.terminatingReset == nil, let m = unreachable(c) {
-        let who: String
+        let who: StaticString
         switch m.senderRole {
         case .server: who = "the server's own address (its host firewall: Fail2Ban's default iptables action, ufw or firewalld reject)"
         case .client: who = "the client's own address"
@@ -280,13 +280,14 @@ private func diagnoseRefused(_ c: DiagnosisContext) -> Diagnosis {
         return make(.middleboxReset, "The SYN was refused by a RST that a box on the path sent with the server's address (\(verdictText(v))): a network firewall rejects port 22 before the server.", c)
     }
     if v?.attribution == .server || v == nil {
-        let shape = c.terminatingReset.map { r in r.ipID == 0 && r.dontFragment ? " (RST+ACK, IP ID 0 + DF: kernel shape)" : "" } ?? ""
+        let kernel = c.terminatingReset.map { r in r.ipID == 0 && r.dontFragment } ?? false
+        let shape: StaticString = kernel ? " (RST+ACK, IP ID 0 + DF: kernel shape)" : ""
         return make(.portClosed, "The SYN was refused by a RST from the server's address\(shape), \(verdictText(v)): nothing listens on the port, or a host firewall REJECTs with tcp-reset; a RST to a SYN alone cannot tell these apart.", c)
     }
     return make(.unexplainedReset, "The SYN was refused by a RST whose sender is undetermined (\(v?.reason ?? "no verdict")).", c)
 }
 
-private func idleText(_ c: DiagnosisContext) -> String {
+private func idleText(_ c: DiagnosisContext) -> Prose {
     guard let idle = c.idleBeforeEndNs else { return "" }
     if let k = IdleTimeouts.match(idle) { return " after \(Fmt.seconds(idle)) idle, matching the \(k.name)" }
     return " after \(Fmt.seconds(idle)) idle"
@@ -294,7 +295,7 @@ private func idleText(_ c: DiagnosisContext) -> String {
 
 /// The kernel no-socket / netfilter REJECT shape as the terminating RST shows it: IPv4 marks it with IP ID 0
 /// and DF, IPv6 (no IP ID, no DF) with flow label 0.
-private func kernelShape(_ c: DiagnosisContext) -> String {
+private func kernelShape(_ c: DiagnosisContext) -> StaticString {
     c.terminatingReset?.isIPv6 == true ? "flow label 0" : "IP ID 0 + DF"
 }
 
