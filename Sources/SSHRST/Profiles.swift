@@ -5,7 +5,10 @@ extension SideProfile {
     /// The attribution view of one endpoint's packets so far.
     init(_ e: Endpoint) {
         var recent: [SentSegment] = []
-        e.forEachRecentAdvance { recent.append(SentSegment(end: $0, time: $1)) }
+        e.forEachRecentAdvance { end, time in
+            if recent.isEmpty { recent.reserveCapacity(4) }  // the most an endpoint remembers: one allocation
+            recent.append(SentSegment(end: end, time: time))
+        }
         self.init(
             packets: e.baselinePackets,
             ttlFirst: e.ttlFirst,

@@ -130,16 +130,22 @@ struct RecordBuilder {
 
         // Resets: attribute each one with everything seen around it.
         // Each reset's object rendered once: written in `resets` and again as `reset` when it ended the flow.
+        // Sized once (most flows have no reset, most of the rest one: then no list of the others is made).
         var resetEntries: [[UInt8]] = []
         var verdicts: [Verdict] = []
-        var others: [OtherReset] = []
-        for r in state.resets {
-            others.append(OtherReset(time: r.packet.time, claimedSender: r.packet.claimedSender, ttl: r.packet.ttl, ipID: r.packet.ipID, seq: r.packet.seq, ack: r.packet.ack))
+        if !state.resets.isEmpty {
+            resetEntries.reserveCapacity(state.resets.count)
+            verdicts.reserveCapacity(state.resets.count)
         }
         let icmpReports = state.icmp.map { icmpReport($0) }
         for (index, r) in state.resets.enumerated() {
-            var otherList = others
-            otherList.remove(at: index)
+            var otherList: [OtherReset] = []
+            if state.resets.count > 1 {
+                otherList.reserveCapacity(state.resets.count - 1)
+                for (j, o) in state.resets.enumerated() where j != index {
+                    otherList.append(OtherReset(time: o.packet.time, claimedSender: o.packet.claimedSender, ttl: o.packet.ttl, ipID: o.packet.ipID, seq: o.packet.seq, ack: o.packet.ack))
+                }
+            }
             let context = ResetContext(
                 reset: r.packet, sender: r.sender, receiver: r.receiver, vantage: vantage,
                 synSeen: r.synSeen, synAckSeen: r.synAckSeen, established: r.established, answersSYN: r.answersSYN,
