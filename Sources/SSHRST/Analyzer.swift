@@ -30,7 +30,7 @@ public final class Analyzer {
     var reorder = ReorderBuffer()
     var outcomes = OutcomeCounters()
     var digests: [FlowDigest] = []
-    var hostKeys: [String: (fingerprint: String, uid: FlowUID)] = [:]
+    var hostKeys: [EndpointKey: (fingerprint: String, uid: FlowUID)] = [:]
     /// Server address and port pairs where SSH was seen by its banner (bounded by patternMemory).
     var sshEndpoints: Set<EndpointKey> = []
     /// Failed authentications per client > server:port, for ban diagnosis (bounded by patternMemory keys).
@@ -444,9 +444,11 @@ public final class Analyzer {
 
     func noteHostKey(_ built: BuiltRecord) {
         guard let fingerprint = built.hostKeyFingerprint else { return }
-        let server = built.serverEndpoint()
-        if let earlier = hostKeys[server] {
+        // Keyed by the address and port; their text is made only for a pattern.
+        let endpoint = EndpointKey(address: built.server.address, port: built.server.port)
+        if let earlier = hostKeys[endpoint] {
             if earlier.fingerprint != fingerprint && patterns.count < configuration.patternMemory {
+                let server = built.serverEndpoint()
                 patterns.append(
                     .object([
                         ("type", .string("pattern")),
@@ -457,12 +459,12 @@ public final class Analyzer {
                         ("previous_fingerprint", .string(earlier.fingerprint)),
                         ("fingerprint", .string(fingerprint)),
                     ]))
-                hostKeys[server] = (fingerprint, built.uid)
+                hostKeys[endpoint] = (fingerprint, built.uid)
             }
         } else if hostKeys.count < configuration.patternMemory {
             // Bounded like the other pattern memories: a capture running for weeks meets
             // ever new servers (what it no longer remembers it cannot compare).
-            hostKeys[server] = (fingerprint, built.uid)
+            hostKeys[endpoint] = (fingerprint, built.uid)
         }
     }
 
