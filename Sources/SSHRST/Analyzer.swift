@@ -57,11 +57,17 @@ public final class Analyzer {
     /// order has come, and nothing else reads it): lent straight from the record writer, with no copy and no
     /// allocation (JSON Lines output). nil: every record reaches `sink` as JSON.
     public var textSink: ((Span<UInt8>) -> Void)? = nil
-    /// Set when this analyzer is one worker of a ShardedAnalyzer (nil: the single-threaded engine).
-    var shard: ShardState? = nil
+    /// Set when this analyzer is one worker of a ShardedAnalyzer (nil: the single-threaded engine). A `let`:
+    /// read on every packet (`touch`), a `var` was retained and released around each read.
+    let shard: ShardState?
 
-    public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), sink: @escaping (JSON) -> Void) {
+    public convenience init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), sink: @escaping (JSON) -> Void) {
+        self.init(configuration: configuration, shard: nil, sink: sink)
+    }
+
+    init(configuration: AnalyzerConfiguration, shard: ShardState?, sink: @escaping (JSON) -> Void) {
         self.configuration = configuration
+        self.shard = shard
         self.sink = sink
         table = FlowTable(capacity: configuration.maxFlows)
         closing.reserveCapacity(1024)
