@@ -58,6 +58,34 @@ import Testing
         #expect((p + "?").string == "x y 2!?")
     }
 
+    /// The direct appends (a sized text, stack text, an integer) write what the interpolation of the same
+    /// piece writes: verdict reasons and explanations are built with them.
+    @Test func directAppendsMatchInterpolation() {
+        let ints: [Int] = [0, 7, -7, 99, 100, 999, 1000, -12_345, Int.max, Int.min]
+        for i in ints {
+            var p = Prose(capacity: 8)
+            p.append("v=")
+            p.append(decimal: i)
+            p.append(";")
+            #expect(p.string == "v=\(i);")
+        }
+        for v: UInt32 in [0, 1, 4_294_967_295] {
+            var p = Prose()
+            p.append(decimal: v)
+            #expect(p.string == "\(v)")
+        }
+        for value: UInt64 in [0, 95, 1_234_567] {
+            var t = ASCIIText()
+            t.appendDecimal(value, minimumDigits: 2)
+            var p = Prose(capacity: 1)
+            p.append("score ")
+            p.append(t)
+            #expect(p.string == "score \(t)")
+            #expect(p.utf8 == Prose("score \(t)").utf8)
+        }
+        #expect(Prose(capacity: 256).isEmpty)
+    }
+
     /// Strings are copied from their storage: small and large, ASCII and not, literal and built at run time,
     /// as values, as interpolations and as constant text.
     @Test func stringsAreCopiedWhole() {
