@@ -180,17 +180,20 @@ public struct SSHTransportSession: Sendable {
     }
 
     /// Current furthest phase (cheap).
+    /// Each decoder's fields read in place: `let o = dirs[0]` copied the decoder (retaining every array it
+    /// holds) to read a few of them.
     public var phaseCode: SSHPhaseCode {
-        let o = dirs[0]
-        let r = dirs[1]
-        if o.newKeys && r.newKeys { return .encrypted }
-        if (o.newKeys && afterNewKeys(.originator).bytes > 0) || (r.newKeys && afterNewKeys(.responder).bytes > 0) {
+        let (o, r) = (0, 1)
+        if dirs[o].newKeys && dirs[r].newKeys { return .encrypted }
+        if (dirs[o].newKeys && afterNewKeys(.originator).bytes > 0) || (dirs[r].newKeys && afterNewKeys(.responder).bytes > 0) {
             return .encrypted
         }
-        if o.kexInit != nil || r.kexInit != nil || o.ssh1HostKey != nil || o.newKeys || r.newKeys
-            || r.ssh1HostKey != nil { return .kex }
-        if o.banner != nil || r.banner != nil { return .version }
-        if (o.preambleLineCount > 0 && !o.nonSSH) || (r.preambleLineCount > 0 && !r.nonSSH) { return .version }
+        if dirs[o].kexInit != nil || dirs[r].kexInit != nil || dirs[o].ssh1HostKey != nil || dirs[o].newKeys
+            || dirs[r].newKeys || dirs[r].ssh1HostKey != nil { return .kex }
+        if dirs[o].banner != nil || dirs[r].banner != nil { return .version }
+        if (dirs[o].preambleLineCount > 0 && !dirs[o].nonSSH) || (dirs[r].preambleLineCount > 0 && !dirs[r].nonSSH) {
+            return .version
+        }
         return .tcp
     }
 

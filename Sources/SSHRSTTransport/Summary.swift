@@ -117,23 +117,25 @@ extension SSHTransportSession {
     /// Builds the flow's summary (cold path: allocates strings and arrays). With an `interner`, KEXINITs
     /// already seen on other flows and their negotiation are not decoded again.
     public func summary(interner: KexInitInterner? = nil) -> SSHSummary {
-        Self.summary(dirs[0], dirs[1], log: log, interner: interner,
+        Self.summary(dirs, log: log, interner: interner,
                      afterNewKeys: (afterNewKeys(.originator), afterNewKeys(.responder)), phase: phaseCode)
     }
 
-    /// `o` and `r` are borrowed all the way down: the host-key walk no longer copies them into an array
-    /// (each copy retained and released every array a decoder holds, ~1,300 instructions a record).
+    /// The decoders are read in place, field by field (`dirs[o].banner`), here and in the helpers, which take
+    /// the array and an index: a decoder passed on its own (`dirs[0]` as an argument, even to a `borrowing`
+    /// parameter) is copied, retaining and releasing every array it holds (~600 instructions a decoder).
     private static func summary(
-        _ o: borrowing DirectionDecoder, _ r: borrowing DirectionDecoder, log: AnomalyLog, interner: KexInitInterner?,
+        _ dirs: borrowing [DirectionDecoder], log: AnomalyLog, interner: KexInitInterner?,
         afterNewKeys: ((bytes: Int, segments: Int), (bytes: Int, segments: Int)), phase: SSHPhaseCode
     ) -> SSHSummary {
+        let (o, r) = (0, 1)
         var anomalies = log
         func decode(_ k: StoredKexInit?) -> (SharedKexInit, id: Int?)? {
             guard let k else { return nil }
             return interner?.decode(k) ?? (SharedKexInit(k.decoded()), nil)
         }
-        let decodedO = decode(o.kexInit)
-        let decodedR = decode(r.kexInit)
+        let decodedO = decode(dirs[o].kexInit)
+        let decodedR = decode(dirs[r].kexInit)
         func negotiation(client: SSHSide) -> Negotiation? {
             let c = client == .originator ? decodedO : decodedR
             let s = client == .originator ? decodedR : decodedO
@@ -142,11 +144,11 @@ extension SSHTransportSession {
                 ?? negotiate(client: c.0.value, server: s.0.value)
         }
 
-        let v = agreedVersion(o.version, r.version)
+        let v = agreedVersion(dirs[o].version, dirs[r].version)
         if v.mismatch { anomalies.add(.versionMismatch) }
 
         // Negotiated kex family, needed to read 30/31 and to know which reply carries the host key.
-        let clientByMessages = Self.clientSide(o, r, family: nil)
+        let clientByMessages = Self.clientSide(dirs, family: nil)
         var family: KexFamily?
         var effective: Negotiation?
         if let c = clientByMessages.side, let n = negotiation(client: c) {
@@ -154,7 +156,7 @@ extension SSHTransportSession {
             effective = n
         }
         var client = clientByMessages
-        if family == .rsa { client = Self.clientSide(o, r, family: .rsa) }
+        if family == .rsa { client = Self.clientSide(dirs, family: .rsa) }
         if client.conflict { anomalies.add(.kexRoleConflict) }
         if client.side != clientByMessages.side || effective == nil {
             effective = negotiation(client: client.side ?? .originator)
@@ -162,84 +164,84 @@ extension SSHTransportSession {
 
         // Host key.
         var hostKey: HostKey?
-        if o.framing == .ssh1 || r.framing == .ssh1 {
-            if let blob = o.ssh1HostKey ?? r.ssh1HostKey { hostKey = HostKey(algorithm: "rsa1", blob: blob) }
+        if dirs[o].framing == .ssh1 || dirs[r].framing == .ssh1 {
+            if let blob = dirs[o].ssh1HostKey ?? dirs[r].ssh1HostKey { hostKey = HostKey(algorithm: "rsa1", blob: blob) }
         }
         if hostKey == nil {
             // The server's decoder first; both when the client is unknown.
             switch client.side {
             case .originator?:
-                hostKey = Self.hostKey(r, family: family, anomalies: &anomalies)
+                hostKey = Self.hostKey(dirs, r, family: family, anomalies: &anomalies)
             case .responder?:
-                hostKey = Self.hostKey(o, family: family, anomalies: &anomalies)
+                hostKey = Self.hostKey(dirs, o, family: family, anomalies: &anomalies)
             case nil:
-                hostKey = Self.hostKey(r, family: family, anomalies: &anomalies)
-                if hostKey == nil { hostKey = Self.hostKey(o, family: family, anomalies: &anomalies) }
+                hostKey = Self.hostKey(dirs, r, family: family, anomalies: &anomalies)
+                if hostKey == nil { hostKey = Self.hostKey(dirs, o, family: family, anomalies: &anomalies) }
             }
         }
 
         var disconnect: Disconnect?
-        if let d = o.disconnect {
+        if let d = dirs[o].disconnect {
             disconnect = Disconnect(side: .originator, reasonCode: d.code, description: escapedText(d.description))
-        } else if let d = r.disconnect {
+        } else if let d = dirs[r].disconnect {
             disconnect = Disconnect(side: .responder, reasonCode: d.code, description: escapedText(d.description))
         }
 
         return SSHSummary(
-            originatorBanner: o.banner.map { escapedText($0) },
-            responderBanner: r.banner.map { escapedText($0) },
-            originatorPreBanner: Self.lines(o),
-            responderPreBanner: Self.lines(r),
-            originatorTextAfterBanner: o.textAfterBanner.map { escapedText($0) },
-            responderTextAfterBanner: r.textAfterBanner.map { escapedText($0) },
-            originatorPreBannerLineCount: o.preambleLineCount,
-            responderPreBannerLineCount: r.preambleLineCount,
+            originatorBanner: dirs[o].banner.map { escapedText($0) },
+            responderBanner: dirs[r].banner.map { escapedText($0) },
+            originatorPreBanner: Self.lines(dirs, o),
+            responderPreBanner: Self.lines(dirs, r),
+            originatorTextAfterBanner: dirs[o].textAfterBanner.map { escapedText($0) },
+            responderTextAfterBanner: dirs[r].textAfterBanner.map { escapedText($0) },
+            originatorPreBannerLineCount: dirs[o].preambleLineCount,
+            responderPreBannerLineCount: dirs[r].preambleLineCount,
             version: v.version,
             sshClientSide: client.side,
-            originatorKex: decodedO.map { ($0.0, o.kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
-            responderKex: decodedR.map { ($0.0, r.kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
+            originatorKex: decodedO.map { ($0.0, dirs[o].kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
+            responderKex: decodedR.map { ($0.0, dirs[r].kexInit?.cookie ?? KexCookie(high: 0, low: 0)) },
             hostKey: hostKey,
             disconnect: disconnect,
-            newKeys: (o.newKeys, r.newKeys),
+            newKeys: (dirs[o].newKeys, dirs[r].newKeys),
             bytesAfterNewKeys: (afterNewKeys.0.bytes, afterNewKeys.1.bytes),
             segmentsAfterNewKeys: (afterNewKeys.0.segments, afterNewKeys.1.segments),
             anomalies: anomalies.ordered.map(\.name),
-            originatorNonSSH: o.nonSSH,
-            responderNonSSH: r.nonSSH,
-            originatorVersion: o.version,
-            responderVersion: r.version,
+            originatorNonSSH: dirs[o].nonSSH,
+            responderNonSSH: dirs[r].nonSSH,
+            originatorVersion: dirs[o].version,
+            responderVersion: dirs[r].version,
             phase: phase,
             effectiveNegotiation: effective,
             originatorKexInitID: decodedO?.id,
             responderKexInitID: decodedR?.id)
     }
 
-    /// The host key the server-side decoder `d` captured: from the reply the kex family names, else from
+    /// The host key the server-side decoder `dirs[i]` captured: from the reply the kex family names, else from
     /// whichever reply parses.
-    private static func hostKey(_ d: borrowing DirectionDecoder, family: KexFamily?, anomalies: inout AnomalyLog) -> HostKey? {
+    private static func hostKey(_ dirs: borrowing [DirectionDecoder], _ i: Int, family: KexFamily?, anomalies: inout AnomalyLog) -> HostKey? {
         let slots: [Int]
         switch family {
         case .groupExchange?: slots = [2]
         case .rsa?: slots = [0]
         case .plain?: slots = [1]
-        case nil: slots = d.sentTypes & (1 << 34) != 0 ? [2] : [1, 2]
+        case nil: slots = dirs[i].sentTypes & (1 << 34) != 0 ? [2] : [1, 2]
         }
         for slot in slots {
-            if slot < d.keyBlobs.count, let blob = d.keyBlobs[slot] {
+            if slot < dirs[i].keyBlobs.count, let blob = dirs[i].keyBlobs[slot] {
                 return HostKey(algorithm: Self.keyType(blob), blob: blob)
-            } else if family != nil, d.malformedKeyMessages & (1 << UInt8(slot)) != 0 {
+            } else if family != nil, dirs[i].malformedKeyMessages & (1 << UInt8(slot)) != 0 {
                 anomalies.add(.hostKeyMalformed)
             }
         }
         return nil
     }
 
-    private static func lines(_ d: borrowing DirectionDecoder) -> [String] {
+    private static func lines(_ dirs: borrowing [DirectionDecoder], _ i: Int) -> [String] {
         var out: [String] = []
         var start = 0
-        for end in d.preambleEnds {
-            guard start <= end, end <= d.preambleBytes.count else { break }
-            out.append(escapedText(d.preambleBytes[start..<end]))
+        for end in dirs[i].preambleEnds {
+            guard start <= end, end <= dirs[i].preambleBytes.count else { break }
+            out.append(escapedText(dirs[i].preambleBytes[start..<end]))
             start = end
         }
         return out
@@ -252,12 +254,11 @@ extension SSHTransportSession {
     }
 
     /// Client side from message directions. `family == .rsa` reverses 30/31/32 (RFC 4432).
-    private static func clientSide(_ o: borrowing DirectionDecoder, _ r: borrowing DirectionDecoder,
-                                   family: KexFamily?) -> (side: SSHSide?, conflict: Bool) {
-        func role(_ d: borrowing DirectionDecoder) -> (client: Bool, server: Bool) {
-            let t = d.sentTypes
+    private static func clientSide(_ dirs: borrowing [DirectionDecoder], family: KexFamily?) -> (side: SSHSide?, conflict: Bool) {
+        func role(_ i: Int) -> (client: Bool, server: Bool) {
+            let t = dirs[i].sentTypes
             func sent(_ n: UInt8) -> Bool { t & (1 << UInt64(n)) != 0 }
-            if d.framing == .ssh1 {
+            if dirs[i].framing == .ssh1 {
                 return (sent(SSH1MessageType.cmsgSessionKey), sent(SSH1MessageType.smsgPublicKey))
             }
             if family == .rsa {
@@ -265,8 +266,8 @@ extension SSHTransportSession {
             }
             return (sent(30) || sent(32) || sent(34), sent(31) || sent(33))
         }
-        let ro = role(o)
-        let rr = role(r)
+        let ro = role(0)
+        let rr = role(1)
         let originatorIsClient = (ro.client && !ro.server) || (rr.server && !rr.client)
         let responderIsClient = (rr.client && !rr.server) || (ro.server && !ro.client)
         switch (originatorIsClient, responderIsClient) {
