@@ -97,10 +97,15 @@ public enum Decision {
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if w < minimumScore {
-            var why: Prose = "undetermined: evidence too weak, best is \(winner.rawValue) with \(Fmt.score(w)) points ("
-            why.utf8.reserveCapacity(Decision.reasonCapacity)
+            var why = Prose(capacity: Decision.reasonCapacity)
+            why.append("undetermined: evidence too weak, best is ")
+            why.append(string: winner.rawValue)
+            why.append(" with ")
+            why.append(Fmt.score(w))
+            why.append(" points (")
             appendNames(evidence, pointingTo: winner, to: &why)
-            why.append("), below \(Fmt.score(minimumScore))")
+            why.append("), below ")
+            why.append(Fmt.score(minimumScore))
             return Verdict(attribution: .undetermined, confidence: 0, seqStatus: seqStatus, evidence: evidence, reasonText: why)
         }
         if net < minimumMargin {

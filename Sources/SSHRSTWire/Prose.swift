@@ -73,6 +73,9 @@ public struct Prose: ExpressibleByStringInterpolation, CustomStringConvertible, 
     public struct StringInterpolation: StringInterpolationProtocol {
         public var utf8: [UInt8]
 
+        /// Room for the literal pieces, 24 bytes a value and 64 more: an evidence detail interpolates numbers
+        /// and a phrase or two of 40-70 bytes (a TTL baseline, an IP ID history), and with 16 bytes a value most
+        /// grew once, a second allocation.
         public init(literalCapacity: Int, interpolationCount: Int) {
             utf8 = []
             utf8.reserveCapacity(literalCapacity &+ interpolationCount &* 24 &+ 64)
