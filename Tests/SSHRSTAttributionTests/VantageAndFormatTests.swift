@@ -75,3 +75,29 @@ import Testing
         #expect(!(Phase.session < .session))
     }
 }
+
+/// The verdict's reason text, in each of `Decision.combine`'s four forms, exactly: it is written into every
+/// reset record (`reason`) and built piece by piece, so a piece left out or doubled shows here.
+@Suite struct ReasonTextTests {
+    func evidence(_ rule: RuleID, _ party: Party, _ weight: Double) -> Evidence {
+        Evidence(rule: rule, pointsTo: party, weight: weight, detail: "test")
+    }
+
+    @Test func everyForm() {
+        let none = Decision.combine([], seqStatus: .exact)
+        #expect(none.reason == "undetermined: no rule produced evidence for any party")
+        let conflictOnly = Decision.combine([evidence(.conflictingResetTTL, .undetermined, 0.3)], seqStatus: .exact)
+        #expect(conflictOnly.reason == "undetermined: only conflicting evidence (conflicting_reset_ttl)")
+        let weak = Decision.combine([evidence(.ttlMatchesBaseline, .server, 0.35)], seqStatus: .exact)
+        #expect(weak.reason == "undetermined: evidence too weak, best is server with 0.35 points (ttl_matches_baseline), below 0.60")
+        let contradictory = Decision.combine(
+            [evidence(.ttlMatchesBaseline, .server, 0.35), evidence(.ipIDContinues, .server, 0.6),
+             evidence(.timestampsUnlikeSender, .middlebox, 0.6)], seqStatus: .exact)
+        #expect(contradictory.reason == "undetermined: contradictory evidence, server 0.95 (ttl_matches_baseline + ip_id_continues) vs middlebox 0.60 (timestamps_unlike_sender), margin 0.35 below 0.45")
+        let decided = Decision.combine(
+            [evidence(.capturedAtSender, .client, 1.0), evidence(.ttlMatchesBaseline, .client, 0.35),
+             evidence(.seqInWindow, .middlebox, 0.2), evidence(.conflictingResetTTL, .undetermined, 0.2)], seqStatus: .exact)
+        #expect(decided.attribution == .client)
+        #expect(decided.reason == "client: captured_at_sender + ttl_matches_baseline, 1.35 points vs 0.20 for middlebox, conflict 0.20")
+    }
+}
