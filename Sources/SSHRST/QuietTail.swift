@@ -7,17 +7,20 @@ import SSHRSTWire
 ///
 /// Most flows of a scan or a SYN flood carry no SSH bytes, no reset and no ICMP error: one SYN,
 /// perhaps retransmitted or answered. Their record after `"server":{…}` (roles, vantage, counts, TCP state,
-/// the diagnosis, TTLs, round trip) is then a function of a few numbers, the same for thousands of flows,
-/// and rendering it (diagnosis, vantage, prose, JSON) cost ~8,000 instructions a record. `QuietTailKey`
-/// holds every input of that text for such a flow; `QuietTailCache` keeps the text by key, so a repeated
-/// tail is one copy.
+/// the diagnosis, TTLs) is then a function of a few numbers, the same for thousands of flows, and rendering
+/// it (diagnosis, vantage, prose, JSON) cost ~8,000 instructions a record. `QuietTailKey` holds every input
+/// of that text for such a flow; `QuietTailCache` keeps the text by key, so a repeated tail is one copy.
+/// The text stops after `"rtt_ms":`: the round trip and the record's constant end are written for each
+/// flow (`RecordBuilder.writeQuietEnd`), so answered SYNs, which all differ there, share a tail too.
 ///
 /// The key is every value the general path reads for such a flow (`RecordBuilder.build`), taken from the
-/// same functions where the writer has one (`ttlInputs`, `handshakeLegs`, `stalled`, `handshakeRTT`); the
-/// diagnosis's inputs are `DiagnosisContext`'s fields that such a flow can set. The client's address is a
-/// diagnosis input only where the diagnosis names it (a few next steps, `Diagnosis.namesClientAddress`):
-/// only then is a tail stored under the address. Debug builds (the tests) render every hit again through
-/// the general path and stop if the text or the cause differs.
+/// same functions where the writer has one (`ttlInputs`, `stalled`, `handshakeRTT`); the diagnosis's inputs
+/// are `DiagnosisContext`'s fields that such a flow can set, as the diagnosis reads them: durations as
+/// `Fmt.seconds` prints them, the handshake's times only for the outcomes that read them
+/// (`DiagnosisContext.readsHandshakeTimes`). The client's address is a diagnosis input only where the
+/// diagnosis names it (a few next steps, `Diagnosis.namesClientAddress`): only then is a tail stored under
+/// the address. Debug builds (the tests) render every hit again through the general path and stop if the
+/// text or the cause differs.
 struct QuietTailKey: Equatable {
     // The JSON around the diagnosis.
     var roleBasisSYN: Bool
@@ -34,19 +37,20 @@ struct QuietTailKey: Equatable {
     var anomalies: UInt32
     var outcome: Outcome
     var phase: Phase
-    /// What `writeTTL` and `writeRTT` read (the same functions give them).
+    /// What `writeTTL` reads (the same function gives them).
     var clientTTL: RecordBuilder.TTLInputs?
     var serverTTL: RecordBuilder.TTLInputs?
-    var handshakeLegs: RecordBuilder.HandshakeLegs?
     // The diagnosis's inputs.
     var firstFINFrom: Side?
     var synCount: Int
-    var durationNs: Int64
+    /// The flow's duration and a stalled peer's silence as the diagnosis prints them.
+    var duration: Fmt.Parts
+    /// Nil for the outcomes whose diagnosis does not read them.
     var handshakeToEndNs: Int64?
     var priorAuthFailures: Int
     var stalledSide: Side?
     var stalledRetransmissions: Int
-    var stalledQuietNs: Int64
+    var stalledQuiet: Fmt.Parts?
     var handshakeRTTNs: Int64?
     /// Nil when the diagnosis does not name the client (see above).
     var clientAddress: IPAddress?
@@ -57,58 +61,76 @@ struct QuietTailKey: Equatable {
         @inline(__always) func mix(_ v: UInt64) { h = (h ^ v) &* 0x9E37_79B9_7F4A_7C15; h ^= h &>> 29 }
         mix(UInt64(bitPattern: Int64(clientPackets)) &<< 32 ^ UInt64(bitPattern: Int64(serverPackets)))
         mix(UInt64(bitPattern: Int64(clientBytes)) &<< 32 ^ UInt64(bitPattern: Int64(serverBytes)))
-        mix(UInt64(bitPattern: durationNs) ^ UInt64(anomalies) &<< 40)
-        mix(UInt64(bitPattern: handshakeLegs?.server ?? -1) ^ UInt64(bitPattern: handshakeLegs?.client ?? -1) &<< 1)
+        mix(duration.whole &* 1_000_000 ^ duration.fraction ^ UInt64(anomalies) &<< 40)
+        mix(UInt64(bitPattern: handshakeRTTNs ?? -1) ^ UInt64(bitPattern: handshakeToEndNs ?? -1) &<< 1)
         mix(UInt64(originatorState.rawValue) ^ UInt64(responderState.rawValue) &<< 8 ^ UInt64(synCount) &<< 48 ^ UInt64(clientTTL?.first ?? 0) &<< 40 ^ UInt64(serverTTL?.first ?? 0) &<< 32)
         if let a = clientAddress { mix(a.high ^ a.low) }
         return h
     }
 }
 
-/// The tails of `QuietTailKey`, direct-mapped (a new key replaces the one in its slot). A slot's byte array
-/// is reused, so once warm a stored tail allocates nothing.
+/// The tails of `QuietTailKey`, two-way set-associative: a key has two slots, and a new key replaces the
+/// one of them used least recently. A slot's byte array is reused, so once warm a stored tail allocates
+/// nothing.
 struct QuietTailCache {
     struct Slot {
+        /// Whether `key`, `tail` and `cause` were stored (an empty slot holds the first key stored anywhere:
+        /// an optional key was copied out of its slot for each comparison).
+        var filled = false
         var hash: UInt64 = 0
-        var key: QuietTailKey? = nil
+        var key: QuietTailKey
         var tail: [UInt8] = []
         var cause: CauseID = .noAnswerTimeout
+        /// `uses` when the slot was last stored or hit.
+        var use = 0
     }
 
-    /// A flood's unanswered SYNs differ by little more than their TTL (hundreds of distinct tails); its
-    /// answered ones all differ (the round trip) and pass through: 4,096 slots keep the first while the
-    /// second churn (~1.3 MB of slots, ~5 MB of tails when full).
+    /// A flood's SYNs, answered or not, differ by little more than their TTLs (hundreds to a few thousand
+    /// distinct tails); flows closed with a handshake all differ (its times) and pass through. 4,096 slots
+    /// keep the first while the second churn (~1.3 MB of slots, ~5 MB of tails when full); with one slot a
+    /// key, a third of a flood's repeated tails were lost to another key of the same slot.
     static let slotCount = 4096
     private var slots: [Slot] = []
+    /// Lookups so far: the clock of `Slot.use`.
+    private var uses = 0
 
     /// The slot holding `key`'s tail (its address-free form first), with its cause.
-    func lookup(_ key: QuietTailKey, client: IPAddress) -> (slot: Int, cause: CauseID)? {
+    mutating func lookup(_ key: QuietTailKey, client: IPAddress) -> (slot: Int, cause: CauseID)? {
         guard !slots.isEmpty else { return nil }
-        let h = key.hash
-        let i = QuietTailCache.index(h)
-        if slots[i].hash == h, slots[i].key == key { return (i, slots[i].cause) }
+        uses &+= 1
+        if let hit = find(key, hash: key.hash) { return hit }
         var named = key
         named.clientAddress = client
-        let hn = named.hash
-        let j = QuietTailCache.index(hn)
-        if slots[j].hash == hn, slots[j].key == named { return (j, slots[j].cause) }
+        return find(named, hash: named.hash)
+    }
+
+    private mutating func find(_ key: QuietTailKey, hash: UInt64) -> (slot: Int, cause: CauseID)? {
+        let set = QuietTailCache.set(hash)
+        for i in set..<set &+ 2 where slots[i].hash == hash && slots[i].filled && slots[i].key == key {
+            slots[i].use = uses
+            return (i, slots[i].cause)
+        }
         return nil
     }
 
     func tail(_ slot: Int) -> [UInt8] { slots[slot].tail }
 
     mutating func store(_ key: QuietTailKey, tail: Span<UInt8>, cause: CauseID) {
-        if slots.isEmpty { slots = [Slot](repeating: Slot(), count: QuietTailCache.slotCount) }
+        if slots.isEmpty { slots = [Slot](repeating: Slot(key: key), count: QuietTailCache.slotCount) }
         let h = key.hash
-        let i = QuietTailCache.index(h)
+        let set = QuietTailCache.set(h)
+        let i = slots[set].use <= slots[set &+ 1].use ? set : set &+ 1
+        slots[i].filled = true
         slots[i].hash = h
         slots[i].key = key
         slots[i].cause = cause
+        slots[i].use = uses
         slots[i].tail.removeAll(keepingCapacity: true)
         ByteCopy.append(tail, to: &slots[i].tail)
     }
 
-    private static func index(_ hash: UInt64) -> Int {
-        Int(truncatingIfNeeded: hash &>> 40) & (QuietTailCache.slotCount &- 1)
+    /// The first of the two slots of `hash`.
+    private static func set(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: hash &>> 40) & (QuietTailCache.slotCount &- 2)
     }
 }

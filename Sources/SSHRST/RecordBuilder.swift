@@ -91,6 +91,7 @@ struct RecordBuilder {
                 memo.recordWriter.removeAll()
                 writeEndpoints(&memo.recordWriter, state, uid: uid)
                 memo.recordWriter.runRaw(memo.quietTails.tail(hit.slot))
+                writeQuietEnd(&memo.recordWriter, state)
                 return BuiltRecord(
                     record: textInPlace ? nil : .shared(SharedJSON(serialized: memo.recordWriter.bytes)), uid: uid,
                     outcome: key.outcome,
@@ -223,6 +224,7 @@ struct RecordBuilder {
         // skeleton as constant runs, the values between them; nested values that vary in shape are written by
         // the stateful calls, which at depth 0 add no separator of their own.
         var tailStart = 0
+        var tailEnd = 0
         func write(_ w: inout JSONWriter) {
             writeEndpoints(&w, state, uid: uid)
             tailStart = w.count
@@ -269,7 +271,9 @@ struct RecordBuilder {
             }
             w.run("],\"ttl\":{\"client\":"); writeTTL(&w, state.tcp.originator)
             w.run(",\"server\":"); writeTTL(&w, state.tcp.responder)
-            w.run("},\"rtt_ms\":"); writeRTT(&w, state)
+            w.run("},\"rtt_ms\":")
+            tailEnd = w.count  // a quiet flow's stored text ends here (`writeQuietEnd` writes the rest)
+            writeRTT(&w, state)
             w.run(",\"after_newkeys\":")
             if hasSummary, let newKeys = summary?.newKeys, newKeys.originator || newKeys.responder,
                 let bytes = summary?.bytesAfterNewKeys, let segments = summary?.segmentsAfterNewKeys
@@ -290,14 +294,23 @@ struct RecordBuilder {
             memo.recordWriter.removeAll()
             write(&memo.recordWriter)
             if let quiet {
-                memo.recordWriter.withSpan { text in
-                    let tail = text.extracting(tailStart..<text.count)
-                    #if DEBUG
-                    if let checkedTail {
-                        precondition(ByteCopy.equal(checkedTail.text.span, tail) && checkedTail.cause == diagnosis.cause,
-                                     "a quiet flow's stored tail differs from its rendering: QuietTailKey misses an input")
+                #if DEBUG
+                if let checkedTail {
+                    // What the stored text and `writeQuietEnd` make of this flow, against its full rendering.
+                    var fast = JSONWriter(capacity: 4096)
+                    fast.runRaw(checkedTail.text)
+                    writeQuietEnd(&fast, state)
+                    let same = fast.withSpan { fastText in
+                        memo.recordWriter.withSpan { text in
+                            ByteCopy.equal(fastText, text.extracting(tailStart..<text.count))
+                        }
                     }
-                    #endif
+                    precondition(same && checkedTail.cause == diagnosis.cause,
+                                 "a quiet flow's stored tail differs from its rendering: QuietTailKey misses an input")
+                }
+                #endif
+                memo.recordWriter.withSpan { text in
+                    let tail = text.extracting(tailStart..<tailEnd)
                     // Stored without the client's address when the diagnosis does not name it.
                     var key = quiet
                     if diagnosis.namesClientAddress { key.clientAddress = client.0 }
@@ -333,6 +346,13 @@ struct RecordBuilder {
         w.run("},\"server\":{\"ip\":"); w.runPlain(server.0)
         w.run(",\"port\":"); w.runInt(Int(server.1))
         w.run("}")
+    }
+
+    /// A quiet flow's record after its stored text (`QuietTail.swift`): the round trip, and `after_newkeys`
+    /// null (no SSH bytes) with no `idle_before_reset` (no reset), as the general path writes them.
+    func writeQuietEnd(_ w: inout JSONWriter, _ state: borrowing FlowState) {
+        writeRTT(&w, state)
+        w.run(",\"after_newkeys\":null}")
     }
 
     func vantageInput(_ state: borrowing FlowState) -> VantageInput {
@@ -373,6 +393,7 @@ struct RecordBuilder {
         else { return nil }
         let outcome = self.outcome(state)
         let stalled = self.stalled(state, outcome)
+        let handshakeTimes = DiagnosisContext.readsHandshakeTimes(outcome)
         return QuietTailKey(
             roleBasisSYN: state.tcp.originator.synCount > 0 || state.synAckTime != nil, vantage: vantageInput(state).key,
             clientPackets: state.tcp.originator.packets, serverPackets: state.tcp.responder.packets,
@@ -380,12 +401,13 @@ struct RecordBuilder {
             originatorState: state.tcp.originator.state, responderState: state.tcp.responder.state,
             history: state.tcp.history, anomalies: state.anomalies.rawValue, outcome: outcome, phase: phase(state, nil),
             clientTTL: RecordBuilder.ttlInputs(state.tcp.originator), serverTTL: RecordBuilder.ttlInputs(state.tcp.responder),
-            handshakeLegs: RecordBuilder.handshakeLegs(state),
             firstFINFrom: state.firstFIN.map { $0 == .originator ? .client : .server },
-            synCount: state.tcp.originator.synCount, durationNs: state.lastTime - state.firstTime,
-            handshakeToEndNs: state.synAckTime.map { state.lastTime - $0 }, priorAuthFailures: priorAuthFailures,
+            synCount: state.tcp.originator.synCount, duration: Fmt.secondsParts(state.lastTime - state.firstTime),
+            handshakeToEndNs: handshakeTimes ? state.synAckTime.map { state.lastTime - $0 } : nil,
+            priorAuthFailures: priorAuthFailures,
             stalledSide: stalled?.side, stalledRetransmissions: stalled?.retransmissions ?? 0,
-            stalledQuietNs: stalled?.quietNs ?? 0, handshakeRTTNs: handshakeRTT(state), clientAddress: nil)
+            stalledQuiet: stalled.map { Fmt.secondsParts($0.quietNs) },
+            handshakeRTTNs: handshakeTimes ? handshakeRTT(state) : nil, clientAddress: nil)
     }
 
     func negotiationText(_ n: Negotiation?) -> String? {

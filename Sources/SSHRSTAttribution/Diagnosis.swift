@@ -42,6 +42,7 @@ public struct DiagnosisContext: Sendable {
     public var firstFINFrom: Side?
     /// Client SYNs sent (retransmissions included).
     public var synCount: Int
+    /// Read only as `Fmt.seconds` prints it (see `readsHandshakeTimes`).
     public var durationNs: Int64
     /// Longest idle gap right before the end (the trigger).
     public var idleBeforeEndNs: Int64?
@@ -61,6 +62,7 @@ public struct DiagnosisContext: Sendable {
     /// that side, its retransmissions, and how long the peer had been silent.
     public var stalledSide: Side? = nil
     public var stalledRetransmissions: Int = 0
+    /// Read only as `Fmt.seconds` prints it.
     public var stalledQuietNs: Int64 = 0
     /// The snap length cut payload bytes of this flow: the SSH exchange was not (all) captured, so the
     /// phase is a lower bound and no SSH message's absence is known.
@@ -68,6 +70,15 @@ public struct DiagnosisContext: Sendable {
     /// One round trip as the handshake showed it at the capture point (SYN to the handshake's ACK, else SYN to SYN-ACK).
     /// Sub-millisecond: the two ends are on one host or next to each other (a local port forwarder).
     public var handshakeRTTNs: Int64? = nil
+
+    /// Whether `diagnose` reads `handshakeToEndNs` and `handshakeRTTNs` for a flow that ended this way: only
+    /// for resets and closes (login grace, the accept-to-drop text, idle triggers), never for a flow still
+    /// open or unanswered. The other times (`durationNs`, `stalledQuietNs`) it reads only as `Fmt.seconds`
+    /// prints them. Records of quiet flows key their stored text on what is read (`QuietTailKey`, checked
+    /// in debug builds against a full rendering): a change here is a change there.
+    public static func readsHandshakeTimes(_ outcome: Outcome) -> Bool {
+        outcome != .open && outcome != .timeout
+    }
 
     @inlinable
     public init(

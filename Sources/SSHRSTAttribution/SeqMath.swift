@@ -54,16 +54,18 @@ enum Sat {
 
 /// Deterministic number formatting without Foundation (detail strings end up in golden files).
 public enum Fmt {
-    /// `value / unit` with `decimals` digits, rounded half up, e.g. `fixed(1_234_567, unit: 1_000_000, decimals: 2)` = "1.23".
-    /// Text on the stack (`ASCIIText`): a `Prose` copies its bytes, a `String` interpolation writes its
-    /// `description`; no `String` is made for it in records' prose.
-    public static func fixed(_ value: Int64, unit: Int64, decimals: Int) -> ASCIIText {
-        guard unit > 0 else {
-            var text = ASCIIText()
-            if value < 0 { text.append(UInt8(ascii: "-")) }
-            text.appendDecimal(value.magnitude)
-            return text
-        }
+    /// A number as `fixed` prints it: the sign, the whole part and the fraction's digits. Two values with equal
+    /// parts print the same text (records key stored text on this: `QuietTailKey`).
+    public struct Parts: Equatable, Sendable {
+        public var negative: Bool
+        public var whole: UInt64
+        public var fraction: UInt64
+        public var places: Int
+    }
+
+    /// `value / unit` rounded half up to `decimals` digits, as parts.
+    public static func fixedParts(_ value: Int64, unit: Int64, decimals: Int) -> Parts {
+        guard unit > 0 else { return Parts(negative: value < 0, whole: value.magnitude, fraction: 0, places: 0) }
         let places = max(0, min(decimals, 6))
         var scale: UInt64 = 1
         for _ in 0..<places { scale *= 10 }
@@ -84,20 +86,36 @@ public enum Fmt {
             whole += 1
             frac -= scale
         }
+        return Parts(negative: value < 0 && (whole > 0 || frac > 0), whole: whole, fraction: frac, places: places)
+    }
+
+    /// The text of `parts`.
+    public static func text(_ parts: Parts) -> ASCIIText {
         var text = ASCIIText()
-        if value < 0 && (whole > 0 || frac > 0) { text.append(UInt8(ascii: "-")) }
-        text.appendDecimal(whole, minimumDigits: 1)
-        if places > 0 {
+        if parts.negative { text.append(UInt8(ascii: "-")) }
+        text.appendDecimal(parts.whole, minimumDigits: 1)
+        if parts.places > 0 {
             text.append(UInt8(ascii: "."))
-            text.appendDecimal(frac, minimumDigits: places)
+            text.appendDecimal(parts.fraction, minimumDigits: parts.places)
         }
         return text
     }
 
+    /// `value / unit` with `decimals` digits, rounded half up, e.g. `fixed(1_234_567, unit: 1_000_000, decimals: 2)` = "1.23".
+    /// Text on the stack (`ASCIIText`): a `Prose` copies its bytes, a `String` interpolation writes its
+    /// `description`; no `String` is made for it in records' prose.
+    public static func fixed(_ value: Int64, unit: Int64, decimals: Int) -> ASCIIText {
+        text(fixedParts(value, unit: unit, decimals: decimals))
+    }
+
+    /// What `seconds` prints of `ns`, as parts: durations with equal parts print the same.
+    public static func secondsParts(_ ns: Int64) -> Parts {
+        fixedParts(ns, unit: 1_000_000_000, decimals: ns.magnitude >= 10_000_000_000 ? 1 : 3)
+    }
+
     /// Nanoseconds as seconds: "350.0 s", "1.234 s", "0.120 s".
     public static func seconds(_ ns: Int64) -> ASCIIText {
-        let mag = ns.magnitude
-        var text = fixed(ns, unit: 1_000_000_000, decimals: mag >= 10_000_000_000 ? 1 : 3)
+        var text = self.text(secondsParts(ns))
         text.append(UInt8(ascii: " "))
         text.append(UInt8(ascii: "s"))
         return text

@@ -53,9 +53,12 @@ import Testing
                 c.send(fromClient: true, RawConversation.ack, ttl: ttl)
             case 4:  // a handshake, then nothing: open at the end
                 c.handshake()
-            case 5:  // the server closes first
-                c.handshake()
-                c.send(fromClient: false, RawConversation.fin | RawConversation.ack, advance: k % 3 == 0 ? 5_000 * ms : 10 * ms)
+            case 5:  // the server closes first; two handshake round trips (the diagnosis cites them), one duration
+                let lag: Int64 = k % 2 == 0 ? 0 : 300_000
+                c.send(fromClient: true, RawConversation.syn)
+                c.send(fromClient: false, RawConversation.syn | RawConversation.ack, advance: 10 * ms + lag)
+                c.send(fromClient: true, RawConversation.ack)
+                c.send(fromClient: false, RawConversation.fin | RawConversation.ack, advance: (k % 3 == 0 ? 5_000 * ms : 10 * ms) - lag)
             case 6 where k % 2 == 0:  // joined mid-connection: the `partial_connection` anomaly
                 c.send(fromClient: true, RawConversation.ack, ttl: ttl)
                 c.send(fromClient: false, RawConversation.ack)
@@ -93,6 +96,46 @@ import Testing
         }
         #expect(flows.contains { $0.contains("\"anomalies\":[\"partial_connection\"]") })
         if maxFlows < 400 { #expect(flows.filter { $0.contains("\"flow_evicted\"") }.count > 100) }
+    }
+
+    /// Answered SYNs that differ only in their round trip (and so in their duration, below what the
+    /// diagnosis prints) share one stored tail: the round trip is written for each record after it.
+    @Test func answeredSYNsShareATailWhateverTheirRoundTrip() {
+        var frames: [(Int64, [UInt8])] = []
+        let flows = 60
+        for k in 0..<flows {
+            var c = RawConversation()
+            c.time = 1_700_000_000_000_000_000 + Int64(k) * 50_000_000
+            c.send(fromClient: true, RawConversation.syn, ttl: 52)
+            c.send(fromClient: false, RawConversation.syn | RawConversation.ack, advance: 10_000_000 + Int64(k) * 1_000)
+            frames += QuietTailTests.moved(c, client: k, port: UInt16(40_000 + k))
+        }
+        var lines: [String] = []
+        let analyzer = Analyzer(configuration: AnalyzerConfiguration(), sink: { lines.append($0.serialized()) })
+        for (time, bytes) in frames.sorted(by: { $0.0 < $1.0 }) {
+            analyzer.ingest(Frame(time: time, capturedLength: bytes.count, wireLength: bytes.count, linkType: .raw), bytes.span)
+        }
+        analyzer.finish()
+        let records = lines.filter { $0.hasPrefix("{\"type\":\"flow\"") }
+        #expect(records.count == flows)
+        // Each record has its own round trip (10.000, 10.001, ... ms), and all but the first reused the tail.
+        for k in 0..<flows {
+            let leg = "\"rtt_ms\":{\"server_leg\":10.\(String(repeating: "0", count: k < 10 ? 2 : 1))\(k)}"
+            #expect(records.contains { $0.contains(leg) }, "\(leg)")
+        }
+        #expect(analyzer.memo.quietTailHits == flows - 1, "\(analyzer.memo.quietTailHits) reused tails")
+    }
+
+    /// Durations are keyed as the diagnosis prints them: a few microseconds apart they are one key, but
+    /// 9.9996 s ("10.000 s") and 10 s ("10.0 s") are two.
+    @Test func durationsAreKeyedAsPrinted() {
+        #expect(Fmt.secondsParts(1_000_400_000) == Fmt.secondsParts(1_000_000_000))
+        #expect(Fmt.secondsParts(1_000_600_000) != Fmt.secondsParts(1_000_000_000))
+        #expect(Fmt.seconds(9_999_600_000).description == "10.000 s")
+        #expect(Fmt.seconds(10_000_000_000).description == "10.0 s")
+        #expect(Fmt.secondsParts(9_999_600_000) != Fmt.secondsParts(10_000_000_000))
+        #expect(Fmt.secondsParts(-400_000) == Fmt.secondsParts(0))
+        #expect(Fmt.seconds(-400_000).description == Fmt.seconds(0).description)
     }
 
     /// A diagnosis tells whether its text names the client: only then is a quiet tail stored under the
