@@ -79,7 +79,6 @@ struct QuietTailCache {
         var filled = false
         var hash: UInt64 = 0
         var key: QuietTailKey
-        var tail: [UInt8] = []
         var cause: CauseID = .noAnswerTimeout
         /// `uses` when the slot was last stored or hit.
         var use = 0
@@ -91,6 +90,8 @@ struct QuietTailCache {
     /// key, a third of a flood's repeated tails were lost to another key of the same slot.
     static let slotCount = 4096
     private var slots: [Slot] = []
+    /// The text of each slot, beside the slots: read out of a slot, a tail copied the whole slot first.
+    private var tails: [[UInt8]] = []
     /// Lookups so far: the clock of `Slot.use`.
     private var uses = 0
 
@@ -113,10 +114,13 @@ struct QuietTailCache {
         return nil
     }
 
-    func tail(_ slot: Int) -> [UInt8] { slots[slot].tail }
+    func tail(_ slot: Int) -> [UInt8] { tails[slot] }
 
     mutating func store(_ key: QuietTailKey, tail: Span<UInt8>, cause: CauseID) {
-        if slots.isEmpty { slots = [Slot](repeating: Slot(key: key), count: QuietTailCache.slotCount) }
+        if slots.isEmpty {
+            slots = [Slot](repeating: Slot(key: key), count: QuietTailCache.slotCount)
+            tails = [[UInt8]](repeating: [], count: QuietTailCache.slotCount)
+        }
         let h = key.hash
         let set = QuietTailCache.set(h)
         let i = slots[set].use <= slots[set &+ 1].use ? set : set &+ 1
@@ -125,8 +129,8 @@ struct QuietTailCache {
         slots[i].key = key
         slots[i].cause = cause
         slots[i].use = uses
-        slots[i].tail.removeAll(keepingCapacity: true)
-        ByteCopy.append(tail, to: &slots[i].tail)
+        tails[i].removeAll(keepingCapacity: true)
+        ByteCopy.append(tail, to: &tails[i])
     }
 
     /// The first of the two slots of `hash`.

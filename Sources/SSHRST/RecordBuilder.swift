@@ -81,7 +81,8 @@ struct RecordBuilder {
         #if DEBUG
         var checkedTail: (text: [UInt8], cause: CauseID)? = nil
         #endif
-        if let memo, let key = quietTailKey(state) {
+        if let memo, isQuiet(state) {
+            let key = quietTailKey(state)
             if let hit = memo.quietTails.lookup(key, client: client.0) {
                 memo.quietTailHits &+= 1
                 #if DEBUG
@@ -385,12 +386,16 @@ struct RecordBuilder {
         return nil
     }
 
-    /// Every input of a quiet flow's record after its endpoints (`QuietTailKey`), or nil when the flow
-    /// is not quiet: SSH bytes, a reset, an ICMP error, or payload cut by the snap length.
-    func quietTailKey(_ state: borrowing FlowState) -> QuietTailKey? {
-        guard state.transport == nil, state.resets.isEmpty, state.icmp.isEmpty,
-            !state.refusedByICMP, state.uncapturedPayload.0 == 0, state.uncapturedPayload.1 == 0
-        else { return nil }
+    /// Whether the flow is quiet (`QuietTail.swift`): no SSH bytes, reset or ICMP error, and no payload cut
+    /// by the snap length.
+    func isQuiet(_ state: borrowing FlowState) -> Bool {
+        state.transport == nil && state.resets.isEmpty && state.icmp.isEmpty && !state.refusedByICMP
+            && state.uncapturedPayload.0 == 0 && state.uncapturedPayload.1 == 0
+    }
+
+    /// Every input of a quiet flow's record after its endpoints (`QuietTailKey`). Not an optional: unwrapping
+    /// one copied the key three times.
+    func quietTailKey(_ state: borrowing FlowState) -> QuietTailKey {
         let outcome = self.outcome(state)
         let stalled = self.stalled(state, outcome)
         let handshakeTimes = DiagnosisContext.readsHandshakeTimes(outcome)
