@@ -341,7 +341,7 @@ public final class Analyzer {
         if status.isReported {
             let inPlace = textSink != nil && onFlowRecord == nil
             let built = table.withRecord(s) { state in buildRecord(state, key: key, textInPlace: inPlace) }
-            table.remove(s, placeholder: .placeholder)
+            table.remove(s)
             record = built.record
             noteFinished(built)
             if inPlace, let textSink {
@@ -358,7 +358,7 @@ public final class Analyzer {
                 return
             }
         } else {
-            table.remove(s, placeholder: .placeholder)
+            table.remove(s)
         }
         guard configuration.ordered else {
             if let record { sink(record) }

@@ -683,7 +683,7 @@ extension Analyzer {
             let record = table.withRecord(s) { state in buildRecord(state, key: flowKey, speculatively: speculative != nil) }
             built = ShardRecord(record, speculative: speculative)
         }
-        table.remove(s, placeholder: .placeholder)
+        table.remove(s)
         shard.send(.finished(key, local: sequence, built))
     }
 

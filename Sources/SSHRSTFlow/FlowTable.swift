@@ -124,16 +124,18 @@ public struct FlowTable<Record> {
         return Int(s)
     }
 
-    /// Removes the record in `slot`, destroyed where it lies; `placeholder` takes its place. A record is read
-    /// where it lies before (`withRecord`: a flow's record is built from its state in the table): it is large
-    /// (a flow's whole state), and moved out of its slot and handed on, it was copied several times.
+    /// Removes the record in `slot` from the table. The record stays where it lies, dead, until `insert` reuses
+    /// the slot and destroys it there: a placeholder moved in here, then replaced, was two copies of a whole
+    /// flow's state (~1 KB) per flow. A dead record keeps what it holds (its arrays) until then; the free list
+    /// is last in, first out, so the next new flow takes the slot, and the table never holds more than at its
+    /// fullest. A record is read where it lies before (`withRecord`: a flow's record is built from its state
+    /// in the table).
     @inlinable
-    public mutating func remove(_ slot: Int, placeholder: consuming Record) {
+    public mutating func remove(_ slot: Int) {
         let s = Int32(truncatingIfNeeded: slot)
         unlink(s)
         index.remove(meta[slot].key, slot: s)
         meta[slot].live = false
-        records[slot] = placeholder
         free.append(s)
         count -= 1
     }

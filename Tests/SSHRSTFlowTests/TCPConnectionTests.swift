@@ -160,7 +160,7 @@ struct Conversation {
         table.touch(s1, at: 4)
         #expect(table.oldest == table.find(key(11)))
         let oldest = table.oldest ?? -1
-        table.remove(oldest, placeholder: 0)
+        table.remove(oldest)
         #expect(table.count == 2)
         #expect(table.find(key(11)) == nil)
         let reused = table.insert(key(13), 4, at: 5)
@@ -190,11 +190,11 @@ struct Conversation {
         let sb = table.insert(key(b), 2, at: 2)
         #expect(table.find(key(a)) == sa)
         #expect(table.find(key(b)) == sb)
-        table.remove(sa, placeholder: 0)
+        table.remove(sa)
         #expect(table.find(key(a)) == nil)
         #expect(table.find(key(b)) == sb)
         #expect(table[sb] == 2)
-        table.remove(sb, placeholder: 0)
+        table.remove(sb)
         #expect(table.find(key(b)) == nil)
         #expect(table.count == 0)
     }
@@ -220,7 +220,7 @@ struct Conversation {
                 #expect(table[slot] == model[k])
                 #expect(table.key(at: slot) == k)
                 if Bool.random(using: &generator) {
-                    table.remove(slot, placeholder: -1)
+                    table.remove(slot)
                     model[k] = nil
                 }
             } else if table.count < table.capacity {
