@@ -135,8 +135,6 @@ struct FlowState: Sendable {
         self.status = status
     }
 
-    /// What a removed flow's slot holds until it is used again: built where it is needed (a copy of a
-    /// stored one is a value-witness copy of 1 KB with every reference retained, ~260 Ir a flow).
     var isReported: Bool { status.isReported }
 
     /// The furthest phase the captured bytes of a cut flow show (RFC 4253 order, the SSH decoder's rules):

@@ -74,8 +74,8 @@ struct QuietTailKey: Equatable {
 /// nothing.
 struct QuietTailCache {
     struct Slot {
-        /// Whether `key`, `tail` and `cause` were stored (an empty slot holds the first key stored anywhere:
-        /// an optional key was copied out of its slot for each comparison).
+        /// Whether a key, its cause and its tail (in `tails`) were stored here. An empty slot holds the first
+        /// key stored anywhere: an optional key was copied out of its slot for each comparison.
         var filled = false
         var hash: UInt64 = 0
         var key: QuietTailKey
