@@ -110,10 +110,6 @@ struct RecordBuilder {
         // holds (~600 Ir), twice a record before `write`. (Measured: short100k -1.0%, big50k -1.4%.)
         var summary: SSHSummary? = nil
         if let transport = state.transport { summary = transport.summary(interner: memo?.interner) }
-        // Flows without SSH bytes (most of a scan or a flood) write `null` for `ssh` and `after_newkeys`
-        // without testing the summary: passed on or tested, the 417-byte optional is copied (dropping this
-        // flag from the `after_newkeys` test cost 0.6% more instructions on a flood).
-        let hasSummary = state.transport != nil
 
         // Roles.
         let roleBasis: StaticString
@@ -245,7 +241,7 @@ struct RecordBuilder {
             w.run(",\"phase\":"); w.run(phase.jsonName)
             w.run(",\"ssh\":")
             // Unwrapped as an argument, not bound: `if let` (or `guard let` in `writeSSH`) is one more copy.
-            if hasSummary, summary != nil { writeSSH(&w, summary!, hostKey: hostKey?.json) } else { w.run("null") }
+            if summary != nil { writeSSH(&w, summary!, hostKey: hostKey?.json) } else { w.run("null") }
             if uncaptured.0 > 0 || uncaptured.1 > 0 {
                 // Only in captures cut by the snap length: SSH fields that are null and the phase then mean "not
                 // captured", not "not sent" (the phase is what the captured bytes show, a lower bound).
@@ -281,7 +277,7 @@ struct RecordBuilder {
             tailEnd = w.count  // a quiet flow's stored text ends here (`writeQuietEnd` writes the rest)
             writeRTT(&w, state)
             w.run(",\"after_newkeys\":")
-            if hasSummary, let newKeys = summary?.newKeys, newKeys.originator || newKeys.responder,
+            if let newKeys = summary?.newKeys, newKeys.originator || newKeys.responder,
                 let bytes = summary?.bytesAfterNewKeys, let segments = summary?.segmentsAfterNewKeys
             {
                 writeAfterNewKeys(
