@@ -59,6 +59,13 @@ public final class ClassicPcapReader {
     var mapOffset = 0
     var mappedFileSize = 0
     var mappedLength = ClassicPcapReader.mappedLength(window: ClassicPcapReader.mappedWindowSize)
+    /// Set by the SIGBUS guard when the file shrank under one of this reader's windows (`MappingGuard`):
+    /// this reader's own, so another reader's shrunk file does not stop this one.
+    let truncated: UnsafeMutablePointer<UInt> = {
+        let flag = UnsafeMutablePointer<UInt>.allocate(capacity: 1)
+        unsafe flag.initialize(to: 0)
+        return unsafe flag
+    }()
     public private(set) var bytesRead: Int = 0
     public var fileSize: Int? { stream.fileSize }
 
@@ -115,7 +122,8 @@ public final class ClassicPcapReader {
     /// it, as it reads a pipe), with its header inside the size it reports.
     static func mappable(_ stream: CaptureStream) -> Bool {
         guard stream.isPlainFile, let size = stream.fileSize, size >= 24 else { return false }
-        guard let probe = MappedWindow.map(descriptor: stream.descriptor, offset: 0, length: min(size, MappedWindow.pageSize))
+        guard let probe = MappedWindow.map(
+            descriptor: stream.descriptor, offset: 0, length: min(size, MappedWindow.pageSize), truncated: nil)
         else { return false }
         probe.unmap()
         return true
@@ -153,6 +161,8 @@ public final class ClassicPcapReader {
         }
         for window in windows { unsafe window.deallocate() }
         for window in mappedWindows { window?.unmap() }
+        // After the windows that registered it.
+        unsafe truncated.deallocate()
     }
 
     /// Hands frames out as bytes `borrower` may keep until it says it released them, from
@@ -198,7 +208,8 @@ public final class ClassicPcapReader {
             mappedWindows[slot]?.unmap()
             mappedWindows[slot] = nil
             guard let mapped = MappedWindow.map(
-                descriptor: stream.descriptor, offset: base, length: min(mappedLength, mappedFileSize &- base))
+                descriptor: stream.descriptor, offset: base, length: min(mappedLength, mappedFileSize &- base),
+                truncated: truncated)
             else {
                 stream.fail(.read, "cannot map the file at byte \(base): \(String(cString: strerror(errno)))")
                 buffer = unsafe UnsafeMutableBufferPointer(start: nil, count: 0)
@@ -271,8 +282,9 @@ public final class ClassicPcapReader {
         let nanosecond = self.nanosecond
         let linkType = self.linkType
         var window = unsafe self.buffer
-        // Mapped: the guard's flag, raised when the file shrank under a window (checked for every record).
-        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe MappingGuard.truncatedFlag : nil
+        // Mapped: this reader's flag, raised when the file shrank under one of its windows (checked for every
+        // record).
+        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe self.truncated : nil
         if let truncated { unsafe truncated.pointee = 0 }
         defer {
             self.start = start

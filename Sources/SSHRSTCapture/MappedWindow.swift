@@ -8,19 +8,22 @@ import Glibc
 ///
 /// A mapped file that shrinks while it is read (truncated by another process) would kill the process with
 /// SIGBUS on the next access past its new end. `MappingGuard` turns that into an error: its handler maps a
-/// zero page over the faulting page of a registered window and raises a flag the reader checks after every
-/// record, so the read ends with `truncatedRecord` instead of a crash.
+/// zero page over the faulting page of a registered window and raises the flag its reader registered with
+/// it, which that reader checks after every record, so the read ends with `truncatedRecord` instead of a
+/// crash. Each reader has its own flag: with one flag for the process, a reader whose file shrank failed
+/// every other reader of the process that was reading at the time (the tests read files in parallel).
 struct MappedWindow {
     let base: UnsafeMutableRawPointer
     let length: Int
 
-    /// Maps `length` bytes of `descriptor` from `offset` (page-aligned), or nil when mmap fails.
-    static func map(descriptor: Int32, offset: Int, length: Int) -> MappedWindow? {
+    /// Maps `length` bytes of `descriptor` from `offset` (page-aligned), or nil when mmap fails. A fault past
+    /// the file's end in this window sets `truncated` to 1 (nil: the zero page only).
+    static func map(descriptor: Int32, offset: Int, length: Int, truncated: UnsafeMutablePointer<UInt>?) -> MappedWindow? {
         guard length > 0 else { return nil }
         let pointer = unsafe mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, off_t(offset))
         guard let pointer, pointer != MAP_FAILED else { return nil }
         let window = unsafe MappedWindow(base: pointer, length: length)
-        MappingGuard.register(window)
+        unsafe MappingGuard.register(window, truncated: truncated)
         return window
     }
 
@@ -37,15 +40,16 @@ struct MappedWindow {
     static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-/// The SIGBUS guard of mapped windows (see `MappedWindow`). The table and flag are plain memory allocated
-/// once, before the handler is installed, so the handler reads no lazily initialised global.
+/// The SIGBUS guard of mapped windows (see `MappedWindow`). The table is plain memory allocated once,
+/// before the handler is installed, so the handler reads no lazily initialised global.
 enum MappingGuard {
     static let slots = 16
 
-    /// `slots` pairs of (start, end) addresses of live windows, 0 when free; then the truncation flag.
+    /// `slots` triples of live windows: start and end addresses (0 when free), and the address of the flag
+    /// their reader registered (0: none).
     nonisolated(unsafe) static let table: UnsafeMutablePointer<UInt> = {
-        let table = UnsafeMutablePointer<UInt>.allocate(capacity: 2 * slots + 1)
-        unsafe table.initialize(repeating: 0, count: 2 * slots + 1)
+        let table = UnsafeMutablePointer<UInt>.allocate(capacity: 3 * slots)
+        unsafe table.initialize(repeating: 0, count: 3 * slots)
         return unsafe table
     }()
     nonisolated(unsafe) static var installed = false
@@ -55,18 +59,16 @@ enum MappingGuard {
         return unsafe lock
     }()
 
-    /// Non-zero once an access past the end of a mapped file was caught (the reader clears it before it
-    /// starts and reads it for every record).
-    static var truncatedFlag: UnsafeMutablePointer<UInt> { unsafe table + 2 * slots }
-
-    static func register(_ window: MappedWindow) {
+    /// `truncated` must stay allocated until the window is unregistered (its reader owns both).
+    static func register(_ window: MappedWindow, truncated: UnsafeMutablePointer<UInt>?) {
         unsafe pthread_mutex_lock(lock)
         defer { unsafe pthread_mutex_unlock(lock) }
         install()
         let start = unsafe UInt(bitPattern: window.base)
-        for i in 0..<slots where unsafe table[2 * i] == 0 {
-            unsafe table[2 * i + 1] = start &+ UInt(window.length)
-            unsafe table[2 * i] = start
+        for i in 0..<slots where unsafe table[3 * i] == 0 {
+            unsafe table[3 * i + 1] = start &+ UInt(window.length)
+            unsafe table[3 * i + 2] = UInt(bitPattern: truncated)
+            unsafe table[3 * i] = start
             return
         }
         // More live windows than slots (never with one reader: at most `mappedLendingWindows`): a fault in
@@ -77,9 +79,10 @@ enum MappingGuard {
         unsafe pthread_mutex_lock(lock)
         defer { unsafe pthread_mutex_unlock(lock) }
         let start = unsafe UInt(bitPattern: window.base)
-        for i in 0..<slots where unsafe table[2 * i] == start {
-            unsafe table[2 * i] = 0
-            unsafe table[2 * i + 1] = 0
+        for i in 0..<slots where unsafe table[3 * i] == start {
+            unsafe table[3 * i] = 0
+            unsafe table[3 * i + 1] = 0
+            unsafe table[3 * i + 2] = 0
             return
         }
     }
@@ -97,15 +100,15 @@ enum MappingGuard {
             let address = unsafe UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)
             let table = unsafe MappingGuard.table
             for i in 0..<MappingGuard.slots {
-                let start = unsafe table[2 * i]
-                let end = unsafe table[2 * i + 1]
+                let start = unsafe table[3 * i]
+                let end = unsafe table[3 * i + 1]
                 if start != 0 && address >= start && address < end {
-                    // The file shrank under this window: zeros from here on, and the reader is told.
+                    // The file shrank under this window: zeros from here on, and its reader is told.
                     let page = address & ~UInt(MappedWindow.pageSize &- 1)
                     _ = unsafe mmap(
                         UnsafeMutableRawPointer(bitPattern: page), MappedWindow.pageSize, PROT_READ,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
-                    unsafe table[2 * MappingGuard.slots] = 1
+                    if let flag = unsafe UnsafeMutablePointer<UInt>(bitPattern: table[3 * i + 2]) { unsafe flag.pointee = 1 }
                     return
                 }
             }

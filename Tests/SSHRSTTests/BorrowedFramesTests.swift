@@ -166,6 +166,31 @@ import Testing
         #expect(count > 100 && count < 1_200, "\(count) frames")
         #expect(damaged <= 1)
     }
+
+    /// The guard's flag is the reader's own: another reader whose file shrinks meanwhile (here, in the
+    /// middle of this one's read) does not stop this one. With one flag for the process it did, and the
+    /// tests, which read files in parallel, failed now and then.
+    @Test func aShrinkingFileStopsOnlyItsOwnReader() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let steady = dir.appendingPathComponent("sshrst-steady-\(getpid()).pcap")
+        let shrinking = dir.appendingPathComponent("sshrst-shrink-other-\(getpid()).pcap")
+        defer {
+            try? FileManager.default.removeItem(at: steady)
+            try? FileManager.default.removeItem(at: shrinking)
+        }
+        try BorrowedFramesTests.writeCapture(steady, count: 10_000)
+        try BorrowedFramesTests.writeCapture(shrinking, count: 10_000)
+        var other: (count: Int, damaged: Int, error: CaptureError?)? = nil
+        let (count, damaged, error) = try MappedReaderTests.frames(steady, mapping: true, after: 100) {
+            other = try MappedReaderTests.frames(shrinking, mapping: true, after: 100) {
+                #expect(truncate(shrinking.path, 1 << 20) == 0)
+            }
+        }
+        #expect(other?.error?.message.contains("shrank") == true, "\(String(describing: other?.error))")
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(count == 10_000)
+        #expect(damaged == 0)
+    }
 }
 
 /// A worker at the end of input waits while its queue to the merger is full (`put(_:waitBelow:)`).
