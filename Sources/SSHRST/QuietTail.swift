@@ -43,13 +43,14 @@ struct QuietTailKey: Equatable {
     // The diagnosis's inputs.
     var firstFINFrom: Side?
     var synCount: Int
-    /// The flow's duration and a stalled peer's silence as the diagnosis prints them.
+    /// The flow's duration as the diagnosis prints it (`Fmt.secondsParts`).
     var duration: Fmt.Parts
     /// Nil for the outcomes whose diagnosis does not read them.
     var handshakeToEndNs: Int64?
     var priorAuthFailures: Int
     var stalledSide: Side?
     var stalledRetransmissions: Int
+    /// A stalled peer's silence, as printed too.
     var stalledQuiet: Fmt.Parts?
     var handshakeRTTNs: Int64?
     /// Nil when the diagnosis does not name the client (see above).

@@ -282,10 +282,10 @@ public final class ClassicPcapReader {
         let nanosecond = self.nanosecond
         let linkType = self.linkType
         var window = unsafe self.buffer
-        // Mapped: this reader's flag, raised when the file shrank under one of its windows (checked for every
-        // record).
-        let truncated: UnsafeMutablePointer<UInt>? = mapping ? unsafe self.truncated : nil
-        if let truncated { unsafe truncated.pointee = 0 }
+        // This reader's flag, raised when the file shrank under one of its mapped windows (checked for every
+        // record; never raised when the file is read, not mapped).
+        let truncated = self.truncated
+        unsafe truncated.pointee = 0
         defer {
             self.start = start
             self.end = end
@@ -314,7 +314,7 @@ public final class ClassicPcapReader {
                 throw CaptureError(.truncatedRecord, source: source,
                     "truncated last record at byte \(bytesRead): \(captured) bytes announced, \(end - start - 16) present")
             }
-            if let truncated, unsafe truncated.pointee != 0 {
+            if unsafe truncated.pointee != 0 {
                 throw CaptureError(.truncatedRecord, source: source,
                     "the file shrank while it was read (at byte \(bytesRead)): it was truncated or replaced")
             }
